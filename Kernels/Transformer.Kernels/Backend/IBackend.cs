@@ -1,0 +1,68 @@
+using Transformer.Kernels.Tensors;
+
+namespace Transformer.Kernels.Backend;
+
+/// <summary>
+/// The operations a transformer forward pass needs, executed by one device. A model is written
+/// once against this interface; the CPU and GPU backends run it, which keeps a CPU-vs-GPU
+/// comparison apples to apples. All activations are row-major float32 [tokens, features].
+/// </summary>
+public interface IBackend : IDisposable
+{
+    /// <summary>What runs the ops, e.g. <c>cpu avx512-vnni, 2 threads</c>.</summary>
+    string Description { get; }
+
+    /// <summary>Allocates an uninitialised activation matrix.</summary>
+    DeviceTensor Allocate(int rows, int columns);
+
+    /// <summary>Copies host values into a new tensor (norm weights, biases).</summary>
+    DeviceTensor Upload(ReadOnlySpan<float> values, int rows, int columns);
+
+    /// <summary>Copies a tensor's values to the host.</summary>
+    void Download(DeviceTensor source, Span<float> destination);
+
+    /// <summary>Prepares a weight matrix [out, in] in the requested format.</summary>
+    DeviceWeight PrepareWeight(HostTensor matrix, WeightFormat format);
+
+    /// <summary>Allocates a KV cache.</summary>
+    KvCache CreateKvCache(int layers, int capacity, int kvHeads, int headDim);
+
+    /// <summary>Builds the cos/sin table from the model's inverse frequencies (one per rotated pair).</summary>
+    RopeTable CreateRope(ReadOnlySpan<float> inverseFrequencies, int maxPositions, RopeStyle style);
+
+    /// <summary>output[t, :] = table[tokens[t], :]. Token ids must already be validated.</summary>
+    void Embed(DeviceWeight table, ReadOnlySpan<int> tokens, DeviceTensor output);
+
+    /// <summary>output[t, :] = input[t, :] / sqrt(mean(input[t, :]²) + eps) ⊙ weight.</summary>
+    void RmsNorm(DeviceTensor input, DeviceTensor weight, float eps, DeviceTensor output);
+
+    /// <summary>
+    /// outputs[j] = input · weights[j]ᵀ for every j, in one pass: the input is read (and, for a
+    /// quantized weight, quantized) once, and all weights share one parallel dispatch.
+    /// </summary>
+    void MatMul(DeviceTensor input, ReadOnlySpan<DeviceWeight> weights, ReadOnlySpan<DeviceTensor> outputs);
+
+    /// <summary>x[t, :] += bias[0, :].</summary>
+    void AddBias(DeviceTensor x, DeviceTensor bias);
+
+    /// <summary>Rotates each head of x in place; row t is at position startPosition + t.</summary>
+    void ApplyRope(DeviceTensor x, int headDim, int startPosition, RopeTable rope);
+
+    /// <summary>Writes k, v rows [T, kvHeads·headDim] to positions [startPosition, startPosition + T) of a layer.</summary>
+    void StoreKv(KvCache cache, int layer, int startPosition, DeviceTensor k, DeviceTensor v);
+
+    /// <summary>
+    /// Causal grouped-query attention: row t of q (at position startPosition + t) attends to cached
+    /// positions [0, startPosition + t]. q and output are [T, heads·headDim]; scale 1/sqrt(headDim).
+    /// </summary>
+    void Attention(DeviceTensor q, KvCache cache, int layer, int startPosition, DeviceTensor output);
+
+    /// <summary>output = silu(gate) ⊙ up.</summary>
+    void SwiGlu(DeviceTensor gate, DeviceTensor up, DeviceTensor output);
+
+    /// <summary>x += y.</summary>
+    void Add(DeviceTensor x, DeviceTensor y);
+
+    /// <summary>Index of the largest value of a one-row tensor (lowest index on ties).</summary>
+    int Argmax(DeviceTensor row);
+}
