@@ -1,0 +1,137 @@
+using Transformer.Kernels.Backend;
+using Transformer.Loader;
+using Transformer.Loader.Config;
+
+namespace Transformer.Runtime.Llama;
+
+/// <summary>
+/// A Llama-family decoder (Llama 2/3, Mistral, Qwen2, SmolLM, TinyLlama) written once against the
+/// backend interface. The forward pass below reads in the order of the paper.
+/// </summary>
+public sealed class LlamaModel : IDisposable
+{
+    private readonly IWeightSource? _ownedWeights;
+    private readonly RopeTable _rope;
+
+    /// <summary>Prepares the weights on the backend. The model owns the weight source when asked to.</summary>
+    public LlamaModel(ModelConfig config, IWeightSource weights, IBackend backend, ModelOptions? options = null, bool ownsWeights = false)
+    {
+        Config = config;
+        Backend = backend;
+        Options = options ?? new ModelOptions();
+        if (Options.PrefillChunk < 1) throw new ArgumentOutOfRangeException(nameof(options), "PrefillChunk must be at least 1");
+        Weights = LlamaWeights.Load(config, weights, backend, Options.WeightFormat);
+        _rope = backend.CreateRope(RotaryFrequencies.Compute(config), config.MaxPositions, config.RopeStyle);
+        if (ownsWeights) _ownedWeights = weights;
+    }
+
+    /// <summary>The model's shape and variant flags.</summary>
+    public ModelConfig Config { get; }
+    /// <summary>The backend that runs it.</summary>
+    public IBackend Backend { get; }
+    /// <summary>Options in force.</summary>
+    public ModelOptions Options { get; }
+    /// <summary>The prepared weights.</summary>
+    public LlamaWeights Weights { get; }
+
+    /// <summary>
+    /// Starts an empty sequence with its own KV cache for up to <paramref name="maxTokens"/> positions
+    /// (default and upper bound: the model's max_position_embeddings, or its sliding window).
+    /// </summary>
+    public Sequence CreateSequence(int? maxTokens = null)
+    {
+        int limit = Math.Min(Config.MaxPositions, Config.SlidingWindow ?? int.MaxValue);
+        int capacity = maxTokens ?? limit;
+        if (capacity < 1 || capacity > limit)
+            throw new ArgumentOutOfRangeException(nameof(maxTokens), $"a sequence holds 1 to {limit} tokens for this model, {capacity} were asked for");
+        return new Sequence(this, capacity, Math.Min(Options.PrefillChunk, capacity));
+    }
+
+    /// <summary>
+    /// Runs tokens at positions [start, start + T) through the model, filling the KV cache, and leaves
+    /// the logits of the last <paramref name="logitRows"/> tokens in the returned tensor's rows.
+    /// </summary>
+    internal DeviceTensor Forward(LlamaActivations a, KvCache cache, ReadOnlySpan<int> tokens, int start, int logitRows)
+    {
+        var b = Backend;
+        var c = Config;
+        int T = tokens.Length;
+        var x = a.Residual.SliceRows(0, T);
+        var h = a.Normed.SliceRows(0, T);
+        var o = a.Projected.SliceRows(0, T);
+        var q = a.Query.SliceRows(0, T);
+        var k = a.Key.SliceRows(0, T);
+        var v = a.Value.SliceRows(0, T);
+        var att = a.Attended.SliceRows(0, T);
+        var gate = a.Gate.SliceRows(0, T);
+        var up = a.Up.SliceRows(0, T);
+
+        b.Embed(Weights.Embedding, tokens, x);                              // x = E[tokens]                 (T, hidden)
+        Observe("token_embd", start, x);
+        for (int l = 0; l < c.NumLayers; l++)
+        {
+            var w = Weights.Layers[l];
+            string blk = $"blk.{l}.";
+
+            // Attention block: x += Wo · attention(rope(Wq·h), rope(Wk·h), Wv·h), with h = rmsnorm(x).
+            b.RmsNorm(x, w.AttentionNorm, c.RmsNormEps, h);                 // h = x / rms(x) ⊙ g            (T, hidden)
+            b.MatMul(h, [w.Query, w.Key, w.Value], [q, k, v]);              // q = h·Wqᵀ (T, heads·d); k, v = h·Wkᵀ, h·Wvᵀ (T, kvHeads·d)
+            AddBias(q, w.QueryBias);
+            AddBias(k, w.KeyBias);
+            AddBias(v, w.ValueBias);
+            b.ApplyRope(q, c.HeadDim, start, _rope);                        // rotate each head by its position
+            b.ApplyRope(k, c.HeadDim, start, _rope);
+            Observe(blk + "attn_q", start, q);
+            Observe(blk + "attn_k", start, k);
+            Observe(blk + "attn_v", start, v);
+            b.StoreKv(cache, l, start, k, v);                               // cache[l][start..start+T) = k, v
+            b.Attention(q, cache, l, start, att);                           // att = softmax(q·Kᵀ/√d, causal)·V   (T, heads·d)
+            Observe(blk + "attn_out", start, att);
+            b.MatMul(att, [w.Output], [o]);                                 // o = att·Woᵀ                   (T, hidden)
+            AddBias(o, w.OutputBias);
+            b.Add(x, o);                                                    // x += o
+
+            // MLP block: x += W_down · (silu(W_gate·h) ⊙ W_up·h), with h = rmsnorm(x).
+            b.RmsNorm(x, w.MlpNorm, c.RmsNormEps, h);                       // h = x / rms(x) ⊙ g            (T, hidden)
+            b.MatMul(h, [w.Gate, w.Up], [gate, up]);                        // gate, up = h·Wgᵀ, h·Wuᵀ        (T, ffn)
+            AddBias(gate, w.GateBias);
+            AddBias(up, w.UpBias);
+            b.SwiGlu(gate, up, gate);                                       // gate = silu(gate) ⊙ up
+            Observe(blk + "ffn_act", start, gate);
+            b.MatMul(gate, [w.Down], [o]);                                  // o = gate·Wdᵀ                  (T, hidden)
+            AddBias(o, w.DownBias);
+            b.Add(x, o);                                                    // x += o
+            Observe(blk + "out", start, x);
+        }
+
+        // Only the rows whose next token is wanted go through the final norm and the classifier.
+        var last = x.SliceRows(T - logitRows, logitRows);
+        var normed = h.SliceRows(0, logitRows);
+        var logits = logitRows == 1 ? a.LastLogits : a.AllLogits.SliceRows(0, logitRows);
+        b.RmsNorm(last, Weights.FinalNorm, c.RmsNormEps, normed);          // h = rmsnorm(x)
+        b.MatMul(normed, [Weights.LmHead], [logits]);                       // logits = h·Wclsᵀ              (rows, vocab)
+        Observe("result_output", start + T - logitRows, logits);
+        return logits;
+    }
+
+    private void AddBias(DeviceTensor x, DeviceTensor? bias)
+    {
+        if (bias is not null) Backend.AddBias(x, bias);
+    }
+
+    private void Observe(string name, int start, DeviceTensor tensor)
+    {
+        if (Options.ActivationObserver is not { } observer) return;
+        var host = new float[tensor.Rows * tensor.Columns];
+        Backend.Download(tensor, host);
+        observer(name, start, tensor.Rows, tensor.Columns, host);
+    }
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        _rope.Dispose();
+        Weights.Dispose();
+        _ownedWeights?.Dispose();
+    }
+}

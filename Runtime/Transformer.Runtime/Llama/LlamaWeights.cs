@@ -1,0 +1,126 @@
+using Transformer.Kernels.Backend;
+using Transformer.Loader;
+using Transformer.Loader.Config;
+
+namespace Transformer.Runtime.Llama;
+
+/// <summary>One decoder layer's weights as the backend holds them.</summary>
+public sealed class LlamaLayerWeights : IDisposable
+{
+    /// <summary>RMSNorm before attention, [1, hidden].</summary>
+    public required DeviceTensor AttentionNorm { get; init; }
+    /// <summary>Query, key, value and output projections.</summary>
+    public required DeviceWeight Query { get; init; }
+    /// <inheritdoc cref="Query"/>
+    public required DeviceWeight Key { get; init; }
+    /// <inheritdoc cref="Query"/>
+    public required DeviceWeight Value { get; init; }
+    /// <inheritdoc cref="Query"/>
+    public required DeviceWeight Output { get; init; }
+    /// <summary>Projection biases, present when the config says so.</summary>
+    public DeviceTensor? QueryBias { get; init; }
+    /// <inheritdoc cref="QueryBias"/>
+    public DeviceTensor? KeyBias { get; init; }
+    /// <inheritdoc cref="QueryBias"/>
+    public DeviceTensor? ValueBias { get; init; }
+    /// <inheritdoc cref="QueryBias"/>
+    public DeviceTensor? OutputBias { get; init; }
+    /// <summary>RMSNorm before the MLP, [1, hidden].</summary>
+    public required DeviceTensor MlpNorm { get; init; }
+    /// <summary>SwiGLU MLP projections.</summary>
+    public required DeviceWeight Gate { get; init; }
+    /// <inheritdoc cref="Gate"/>
+    public required DeviceWeight Up { get; init; }
+    /// <inheritdoc cref="Gate"/>
+    public required DeviceWeight Down { get; init; }
+    /// <summary>MLP biases, present when the config says so.</summary>
+    public DeviceTensor? GateBias { get; init; }
+    /// <inheritdoc cref="GateBias"/>
+    public DeviceTensor? UpBias { get; init; }
+    /// <inheritdoc cref="GateBias"/>
+    public DeviceTensor? DownBias { get; init; }
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        foreach (var d in new IDisposable?[] { AttentionNorm, Query, Key, Value, Output, QueryBias, KeyBias, ValueBias, OutputBias, MlpNorm, Gate, Up, Down, GateBias, UpBias, DownBias })
+            d?.Dispose();
+    }
+}
+
+/// <summary>
+/// All weights of a Llama-family model, looked up by their Hugging Face names and checked against
+/// the config's shapes, then handed to the backend in the requested format.
+/// </summary>
+public sealed class LlamaWeights : IDisposable
+{
+    private LlamaWeights(DeviceWeight embedding, DeviceWeight lmHead, DeviceTensor finalNorm, LlamaLayerWeights[] layers)
+    {
+        Embedding = embedding;
+        LmHead = lmHead;
+        FinalNorm = finalNorm;
+        Layers = layers;
+    }
+
+    /// <summary>Token embedding table [vocab, hidden].</summary>
+    public DeviceWeight Embedding { get; }
+    /// <summary>Classifier [vocab, hidden]; the embedding table itself when tied.</summary>
+    public DeviceWeight LmHead { get; }
+    /// <summary>Final RMSNorm, [1, hidden].</summary>
+    public DeviceTensor FinalNorm { get; }
+    /// <summary>Decoder layers, bottom first.</summary>
+    public IReadOnlyList<LlamaLayerWeights> Layers { get; }
+
+    /// <summary>Bytes of all matrices in the backend's format (for bandwidth figures).</summary>
+    public long MatrixBytes =>
+        Layers.Sum(l => l.Query.ByteSize + l.Key.ByteSize + l.Value.ByteSize + l.Output.ByteSize + l.Gate.ByteSize + l.Up.ByteSize + l.Down.ByteSize)
+        + (ReferenceEquals(LmHead, Embedding) ? 0 : Embedding.ByteSize) + LmHead.ByteSize;
+
+    /// <summary>Reads, checks and prepares every weight.</summary>
+    public static LlamaWeights Load(ModelConfig config, IWeightSource source, IBackend backend, WeightFormat format)
+    {
+        int hidden = config.HiddenSize, ffn = config.IntermediateSize, q = config.QueryWidth, kv = config.KvWidth;
+        DeviceWeight Matrix(string name, int rows, int columns) => backend.PrepareWeight(source.Get(name, rows, columns), format);
+        DeviceTensor Vector(string name, int length) => backend.Upload(source.Get(name, length).ToFloat32(), 1, length);
+        DeviceTensor? Bias(bool present, string name, int length) => present ? Vector(name, length) : null;
+
+        // The embedding is gathered row by row; it stays float32 unless it doubles as the classifier.
+        var embedding = backend.PrepareWeight(source.Get("model.embed_tokens.weight", config.VocabSize, hidden),
+            config.TieWordEmbeddings ? format : WeightFormat.F32);
+        var lmHead = config.TieWordEmbeddings ? embedding : Matrix("lm_head.weight", config.VocabSize, hidden);
+        var layers = new LlamaLayerWeights[config.NumLayers];
+        for (int i = 0; i < layers.Length; i++)
+        {
+            string p = $"model.layers.{i}.";
+            layers[i] = new LlamaLayerWeights
+            {
+                AttentionNorm = Vector(p + "input_layernorm.weight", hidden),
+                Query = Matrix(p + "self_attn.q_proj.weight", q, hidden),
+                Key = Matrix(p + "self_attn.k_proj.weight", kv, hidden),
+                Value = Matrix(p + "self_attn.v_proj.weight", kv, hidden),
+                Output = Matrix(p + "self_attn.o_proj.weight", hidden, q),
+                QueryBias = Bias(config.AttentionBias, p + "self_attn.q_proj.bias", q),
+                KeyBias = Bias(config.AttentionBias, p + "self_attn.k_proj.bias", kv),
+                ValueBias = Bias(config.AttentionBias, p + "self_attn.v_proj.bias", kv),
+                OutputBias = Bias(config.OutputProjectionBias, p + "self_attn.o_proj.bias", hidden),
+                MlpNorm = Vector(p + "post_attention_layernorm.weight", hidden),
+                Gate = Matrix(p + "mlp.gate_proj.weight", ffn, hidden),
+                Up = Matrix(p + "mlp.up_proj.weight", ffn, hidden),
+                Down = Matrix(p + "mlp.down_proj.weight", hidden, ffn),
+                GateBias = Bias(config.MlpBias, p + "mlp.gate_proj.bias", ffn),
+                UpBias = Bias(config.MlpBias, p + "mlp.up_proj.bias", ffn),
+                DownBias = Bias(config.MlpBias, p + "mlp.down_proj.bias", hidden),
+            };
+        }
+        return new LlamaWeights(embedding, lmHead, Vector("model.norm.weight", hidden), layers);
+    }
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        foreach (var layer in Layers) layer.Dispose();
+        if (!ReferenceEquals(LmHead, Embedding)) LmHead.Dispose();
+        Embedding.Dispose();
+        FinalNorm.Dispose();
+    }
+}
