@@ -36,17 +36,74 @@ public sealed record ModelConfig
     public RopeStyle RopeStyle { get; init; } = RopeStyle.RotateHalf;
     /// <summary>Whether lm_head reuses the embedding table.</summary>
     public bool TieWordEmbeddings { get; init; }
-    /// <summary>Whether q/k/v/o projections have biases.</summary>
+    /// <summary>Whether the q/k/v projections have biases (and, unless <see cref="OutputProjectionBias"/> says otherwise, o_proj).</summary>
     public bool AttentionBias { get; init; }
+    /// <summary>
+    /// Whether o_proj has a bias. Defaults to <see cref="AttentionBias"/> (Llama's <c>attention_bias</c> covers
+    /// all four projections); Qwen2 sets it false because only its q/k/v projections carry biases.
+    /// </summary>
+    public bool OutputProjectionBias
+    {
+        get => _outputProjectionBias ?? AttentionBias;
+        init => _outputProjectionBias = value;
+    }
+    private readonly bool? _outputProjectionBias;
     /// <summary>Whether the MLP projections have biases.</summary>
     public bool MlpBias { get; init; }
     /// <summary>Beginning-of-sequence token, when the model has one.</summary>
     public int? BosTokenId { get; init; }
     /// <summary>Tokens that end generation.</summary>
     public IReadOnlyList<int> EosTokenIds { get; init; } = [];
+    /// <summary>
+    /// Mistral-style sliding-window attention: each position attends to at most this many most recent
+    /// positions (itself included). Null means full causal attention.
+    /// </summary>
+    public int? SlidingWindow { get; init; }
 
     /// <summary>Query width: NumHeads × HeadDim.</summary>
     public int QueryWidth => NumHeads * HeadDim;
     /// <summary>Key/value width: NumKvHeads × HeadDim.</summary>
     public int KvWidth => NumKvHeads * HeadDim;
+
+    /// <summary>
+    /// Throws <see cref="ModelFormatException"/> naming <paramref name="source"/> and the offending field when
+    /// the sizes cannot describe a working model (non-positive sizes, heads not a multiple of KV heads, odd head
+    /// size, which RoPE's pairs cannot split). Field names are the Hugging Face config.json ones.
+    /// </summary>
+    public void Validate(string source)
+    {
+        RequirePositive(source, "hidden_size", HiddenSize);
+        RequirePositive(source, "intermediate_size", IntermediateSize);
+        RequirePositive(source, "num_hidden_layers", NumLayers);
+        RequirePositive(source, "num_attention_heads", NumHeads);
+        RequirePositive(source, "num_key_value_heads", NumKvHeads);
+        RequirePositive(source, "head_dim", HeadDim);
+        RequirePositive(source, "vocab_size", VocabSize);
+        RequirePositive(source, "max_position_embeddings", MaxPositions);
+        if (NumHeads % NumKvHeads != 0)
+            throw new ModelFormatException(
+                $"{source}: num_attention_heads ({NumHeads}) must be a multiple of num_key_value_heads ({NumKvHeads})");
+        if (HeadDim % 2 != 0)
+            throw new ModelFormatException($"{source}: head_dim ({HeadDim}) must be even: RoPE rotates pairs of features");
+        if ((long)NumHeads * HeadDim > int.MaxValue)
+            throw new ModelFormatException($"{source}: num_attention_heads × head_dim ({(long)NumHeads * HeadDim}) is too large");
+        if (!(RmsNormEps > 0) || !float.IsFinite(RmsNormEps))
+            throw new ModelFormatException($"{source}: rms_norm_eps must be a positive finite number, got {RmsNormEps}");
+        if (!(RopeTheta > 0) || !float.IsFinite(RopeTheta))
+            throw new ModelFormatException($"{source}: rope_theta must be a positive finite number, got {RopeTheta}");
+        if (SlidingWindow is <= 0)
+            throw new ModelFormatException($"{source}: sliding_window must be positive when set, got {SlidingWindow}");
+        if (BosTokenId is { } bos && (bos < 0 || bos >= VocabSize))
+            throw new ModelFormatException($"{source}: bos_token_id {bos} is outside the vocabulary of {VocabSize}");
+        foreach (int eos in EosTokenIds)
+            if (eos < 0 || eos >= VocabSize)
+                throw new ModelFormatException($"{source}: eos_token_id {eos} is outside the vocabulary of {VocabSize}");
+        if (RopeScaling is { } scaling)
+            scaling.Validate(source);
+    }
+
+    private static void RequirePositive(string source, string field, int value)
+    {
+        if (value <= 0) throw new ModelFormatException($"{source}: {field} must be positive, got {value}");
+    }
 }

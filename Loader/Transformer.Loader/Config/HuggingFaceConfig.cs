@@ -1,0 +1,157 @@
+using System.Text.Json;
+
+namespace Transformer.Loader.Config;
+
+/// <summary>
+/// Reads a Hugging Face <c>config.json</c> into a <see cref="ModelConfig"/>, applying each supported
+/// family's defaults and quirks here so model code sees only flags.
+/// </summary>
+public static class HuggingFaceConfig
+{
+    /// <summary>The conventional file name.</summary>
+    public const string FileName = "config.json";
+
+    private sealed record Family(string ModelType, string Architecture);
+
+    private static readonly Family Llama = new("llama", "LlamaForCausalLM");
+    private static readonly Family Mistral = new("mistral", "MistralForCausalLM");
+    private static readonly Family Qwen2 = new("qwen2", "Qwen2ForCausalLM");
+    private static readonly Family[] Families = [Llama, Mistral, Qwen2];
+
+    /// <summary>Supported families as <c>model_type (Architecture)</c>, for messages and docs.</summary>
+    public static IReadOnlyList<string> SupportedModelTypes { get; } =
+        Families.Select(f => $"{f.ModelType} ({f.Architecture})").ToArray();
+
+    /// <summary><c>rope_scaling.rope_type</c> values this engine implements ("default" means no scaling).</summary>
+    public static IReadOnlyList<string> SupportedRopeTypes { get; } = ["default", "llama3"];
+
+    /// <summary>Reads and parses the config file at <paramref name="path"/>.</summary>
+    public static ModelConfig Load(string path) => Parse(File.ReadAllText(path), path);
+
+    /// <summary>
+    /// Parses config.json text; <paramref name="source"/> (usually the path) prefixes every error message.
+    /// The result has been through <see cref="ModelConfig.Validate"/>.
+    /// </summary>
+    public static ModelConfig Parse(string json, string source)
+    {
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(json);
+        }
+        catch (JsonException e)
+        {
+            throw new ModelFormatException($"{source}: not valid JSON: {e.Message}", e);
+        }
+        using (document)
+        {
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+                throw new ModelFormatException($"{source}: expected a JSON object, found {document.RootElement.ValueKind}");
+            var fields = new JsonFields(document.RootElement, source);
+            var config = Build(fields, IdentifyFamily(fields));
+            config.Validate(source);
+            return config;
+        }
+    }
+
+    private static Family IdentifyFamily(JsonFields fields)
+    {
+        string supported = $"supported model types: {string.Join(", ", SupportedModelTypes)}";
+        string? modelType = fields.OptionalString("model_type");
+        var architectures = fields.StringList("architectures");
+
+        Family? family = null;
+        if (modelType is not null)
+        {
+            family = Families.FirstOrDefault(f => f.ModelType == modelType)
+                ?? throw new ModelFormatException($"{fields.Source}: model_type '{modelType}' is not supported; {supported}");
+        }
+        if (architectures.Count > 0)
+        {
+            string architecture = architectures[0];
+            var byArchitecture = Families.FirstOrDefault(f => f.Architecture == architecture)
+                ?? throw new ModelFormatException($"{fields.Source}: architecture '{architecture}' is not supported; {supported}");
+            if (family is not null && family != byArchitecture)
+                throw new ModelFormatException(
+                    $"{fields.Source}: model_type '{modelType}' disagrees with architectures[0] '{architecture}'");
+            family = byArchitecture;
+        }
+        return family ?? throw new ModelFormatException($"{fields.Source}: neither 'model_type' nor 'architectures' is given; {supported}");
+    }
+
+    private static ModelConfig Build(JsonFields fields, Family family)
+    {
+        string? activation = fields.OptionalString("hidden_act");
+        if (activation is not null and not "silu")
+            throw new ModelFormatException($"{fields.Source}: hidden_act '{activation}' is not supported; supported: silu (SwiGLU MLP)");
+
+        int hidden = fields.RequiredInt("hidden_size");
+        int heads = fields.RequiredInt("num_attention_heads");
+        if (heads <= 0)
+            throw new ModelFormatException($"{fields.Source}: num_attention_heads must be positive, got {heads}");
+
+        // Qwen2 always has q/k/v biases and never an o_proj bias; Llama's attention_bias covers all four.
+        bool attentionBias = family == Qwen2 || (fields.OptionalBool("attention_bias") ?? false);
+        bool outputBias = family != Qwen2 && attentionBias;
+
+        return new ModelConfig
+        {
+            Architecture = family.Architecture,
+            HiddenSize = hidden,
+            IntermediateSize = fields.RequiredInt("intermediate_size"),
+            NumLayers = fields.RequiredInt("num_hidden_layers"),
+            NumHeads = heads,
+            NumKvHeads = fields.OptionalInt("num_key_value_heads") ?? heads,
+            HeadDim = fields.OptionalInt("head_dim") ?? HeadDimFromHidden(fields, hidden, heads),
+            VocabSize = fields.RequiredInt("vocab_size"),
+            MaxPositions = fields.RequiredInt("max_position_embeddings"),
+            // The transformers library's defaults for all three families.
+            RmsNormEps = fields.OptionalFloat("rms_norm_eps") ?? 1e-6f,
+            RopeTheta = fields.OptionalFloat("rope_theta") ?? 10000f,
+            RopeScaling = ReadRopeScaling(fields),
+            TieWordEmbeddings = fields.OptionalBool("tie_word_embeddings") ?? false,
+            AttentionBias = attentionBias,
+            OutputProjectionBias = outputBias,
+            MlpBias = fields.OptionalBool("mlp_bias") ?? false,
+            BosTokenId = fields.OptionalInt("bos_token_id"),
+            EosTokenIds = fields.IntOrIntList("eos_token_id"),
+            SlidingWindow = ReadSlidingWindow(fields, family),
+        };
+    }
+
+    private static int HeadDimFromHidden(JsonFields fields, int hidden, int heads)
+    {
+        if (hidden % heads != 0)
+            throw new ModelFormatException(
+                $"{fields.Source}: head_dim is not given and hidden_size ({hidden}) is not divisible by num_attention_heads ({heads})");
+        return hidden / heads;
+    }
+
+    private static int? ReadSlidingWindow(JsonFields fields, Family family)
+    {
+        if (family == Mistral) return fields.OptionalInt("sliding_window");
+        if (family == Qwen2 && (fields.OptionalBool("use_sliding_window") ?? false))
+            // Qwen2 applies its window only to some layers (max_window_layers); one window for all would be wrong.
+            throw new ModelFormatException($"{fields.Source}: use_sliding_window true (Qwen2 per-layer sliding window) is not supported");
+        return null;
+    }
+
+    private static RopeScaling? ReadRopeScaling(JsonFields fields)
+    {
+        if (fields.OptionalObject("rope_scaling") is not { } scaling) return null;
+        // Older configs say "type", newer ones "rope_type".
+        string? type = scaling.OptionalString("rope_type") ?? scaling.OptionalString("type");
+        string supported = $"supported: {string.Join(", ", SupportedRopeTypes)}";
+        return type switch
+        {
+            null => throw new ModelFormatException($"{fields.Source}: rope_scaling has no 'rope_type'; {supported}"),
+            "default" => null,
+            "llama3" => new RopeScaling(
+                scaling.RequiredFloat("factor"),
+                scaling.RequiredFloat("low_freq_factor"),
+                scaling.RequiredFloat("high_freq_factor"),
+                scaling.RequiredInt("original_max_position_embeddings")),
+            _ => throw new ModelFormatException($"{fields.Source}: rope_scaling type '{type}' is not supported; {supported}"),
+        };
+    }
+}

@@ -1,0 +1,116 @@
+using Transformer.Loader.Config;
+using Transformer.Loader.Llama2c;
+using Transformer.Loader.Safetensors;
+
+namespace Transformer.Loader;
+
+/// <summary>How a model's weights are stored on disk.</summary>
+public enum ModelFileFormat
+{
+    /// <summary>config.json beside one safetensors file.</summary>
+    Safetensors,
+    /// <summary>config.json beside model.safetensors.index.json and its shards.</summary>
+    ShardedSafetensors,
+    /// <summary>A llama2.c <c>.bin</c> checkpoint (config from its header).</summary>
+    Llama2c,
+}
+
+/// <summary>
+/// A model opened from disk: its configuration, its weights and the folder holding them (where tokenizer
+/// files are looked for). Disposing releases the weight mappings.
+/// </summary>
+public sealed class ModelFiles : IDisposable
+{
+    private ModelFiles(ModelConfig config, IWeightSource weights, string directory, ModelFileFormat format)
+    {
+        Config = config;
+        Weights = weights;
+        Directory = directory;
+        Format = format;
+    }
+
+    /// <summary>The model's configuration.</summary>
+    public ModelConfig Config { get; }
+
+    /// <summary>The weights, under Hugging Face names.</summary>
+    public IWeightSource Weights { get; }
+
+    /// <summary>Full path of the folder the model was found in.</summary>
+    public string Directory { get; }
+
+    /// <summary>Which layout was found.</summary>
+    public ModelFileFormat Format { get; }
+
+    /// <summary>
+    /// Opens a model from <paramref name="path"/>, which may be:
+    /// a folder with config.json and model.safetensors.index.json, model.safetensors or exactly one *.safetensors;
+    /// a folder without config.json holding exactly one llama2.c checkpoint (*.bin);
+    /// a *.safetensors file or a *.index.json file (config.json beside it); or a llama2.c *.bin file.
+    /// Throws <see cref="ModelFormatException"/> saying what was looked for when nothing fits.
+    /// </summary>
+    public static ModelFiles Open(string path)
+    {
+        string full = Path.GetFullPath(path);
+        if (System.IO.Directory.Exists(full)) return OpenFolder(full);
+        if (!File.Exists(full))
+            throw new ModelFormatException($"{path}: no such file or folder");
+
+        string directory = Path.GetDirectoryName(full)!;
+        if (full.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase))
+            return WithConfigBeside(directory, ModelFileFormat.Safetensors, () => SafetensorsFile.Open(full));
+        if (full.EndsWith(".index.json", StringComparison.OrdinalIgnoreCase))
+            return WithConfigBeside(directory, ModelFileFormat.ShardedSafetensors, () => ShardedSafetensors.Open(full));
+        if (full.EndsWith(".bin", StringComparison.OrdinalIgnoreCase))
+            return OpenLlama2c(full);
+        throw new ModelFormatException(
+            $"{path}: not a model file; expected a folder, a *.safetensors file, a *.safetensors.index.json file or a llama2.c *.bin checkpoint");
+    }
+
+    /// <summary>Releases the weight mappings.</summary>
+    public void Dispose() => Weights.Dispose();
+
+    private static ModelFiles OpenFolder(string directory)
+    {
+        if (File.Exists(Path.Combine(directory, HuggingFaceConfig.FileName)))
+        {
+            string index = Path.Combine(directory, ShardedSafetensors.IndexFileName);
+            if (File.Exists(index))
+                return WithConfigBeside(directory, ModelFileFormat.ShardedSafetensors, () => ShardedSafetensors.Open(index));
+
+            string single = Path.Combine(directory, "model.safetensors");
+            if (File.Exists(single))
+                return WithConfigBeside(directory, ModelFileFormat.Safetensors, () => SafetensorsFile.Open(single));
+
+            var candidates = System.IO.Directory.GetFiles(directory, "*.safetensors");
+            if (candidates.Length == 1)
+                return WithConfigBeside(directory, ModelFileFormat.Safetensors, () => SafetensorsFile.Open(candidates[0]));
+            if (candidates.Length > 1)
+                throw new ModelFormatException(
+                    $"{directory}: {candidates.Length} *.safetensors files but no {ShardedSafetensors.IndexFileName} saying how they fit together");
+        }
+
+        var checkpoints = System.IO.Directory.GetFiles(directory, "*.bin").Where(Llama2cCheckpoint.IsCheckpoint).ToArray();
+        if (checkpoints.Length == 1) return OpenLlama2c(checkpoints[0]);
+        if (checkpoints.Length > 1)
+            throw new ModelFormatException(
+                $"{directory}: several llama2.c checkpoints ({string.Join(", ", checkpoints.Select(Path.GetFileName))}); pass the file to use");
+        throw new ModelFormatException(
+            $"{directory}: no model found; looked for {HuggingFaceConfig.FileName} with {ShardedSafetensors.IndexFileName}, " +
+            "model.safetensors or a single *.safetensors, and for a llama2.c *.bin checkpoint");
+    }
+
+    private static ModelFiles WithConfigBeside(string directory, ModelFileFormat format, Func<IWeightSource> openWeights)
+    {
+        string configPath = Path.Combine(directory, HuggingFaceConfig.FileName);
+        if (!File.Exists(configPath))
+            throw new ModelFormatException($"{directory}: safetensors weights need a {HuggingFaceConfig.FileName} beside them, and there is none");
+        var config = HuggingFaceConfig.Load(configPath);
+        return new ModelFiles(config, openWeights(), directory, format);
+    }
+
+    private static ModelFiles OpenLlama2c(string file)
+    {
+        var checkpoint = Llama2cCheckpoint.Open(file);
+        return new ModelFiles(checkpoint.Config, checkpoint, Path.GetDirectoryName(file)!, ModelFileFormat.Llama2c);
+    }
+}
