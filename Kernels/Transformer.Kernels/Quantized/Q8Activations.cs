@@ -1,0 +1,57 @@
+namespace Transformer.Kernels.Quantized;
+
+/// <summary>
+/// Activations [tokens, K] quantized per token and per block of 32 along K, the right-hand
+/// operand of the int8 matmul. Quantized once per matmul input and shared by every weight that
+/// reads the same input (Q, K and V; gate and up). The buffers grow to the largest token count
+/// seen and are then reused, so steady-state decoding allocates nothing.
+/// </summary>
+public sealed class Q8Activations
+{
+    private sbyte[] _values;
+    private float[] _scales;
+
+    /// <summary>Creates buffers for up to <paramref name="initialTokens"/> tokens of <paramref name="features"/> values.</summary>
+    /// <exception cref="ArgumentException">features is not a positive multiple of 32.</exception>
+    public Q8Activations(int features, int initialTokens = 1)
+    {
+        BlocksPerRow = Q8Format.BlocksPerRow(features);
+        ArgumentOutOfRangeException.ThrowIfNegative(initialTokens);
+        Features = features;
+        _values = new sbyte[(long)initialTokens * features];
+        _scales = new float[(long)initialTokens * BlocksPerRow];
+    }
+
+    /// <summary>Values per token: K.</summary>
+    public int Features { get; }
+
+    /// <summary>Scales per token: K / 32.</summary>
+    public int BlocksPerRow { get; }
+
+    /// <summary>Tokens held since the last <see cref="Quantize"/>.</summary>
+    public int Tokens { get; private set; }
+
+    /// <summary>Quantized values [Tokens, K].</summary>
+    public ReadOnlySpan<sbyte> Values => _values.AsSpan(0, Tokens * Features);
+
+    /// <summary>Scales [Tokens, K/32].</summary>
+    public ReadOnlySpan<float> Scales => _scales.AsSpan(0, Tokens * BlocksPerRow);
+
+    /// <summary>Quantizes <paramref name="tokens"/> rows of <paramref name="x"/> ([tokens, K], row-major).</summary>
+    /// <exception cref="ArgumentException">The input does not hold tokens·K values, or holds a NaN or infinity.</exception>
+    public void Quantize(ReadOnlySpan<float> x, int tokens)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(tokens);
+        if (x.Length != (long)tokens * Features)
+            throw new ArgumentException($"activations hold {x.Length} values, expected [{tokens}, {Features}]", nameof(x));
+        if ((long)tokens * Features > _values.Length)
+        {
+            _values = new sbyte[(long)tokens * Features];
+            _scales = new float[(long)tokens * BlocksPerRow];
+        }
+        for (int t = 0; t < tokens; t++)
+            Q8Format.QuantizeRow(x.Slice(t * Features, Features), _values.AsSpan(t * Features, Features),
+                _scales.AsSpan(t * BlocksPerRow, BlocksPerRow));
+        Tokens = tokens;
+    }
+}

@@ -1,0 +1,99 @@
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using Transformer.Kernels.Cpu.Isa;
+
+namespace Transformer.Kernels.Quantized;
+
+/// <summary>
+/// The int8 matmul y = x · Wᵀ with Q8 weights and Q8 activations: GEMV for one token (decode),
+/// register-tiled GEMM for many (prefill). Callers split output rows across threads with
+/// <see cref="ComputeRows"/>; nothing is allocated per call.
+/// </summary>
+public static class Q8MatMul
+{
+    /// <summary>
+    /// y[t, o] for output rows [rowStart, rowEnd) and every token t of <paramref name="x"/>;
+    /// <paramref name="y"/> is [x.Tokens, w.OutFeatures] row-major. Rows outside the range are
+    /// not touched, so threads may fill disjoint ranges of the same output.
+    /// </summary>
+    /// <exception cref="ArgumentException">Shapes do not match or the row range is outside the weight.</exception>
+    /// <exception cref="PlatformNotSupportedException"><paramref name="isa"/> cannot run here.</exception>
+    public static void ComputeRows(CpuIsa isa, Q8Activations x, Q8Weight w, Span<float> y, int rowStart, int rowEnd)
+    {
+        CheckShapes(x, w, y, rowStart, rowEnd);
+        if (isa == CpuIsa.Scalar)
+        {
+            Q8Reference.ComputeRows(x, w, y, rowStart, rowEnd);
+            return;
+        }
+        CpuIsaSelection.Require(isa);
+        ref sbyte xq = ref MemoryMarshal.GetReference(x.Values);
+        ref float xs = ref MemoryMarshal.GetReference(x.Scales);
+        ref sbyte wq = ref MemoryMarshal.GetReference(w.Values);
+        ref float ws = ref MemoryMarshal.GetReference(w.Scales);
+        ref float yr = ref MemoryMarshal.GetReference(y);
+        int k = w.InFeatures, n = w.OutFeatures, tokens = x.Tokens;
+        switch (isa)
+        {
+            case CpuIsa.Avx512:
+                Q8Tiled<Avx512Q8Kernel, Vector512<short>, Vector512<short>, Vector512<int>, Vector512<float>>
+                    .ComputeRows(ref xq, ref xs, tokens, ref wq, ref ws, k, n, ref yr, rowStart, rowEnd);
+                break;
+            case CpuIsa.AvxVnni:
+                Q8Tiled<AvxVnniQ8Kernel, SignSplit256, Vector256<sbyte>, Vector256<int>, Vector256<float>>
+                    .ComputeRows(ref xq, ref xs, tokens, ref wq, ref ws, k, n, ref yr, rowStart, rowEnd);
+                break;
+            case CpuIsa.Avx2:
+                Q8Tiled<Avx2Q8Kernel, SignSplit256, Vector256<sbyte>, Vector256<int>, Vector256<float>>
+                    .ComputeRows(ref xq, ref xs, tokens, ref wq, ref ws, k, n, ref yr, rowStart, rowEnd);
+                break;
+            case CpuIsa.NeonDp:
+                Q8Tiled<NeonDpQ8Kernel, Block128x2, Block128x2, Vector128<int>, Vector128<float>>
+                    .ComputeRows(ref xq, ref xs, tokens, ref wq, ref ws, k, n, ref yr, rowStart, rowEnd);
+                break;
+            case CpuIsa.Neon:
+                Q8Tiled<NeonQ8Kernel, Block128x2, Block128x2, Vector128<int>, Vector128<float>>
+                    .ComputeRows(ref xq, ref xs, tokens, ref wq, ref ws, k, n, ref yr, rowStart, rowEnd);
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(isa), isa, "unknown ISA");
+        }
+    }
+
+    /// <summary>All output rows on the calling thread.</summary>
+    public static void Compute(CpuIsa isa, Q8Activations x, Q8Weight w, Span<float> y) =>
+        ComputeRows(isa, x, w, y, 0, w.OutFeatures);
+
+    /// <summary>
+    /// The integer dot of one 32-value block computed with <paramref name="isa"/>'s instructions,
+    /// exposed so tests can hold every path to <see cref="Q8Reference.BlockDot"/> exactly.
+    /// </summary>
+    public static int BlockDot(CpuIsa isa, ReadOnlySpan<sbyte> w, ReadOnlySpan<sbyte> x)
+    {
+        if (isa == CpuIsa.Scalar) return Q8Reference.BlockDot(w, x);
+        if (w.Length != Q8Format.BlockSize || x.Length != Q8Format.BlockSize)
+            throw new ArgumentException($"a Q8 block has {Q8Format.BlockSize} values, got {w.Length} and {x.Length}");
+        CpuIsaSelection.Require(isa);
+        ref sbyte wr = ref MemoryMarshal.GetReference(w);
+        ref sbyte xr = ref MemoryMarshal.GetReference(x);
+        return isa switch
+        {
+            CpuIsa.Avx512 => Q8Tiled<Avx512Q8Kernel, Vector512<short>, Vector512<short>, Vector512<int>, Vector512<float>>.BlockDot(ref wr, ref xr),
+            CpuIsa.AvxVnni => Q8Tiled<AvxVnniQ8Kernel, SignSplit256, Vector256<sbyte>, Vector256<int>, Vector256<float>>.BlockDot(ref wr, ref xr),
+            CpuIsa.Avx2 => Q8Tiled<Avx2Q8Kernel, SignSplit256, Vector256<sbyte>, Vector256<int>, Vector256<float>>.BlockDot(ref wr, ref xr),
+            CpuIsa.NeonDp => Q8Tiled<NeonDpQ8Kernel, Block128x2, Block128x2, Vector128<int>, Vector128<float>>.BlockDot(ref wr, ref xr),
+            CpuIsa.Neon => Q8Tiled<NeonQ8Kernel, Block128x2, Block128x2, Vector128<int>, Vector128<float>>.BlockDot(ref wr, ref xr),
+            _ => throw new ArgumentOutOfRangeException(nameof(isa), isa, "unknown ISA"),
+        };
+    }
+
+    internal static void CheckShapes(Q8Activations x, Q8Weight w, Span<float> y, int rowStart, int rowEnd)
+    {
+        if (x.Features != w.InFeatures)
+            throw new ArgumentException($"int8 matmul: activations have K = {x.Features}, weight [{w.OutFeatures}, {w.InFeatures}] needs {w.InFeatures}");
+        if (y.Length != (long)x.Tokens * w.OutFeatures)
+            throw new ArgumentException($"int8 matmul: output holds {y.Length} values, expected [{x.Tokens}, {w.OutFeatures}]");
+        if (rowStart < 0 || rowEnd > w.OutFeatures || rowStart > rowEnd)
+            throw new ArgumentOutOfRangeException(nameof(rowStart), $"row range [{rowStart}, {rowEnd}) is not within [0, {w.OutFeatures})");
+    }
+}

@@ -1,0 +1,44 @@
+namespace Transformer.Kernels.Quantized;
+
+/// <summary>
+/// The scalar specification of the int8 matmul; every SIMD path must agree with it (integer
+/// block dots exactly, float results within the rounding of a different summation order).
+/// </summary>
+public static class Q8Reference
+{
+    /// <summary>Σ w[i]·x[i] over one block, in exact integer arithmetic.</summary>
+    public static int BlockDot(ReadOnlySpan<sbyte> w, ReadOnlySpan<sbyte> x)
+    {
+        if (w.Length != Q8Format.BlockSize || x.Length != Q8Format.BlockSize)
+            throw new ArgumentException($"a Q8 block has {Q8Format.BlockSize} values, got {w.Length} and {x.Length}");
+        int sum = 0;
+        for (int i = 0; i < Q8Format.BlockSize; i++) sum += w[i] * x[i];
+        return sum;
+    }
+
+    /// <summary>
+    /// y[t, o] = Σ_b (sw[o, b] · sx[t, b]) · Σ_i w[o, b, i] · x[t, b, i] for output rows
+    /// [rowStart, rowEnd) and every token; y is [tokens, OutFeatures].
+    /// </summary>
+    public static void ComputeRows(Q8Activations x, Q8Weight w, Span<float> y, int rowStart, int rowEnd)
+    {
+        Q8MatMul.CheckShapes(x, w, y, rowStart, rowEnd);
+        int k = w.InFeatures, blocks = w.BlocksPerRow, n = w.OutFeatures;
+        const int B = Q8Format.BlockSize;
+        var wq = w.Values;
+        var ws = w.Scales;
+        var xq = x.Values;
+        var xs = x.Scales;
+        for (int t = 0; t < x.Tokens; t++)
+            for (int o = rowStart; o < rowEnd; o++)
+            {
+                float acc = 0f;
+                for (int b = 0; b < blocks; b++)
+                {
+                    int dot = BlockDot(wq.Slice(o * k + b * B, B), xq.Slice(t * k + b * B, B));
+                    acc += dot * (ws[o * blocks + b] * xs[t * blocks + b]);
+                }
+                y[t * n + o] = acc;
+            }
+    }
+}
