@@ -28,11 +28,23 @@ public static class SharedModels
     {
         if (Environment.GetEnvironmentVariable("TRANSFORMER_SHARED_DIR") is { Length: > 0 } configured)
             return Directory.Exists(Path.Combine(configured, "models", "stories260K")) ? Path.Combine(configured, "models") : null;
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        return SearchUpwards(AppContext.BaseDirectory) ?? (RepositoryRoot() is { } root ? SearchUpwards(root) : null);
+    }
+
+    private static string? SearchUpwards(string start)
+    {
+        for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
         {
             string candidate = Path.Combine(dir.FullName, "shared", "models");
             if (Directory.Exists(Path.Combine(candidate, "stories260K"))) return candidate;
         }
         return null;
     }
+
+    /// <summary>The repository root recorded at build time (see Tests/Directory.Build.props).</summary>
+    private static string? RepositoryRoot() =>
+        System.Reflection.Assembly.GetExecutingAssembly()
+            .GetCustomAttributes(typeof(System.Reflection.AssemblyMetadataAttribute), false)
+            .OfType<System.Reflection.AssemblyMetadataAttribute>()
+            .FirstOrDefault(a => a.Key == "TransformerRepositoryRoot")?.Value;
 }
