@@ -24,6 +24,10 @@ public readonly record struct Llama2cHeader(
     /// <summary>Key/value width: NumKvHeads × HeadSize.</summary>
     public int KvDim => NumKvHeads * HeadSize;
 
+    /// <summary>The stored values under llama2.c's names (derived sizes are left out: they may not exist for a corrupt header).</summary>
+    public override string ToString() =>
+        $"(dim {Dim}, hidden_dim {HiddenDim}, n_layers {NumLayers}, n_heads {NumHeads}, n_kv_heads {NumKvHeads}, vocab_size {SignedVocabSize}, seq_len {SeqLen})";
+
     /// <summary>Reads the header from the first <see cref="SizeInBytes"/> bytes.</summary>
     public static Llama2cHeader Read(ReadOnlySpan<byte> bytes) => new(
         BinaryPrimitives.ReadInt32LittleEndian(bytes[0..]),
