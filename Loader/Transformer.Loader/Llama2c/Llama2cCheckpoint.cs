@@ -79,10 +79,21 @@ public sealed class Llama2cCheckpoint : IWeightSource
     }
 
     /// <inheritdoc/>
-    public bool TryGet(string name, out HostTensor tensor) => _byName.TryGetValue(name, out tensor!);
+    public bool TryGet(string name, out HostTensor tensor)
+    {
+        // Views of an unmapped file would fault on first touch, so refuse to hand them out.
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return _byName.TryGetValue(name, out tensor!);
+    }
+
+    private bool _disposed;
 
     /// <summary>Unmaps the file; tensors obtained from it must not be used afterwards.</summary>
-    public void Dispose() => _mapping.Dispose();
+    public void Dispose()
+    {
+        _disposed = true;
+        _mapping.Dispose();
+    }
 
     private static Llama2cHeader ReadValidHeader(string path)
     {

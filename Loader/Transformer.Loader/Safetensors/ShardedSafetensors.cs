@@ -91,11 +91,19 @@ public sealed class ShardedSafetensors : IWeightSource
     }
 
     /// <inheritdoc/>
-    public bool TryGet(string name, out HostTensor tensor) => _byName.TryGetValue(name, out tensor!);
+    public bool TryGet(string name, out HostTensor tensor)
+    {
+        // Views of an unmapped file would fault on first touch, so refuse to hand them out.
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return _byName.TryGetValue(name, out tensor!);
+    }
+
+    private bool _disposed;
 
     /// <summary>Unmaps every shard.</summary>
     public void Dispose()
     {
+        _disposed = true;
         foreach (var shard in _shards) shard.Dispose();
     }
 
