@@ -1,0 +1,315 @@
+using System.Text;
+using System.Text.Json;
+using Transformer.Loader;
+using Transformer.Loader.Tokenization;
+using Transformer.Tokenizers.Bpe;
+
+namespace Transformer.Tokenizers.HuggingFace;
+
+/// <summary>
+/// A Hugging Face <c>tokenizer.json</c> byte-level BPE tokenizer (GPT-2, Llama 3, SmolLM, Qwen 2 style):
+/// added tokens matched verbatim, the file's split pattern (a Split step, or ByteLevel's GPT-2 pattern),
+/// bytes spelled in GPT-2's byte alphabet, then BPE by merge rank.
+/// <para>
+/// Written here rather than on Microsoft.ML.Tokenizers' <c>BpeTokenizer</c>: its 2.0.1 options have no
+/// <c>ignore_merges</c> (Llama 3 sets it, and it changes ids), take merges only as "a b" strings, and
+/// match split patterns per UTF-16 unit, which splits words with supplementary-plane letters differently
+/// from the Oniguruma-based original (see <see cref="CodePointRegex"/>). The BPE loop is shared with the
+/// llama2.c tokenizer.
+/// </para>
+/// </summary>
+public sealed class ByteLevelBpeTokenizer : ITokenizer
+{
+    private static readonly string[] KnownBosContents = ["<|begin_of_text|>", "<s>", "<|startoftext|>", "<bos>"];
+    private static readonly string[] KnownEosContents = ["<|end_of_text|>", "<|endoftext|>", "</s>", "<|eot_id|>", "<|im_end|>", "<eos>"];
+
+    private readonly Dictionary<string, int> _vocab;
+    private readonly Dictionary<long, (int Merged, int Rank)> _merges;
+    private readonly bool _ignoreMerges;
+    private readonly AddedTokens _added;
+    private readonly Func<string, string> _normalize;
+    private readonly PreTokenizerPipeline _preTokenizer;
+    private readonly byte[][] _decodedBytes;
+
+    private ByteLevelBpeTokenizer(JsonElement root, string sourceName, int? bosId, IReadOnlyList<int>? eosIds)
+    {
+        JsonElement model = Required(root, "model", sourceName);
+        string type = model.TryGetProperty("type", out JsonElement t) ? t.GetString() ?? "" : "BPE";
+        if (type != "BPE")
+        {
+            throw new ModelFormatException($"{sourceName}: model type \"{type}\" is not supported; only BPE is.");
+        }
+
+        _vocab = [];
+        foreach (JsonProperty entry in Required(model, "vocab", sourceName).EnumerateObject())
+        {
+            _vocab[entry.Name] = entry.Value.GetInt32();
+        }
+
+        RequireByteAlphabet(sourceName);
+        _merges = ParseMerges(Required(model, "merges", sourceName), sourceName);
+        _ignoreMerges = model.TryGetProperty("ignore_merges", out JsonElement im) && im.ValueKind == JsonValueKind.True;
+        _added = AddedTokens.Parse(root);
+        _normalize = TokenizerJsonNormalizer.Parse(root.TryGetProperty("normalizer", out JsonElement n) ? n : default, sourceName);
+        _preTokenizer = PreTokenizerPipeline.Parse(Required(root, "pre_tokenizer", sourceName), sourceName);
+
+        int vocabSize = 1 + Math.Max(_vocab.Values.DefaultIfEmpty(-1).Max(), _added.Tokens.Select(a => a.Id).DefaultIfEmpty(-1).Max());
+        _decodedBytes = BuildDecodedBytes(vocabSize);
+
+        BosId = bosId ?? BosFromPostProcessor(root) ?? KnownBosContents.Select(_added.IdOf).FirstOrDefault(id => id is not null);
+        EosIds = eosIds ?? [.. KnownEosContents.Select(_added.IdOf).OfType<int>()];
+        foreach (int id in EosIds.Append(BosId ?? 0))
+        {
+            if ((uint)id >= (uint)vocabSize)
+            {
+                throw new ModelFormatException($"{sourceName}: special token id {id} is outside the vocabulary of {vocabSize}.");
+            }
+        }
+    }
+
+    /// <summary>Loads a <c>tokenizer.json</c> file.</summary>
+    /// <param name="path">The file.</param>
+    /// <param name="bosId">BOS id from the model's config; when null it comes from the file's post_processor or added tokens.</param>
+    /// <param name="eosIds">EOS ids from the model's config; when null, the file's well-known end tokens present in added_tokens.</param>
+    /// <exception cref="ModelFormatException">The file is malformed or not a byte-level BPE tokenizer.</exception>
+    public static ByteLevelBpeTokenizer Load(string path, int? bosId = null, IReadOnlyList<int>? eosIds = null)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        return FromJson(File.ReadAllBytes(path), path, bosId, eosIds);
+    }
+
+    /// <summary>Loads a <c>tokenizer.json</c> held in memory.</summary>
+    /// <param name="utf8Json">The file's bytes.</param>
+    /// <param name="sourceName">Names the data in error messages.</param>
+    /// <param name="bosId">BOS id from the model's config; when null it comes from the file.</param>
+    /// <param name="eosIds">EOS ids from the model's config; when null they come from the file.</param>
+    /// <exception cref="ModelFormatException">The data is malformed or not a byte-level BPE tokenizer.</exception>
+    public static ByteLevelBpeTokenizer FromJson(byte[] utf8Json, string sourceName, int? bosId = null, IReadOnlyList<int>? eosIds = null)
+    {
+        ArgumentNullException.ThrowIfNull(utf8Json);
+        try
+        {
+            using JsonDocument document = JsonDocument.Parse(utf8Json);
+            return new ByteLevelBpeTokenizer(document.RootElement, sourceName, bosId, eosIds);
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or KeyNotFoundException or FormatException)
+        {
+            throw new ModelFormatException($"{sourceName}: not a valid tokenizer.json: {e.Message}", e);
+        }
+    }
+
+    /// <summary>True when the file's pre-tokenizer is byte-level, i.e. <see cref="Load"/> can read it.</summary>
+    /// <param name="path">A <c>tokenizer.json</c> file.</param>
+    public static bool IsByteLevel(string path)
+    {
+        try
+        {
+            using JsonDocument document = JsonDocument.Parse(File.ReadAllBytes(path));
+            return document.RootElement.TryGetProperty("pre_tokenizer", out JsonElement pre)
+                && pre.GetRawText().Contains("\"ByteLevel\"", StringComparison.Ordinal);
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+
+    /// <inheritdoc />
+    public int VocabSize => _decodedBytes.Length;
+
+    /// <inheritdoc />
+    public int? BosId { get; }
+
+    /// <inheritdoc />
+    public IReadOnlyList<int> EosIds { get; }
+
+    /// <inheritdoc />
+    public IReadOnlyList<int> Encode(string text, bool addBos)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var ids = new List<int>();
+        if (addBos && BosId is int bos)
+        {
+            ids.Add(bos);
+        }
+
+        foreach ((string segment, int? addedId) in _added.Split(text))
+        {
+            if (addedId is int id)
+            {
+                ids.Add(id);
+                continue;
+            }
+
+            foreach (string word in _preTokenizer.Words(_normalize(segment)))
+            {
+                EncodeWord(word, ids);
+            }
+        }
+
+        return ids;
+    }
+
+    /// <inheritdoc />
+    public ReadOnlySpan<byte> DecodeBytes(int previousToken, int token)
+    {
+        if ((uint)token >= (uint)_decodedBytes.Length)
+        {
+            throw new ArgumentOutOfRangeException(nameof(token), token, $"Token id outside the vocabulary of {_decodedBytes.Length}.");
+        }
+
+        // Byte-level BPE adds no dummy prefix, so nothing is dropped after BOS.
+        return _decodedBytes[token];
+    }
+
+    private void EncodeWord(string word, List<int> ids)
+    {
+        if (_ignoreMerges && _vocab.TryGetValue(word, out int whole))
+        {
+            ids.Add(whole);
+            return;
+        }
+
+        var symbols = new int[word.Length];
+        for (int i = 0; i < word.Length; i++)
+        {
+            symbols[i] = _vocab[word[i].ToString()]; // every alphabet character is in the vocabulary (checked at load)
+        }
+
+        int count = PairMerger.MergeAll(symbols, TryMerge);
+        ids.AddRange(symbols.AsSpan(0, count));
+    }
+
+    private bool TryMerge(int left, int right, out int merged, out double rank)
+    {
+        if (_merges.TryGetValue(PairKey(left, right), out (int Merged, int Rank) m))
+        {
+            (merged, rank) = (m.Merged, m.Rank);
+            return true;
+        }
+
+        (merged, rank) = (0, 0);
+        return false;
+    }
+
+    private static long PairKey(int left, int right) => ((long)left << 32) | (uint)right;
+
+    private Dictionary<long, (int, int)> ParseMerges(JsonElement merges, string sourceName)
+    {
+        var table = new Dictionary<long, (int, int)>();
+        int rank = 0;
+        foreach (JsonElement merge in merges.EnumerateArray())
+        {
+            // Older files write "a b"; newer ones ["a", "b"] (which allows spaces inside pieces).
+            (string a, string b) = merge.ValueKind == JsonValueKind.Array && merge.GetArrayLength() == 2
+                ? (merge[0].GetString()!, merge[1].GetString()!)
+                : merge.ValueKind == JsonValueKind.String && merge.GetString()!.Split(' ') is [string x, string y]
+                    ? (x, y)
+                    : throw new ModelFormatException($"{sourceName}: merge {rank} ({merge.GetRawText()}) is neither \"a b\" nor [a, b].");
+
+            if (!_vocab.TryGetValue(a, out int left) || !_vocab.TryGetValue(b, out int right) || !_vocab.TryGetValue(a + b, out int merged))
+            {
+                throw new ModelFormatException($"{sourceName}: merge {rank} (\"{a}\" + \"{b}\") names a piece missing from the vocabulary.");
+            }
+
+            table.TryAdd(PairKey(left, right), (merged, rank)); // a repeated merge keeps its first (best) rank
+            rank++;
+        }
+
+        return table;
+    }
+
+    private void RequireByteAlphabet(string sourceName)
+    {
+        for (int b = 0; b < 256; b++)
+        {
+            string spelled = ByteLevelAlphabet.Spell([(byte)b]);
+            if (!_vocab.ContainsKey(spelled))
+            {
+                throw new ModelFormatException($"{sourceName}: vocabulary lacks \"{spelled}\" (byte 0x{b:X2}); a byte-level BPE vocabulary has all 256 byte characters.");
+            }
+        }
+    }
+
+    private byte[][] BuildDecodedBytes(int vocabSize)
+    {
+        var decoded = new byte[vocabSize][];
+        Array.Fill(decoded, []);
+        foreach ((string piece, int id) in _vocab)
+        {
+            decoded[id] = Unspell(piece);
+        }
+
+        // Added tokens outside the BPE vocabulary are written as they are; special ones (control tokens) not at all.
+        foreach (AddedToken token in _added.Tokens)
+        {
+            decoded[token.Id] = token.Special ? [] : Encoding.UTF8.GetBytes(token.Content);
+        }
+
+        return decoded;
+    }
+
+    private static byte[] Unspell(string piece)
+    {
+        var bytes = new List<byte>(piece.Length);
+        foreach (char c in piece)
+        {
+            if (ByteLevelAlphabet.TryGetByte(c, out byte b))
+            {
+                bytes.Add(b);
+            }
+            else
+            {
+                bytes.AddRange(Encoding.UTF8.GetBytes(c.ToString()));
+            }
+        }
+
+        return [.. bytes];
+    }
+
+    private int? BosFromPostProcessor(JsonElement root)
+    {
+        // TemplateProcessing's "single" template starts with the BOS special token when the model uses one
+        // (Llama 3: [SpecialToken <|begin_of_text|>, Sequence A]); it may sit inside a Sequence processor.
+        if (!root.TryGetProperty("post_processor", out JsonElement processor) || processor.ValueKind != JsonValueKind.Object)
+        {
+            return null;
+        }
+
+        IEnumerable<JsonElement> processors = processor.TryGetProperty("processors", out JsonElement list) ? list.EnumerateArray() : [processor];
+        foreach (JsonElement p in processors)
+        {
+            if (!p.TryGetProperty("single", out JsonElement single) || single.ValueKind != JsonValueKind.Array)
+            {
+                continue;
+            }
+
+            foreach (JsonElement item in single.EnumerateArray())
+            {
+                if (item.TryGetProperty("Sequence", out _))
+                {
+                    break;
+                }
+
+                if (item.TryGetProperty("SpecialToken", out JsonElement special))
+                {
+                    string name = special.GetProperty("id").GetString()!;
+                    if (p.TryGetProperty("special_tokens", out JsonElement specials) && specials.TryGetProperty(name, out JsonElement entry)
+                        && entry.TryGetProperty("ids", out JsonElement ids) && ids.GetArrayLength() > 0)
+                    {
+                        return ids[0].GetInt32();
+                    }
+
+                    return _added.IdOf(name) ?? (_vocab.TryGetValue(name, out int id) ? id : null);
+                }
+            }
+        }
+
+        return null;
+    }
+
+    private static JsonElement Required(JsonElement e, string name, string sourceName)
+        => e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out JsonElement value) && value.ValueKind != JsonValueKind.Null
+            ? value
+            : throw new ModelFormatException($"{sourceName}: tokenizer.json has no \"{name}\".");
+}
