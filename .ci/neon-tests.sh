@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Runs the int8/f32 kernel tests on Arm NEON under user-mode qemu on an x86 machine:
+# once with qemu's default CPU ("max": AdvSimd + the dot-product extension, so the sdot path runs)
+# and once as a Cortex-A72 (no dot product, so the smull/sadalp path runs).
+# Usage: bash .ci/neon-tests.sh [publish-dir]   (exit code non-zero if either run fails)
+set -euo pipefail
+
+repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+publish_dir="${1:-${TMPDIR:-/tmp}/transformer-neon-tests}"
+artifacts_dir="${publish_dir}-artifacts"
+
+# Only the kernel classes: the whole project under emulation would be slow, and these are the ISA paths.
+# Run directly, the test executable is xunit.v3's in-process runner, so its own filter syntax applies.
+filters=(-noColor
+         -class 'Transformer.Kernels.Tests.Q8MatMulTests'
+         -class 'Transformer.Kernels.Tests.IsaMatMulF32Tests'
+         -class 'Transformer.Kernels.Tests.Q8FormatTests'
+         -class 'Transformer.Kernels.Tests.IsaSelectionTests')
+
+if ! command -v qemu-aarch64-static >/dev/null || [ ! -e /usr/lib/aarch64-linux-gnu/libstdc++.so.6 ]; then
+  echo "== installing qemu-user-static and the arm64 C runtime"
+  export DEBIAN_FRONTEND=noninteractive
+  dpkg --add-architecture arm64
+  apt-get update -qq
+  apt-get install -y -qq qemu-user-static libc6:arm64 libstdc++6:arm64 libgcc-s1:arm64 libssl3:arm64 >/dev/null
+fi
+
+echo "== publishing Tests/Transformer.Kernels.Tests for linux-arm64"
+dotnet publish "$repo_root/Tests/Transformer.Kernels.Tests/Transformer.Kernels.Tests.csproj" \
+  -c Release -r linux-arm64 --self-contained -p:InvariantGlobalization=true \
+  --artifacts-path "$artifacts_dir" -o "$publish_dir" -v quiet -nologo
+
+# Debian multiarch puts the arm64 loader and libraries in /lib/aarch64-linux-gnu, where the arm64
+# ld.so finds them by itself, so QEMU_LD_PREFIX stays unset.
+status=0
+run_suite() {
+  local label="$1" cpu="$2"
+  echo "== NEON tests: $label"
+  local log
+  log="$(mktemp)"
+  set +e
+  if [ -n "$cpu" ]; then
+    QEMU_CPU="$cpu" DOTNET_TieredPGO=0 qemu-aarch64-static "$publish_dir/Transformer.Kernels.Tests" "${filters[@]}" >"$log" 2>&1
+  else
+    DOTNET_TieredPGO=0 qemu-aarch64-static "$publish_dir/Transformer.Kernels.Tests" "${filters[@]}" >"$log" 2>&1
+  fi
+  local rc=$?
+  set -e
+  # Failures with their messages, the NEON cases that were skipped (there should be none), and the totals.
+  grep -A 12 -E '\[FAIL\]' "$log" || true
+  grep -E '\[SKIP\].*isa: Neon' "$log" || true
+  grep -E 'Total: [0-9]+' "$log" | sed -E 's/^ +//' || tail -n 30 "$log"
+  echo "   exit code $rc"
+  rm -f "$log"
+  [ "$rc" -eq 0 ] || status=1
+}
+
+run_suite "default CPU (max: AdvSimd + Dp, sdot path)" ""
+run_suite "QEMU_CPU=cortex-a72 (AdvSimd, no Dp: smull/sadalp path)" "cortex-a72"
+exit $status
