@@ -1,0 +1,147 @@
+using System.Text.Json;
+using Transformer.Loader;
+using Transformer.Loader.Tokenization;
+using Transformer.Tokenizers.HuggingFace;
+using Transformer.Tokenizers.Llama2c;
+using Transformer.Tokenizers.SentencePiece;
+
+namespace Transformer.Tokenizers;
+
+/// <summary>
+/// Finds and loads the tokenizer that belongs to a model. Beside the model it looks, in order, for
+/// <c>tokenizer.json</c> (byte-level BPE), <c>tokenizer.model</c>, <c>tok*.model</c> (SentencePiece) and
+/// <c>tok*.bin</c> (llama2.c export); an explicit override may be any of these formats.
+/// </summary>
+public static class TokenizerLocator
+{
+    /// <summary>The file name patterns searched beside a model, in order of preference.</summary>
+    public static IReadOnlyList<string> SearchPatterns { get; } = ["tokenizer.json", "tokenizer.model", "tok*.model", "tok*.bin"];
+
+    /// <summary>Loads the tokenizer for a model.</summary>
+    /// <param name="modelPath">The model's folder, or any file in it (checkpoint, config).</param>
+    /// <param name="overridePath">A tokenizer file to use instead of searching; its format is chosen by extension, else by content.</param>
+    /// <param name="expectedVocabSize">The model's vocabulary size; a llama2.c export (which does not store it) is checked against it.</param>
+    /// <exception cref="FileNotFoundException">No tokenizer was found; the message lists what was looked for.</exception>
+    /// <exception cref="ModelFormatException">The tokenizer file is malformed.</exception>
+    public static ITokenizer Load(string modelPath, string? overridePath = null, int? expectedVocabSize = null)
+    {
+        ArgumentNullException.ThrowIfNull(modelPath);
+        string path = overridePath ?? Find(modelPath);
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException($"Tokenizer file {path} does not exist.", path);
+        }
+
+        return LoadFile(path, expectedVocabSize);
+    }
+
+    /// <summary>The tokenizer file beside a model, by <see cref="SearchPatterns"/>.</summary>
+    /// <param name="modelPath">The model's folder, or any file in it.</param>
+    /// <exception cref="FileNotFoundException">None was found; the message lists what was looked for.</exception>
+    public static string Find(string modelPath)
+    {
+        ArgumentNullException.ThrowIfNull(modelPath);
+        string folder = Directory.Exists(modelPath) ? modelPath : Path.GetDirectoryName(Path.GetFullPath(modelPath)) ?? ".";
+        var skipped = new List<string>();
+        if (Directory.Exists(folder))
+        {
+            foreach (string pattern in SearchPatterns)
+            {
+                foreach (string candidate in Directory.GetFiles(folder, pattern).Order(StringComparer.Ordinal))
+                {
+                    // A SentencePiece-style tokenizer.json (Metaspace, byte fallback) is not one we read;
+                    // such models ship tokenizer.model too, which the search reaches next.
+                    if (Path.GetExtension(candidate) == ".json" && !ByteLevelBpeTokenizer.IsByteLevel(candidate))
+                    {
+                        skipped.Add($"{Path.GetFileName(candidate)} (not byte-level BPE)");
+                        continue;
+                    }
+
+                    return candidate;
+                }
+            }
+        }
+
+        string skippedNote = skipped.Count > 0 ? $" Skipped: {string.Join(", ", skipped)}." : "";
+        throw new FileNotFoundException(
+            $"No tokenizer found for model {modelPath}: looked in {folder} for {string.Join(", ", SearchPatterns)}.{skippedNote} " +
+            "Pass the tokenizer file explicitly to use another.");
+    }
+
+    /// <summary>Loads one tokenizer file, choosing the format by extension (.json, .model, .bin), else by content.</summary>
+    /// <param name="path">The tokenizer file.</param>
+    /// <param name="expectedVocabSize">The model's vocabulary size, checked against a llama2.c export.</param>
+    /// <exception cref="ModelFormatException">The file is malformed.</exception>
+    public static ITokenizer LoadFile(string path, int? expectedVocabSize = null)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        byte[] data = File.ReadAllBytes(path);
+        return FormatOf(path, data) switch
+        {
+            TokenizerFormat.HuggingFaceJson => LoadJson(path, data),
+            TokenizerFormat.SentencePiece => SentencePieceBpeTokenizer.FromBytes(data, path),
+            _ => Llama2cTokenizer.FromBytes(data, path, expectedVocabSize),
+        };
+    }
+
+    private enum TokenizerFormat { HuggingFaceJson, SentencePiece, Llama2c }
+
+    private static TokenizerFormat FormatOf(string path, ReadOnlySpan<byte> data)
+    {
+        switch (Path.GetExtension(path).ToLowerInvariant())
+        {
+            case ".json": return TokenizerFormat.HuggingFaceJson;
+            case ".model": return TokenizerFormat.SentencePiece;
+            case ".bin": return TokenizerFormat.Llama2c;
+        }
+
+        // By content: JSON opens with '{'; a ModelProto with its first piece (field 1, length-delimited: tag
+        // 0x0A); a llama2.c export with a small int32 max_token_length, whose low byte is rarely 0x0A or '{'.
+        ReadOnlySpan<byte> start = data.TrimStart(" \t\r\n\uFEFF"u8);
+        if (!start.IsEmpty && start[0] == (byte)'{')
+        {
+            return TokenizerFormat.HuggingFaceJson;
+        }
+
+        return data.Length > 0 && data[0] == 0x0A && (data.Length < 4 || BitConverter.ToInt32(data[..4]) > 4096)
+            ? TokenizerFormat.SentencePiece
+            : TokenizerFormat.Llama2c;
+    }
+
+    private static ByteLevelBpeTokenizer LoadJson(string path, byte[] data)
+    {
+        (int? bos, IReadOnlyList<int>? eos) = SpecialIdsFromConfig(Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".");
+        return ByteLevelBpeTokenizer.FromJson(data, path, bos, eos);
+    }
+
+    /// <summary>
+    /// <c>bos_token_id</c> / <c>eos_token_id</c> (a number or a list) of the config.json beside the tokenizer:
+    /// the ids the model was trained to start and stop with, which tokenizer.json alone may not say.
+    /// </summary>
+    private static (int? Bos, IReadOnlyList<int>? Eos) SpecialIdsFromConfig(string folder)
+    {
+        string configPath = Path.Combine(folder, "config.json");
+        if (!File.Exists(configPath))
+        {
+            return (null, null);
+        }
+
+        try
+        {
+            using JsonDocument config = JsonDocument.Parse(File.ReadAllBytes(configPath));
+            JsonElement root = config.RootElement;
+            int? bos = root.TryGetProperty("bos_token_id", out JsonElement b) && b.ValueKind == JsonValueKind.Number ? b.GetInt32() : null;
+            IReadOnlyList<int>? eos = root.TryGetProperty("eos_token_id", out JsonElement e) ? e.ValueKind switch
+            {
+                JsonValueKind.Number => [e.GetInt32()],
+                JsonValueKind.Array => [.. e.EnumerateArray().Select(x => x.GetInt32())],
+                _ => null,
+            } : null;
+            return (bos, eos);
+        }
+        catch (JsonException ex)
+        {
+            throw new ModelFormatException($"{configPath}: not valid JSON: {ex.Message}", ex);
+        }
+    }
+}
