@@ -1,0 +1,2 @@
+global using Transformer.Tests.Shared;
+global using Xunit;

@@ -1,0 +1,100 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace Transformer.Cli.Tests;
+
+/// <summary><c>transformer run</c> prints what llama2.c's run prints, and one timing line on stderr.</summary>
+public sealed partial class RunCommandTests
+{
+    [Theory]
+    [InlineData(0, "folder")]
+    [InlineData(1, "folder")]
+    [InlineData(2, "folder")]
+    [InlineData(3, "folder")]
+    [InlineData(0, "bin")]
+    [InlineData(1, "bin")]
+    [InlineData(2, "bin")]
+    [InlineData(3, "bin")]
+    [InlineData(0, "safetensors")]
+    [InlineData(3, "safetensors")]
+    public async Task Greedy_output_equals_run_c_byte_for_byte(int caseIndex, string form)
+    {
+        Assert.SkipUnless(SharedModels.Available, SharedModels.SkipReason);
+        var greedy = GreedyCases.Case(caseIndex);
+        // run.c's -n counted positions, prompt included; the reference always generated 64 tokens.
+        int generated = greedy.GetProperty("generated_token_ids").GetArrayLength();
+        string prompt = greedy.GetProperty("prompt").GetString()!;
+
+        var result = await CliRun.InvokeAsync("run", "--model", GreedyCases.ModelPath(form), "--prompt", prompt,
+            "--max-tokens", generated.ToString(CultureInfo.InvariantCulture), "--temperature", "0");
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal(GreedyCases.PrintedBytes(greedy), result.StandardOutput);
+    }
+
+    [Fact]
+    public async Task Stderr_is_one_timing_line_with_the_token_counts()
+    {
+        Assert.SkipUnless(SharedModels.Available, SharedModels.SkipReason);
+        var greedy = GreedyCases.Case(0);
+        int promptTokens = greedy.GetProperty("prompt_token_ids").GetArrayLength();
+
+        var result = await CliRun.InvokeAsync("run", "--model", SharedModels.Stories260K, "--prompt", "Once upon a time",
+            "--max-tokens", "10", "--temperature", "0");
+
+        Assert.Equal(0, result.ExitCode);
+        var line = Assert.Single(result.ErrorLines);
+        var match = TimingLine().Match(line);
+        Assert.True(match.Success, $"unexpected timing line: {line}");
+        Assert.Equal(promptTokens, int.Parse(match.Groups["prompt"].Value, CultureInfo.InvariantCulture));
+        Assert.Equal(10, int.Parse(match.Groups["generated"].Value, CultureInfo.InvariantCulture));
+        Assert.True(double.Parse(match.Groups["promptRate"].Value, CultureInfo.InvariantCulture) > 0);
+        Assert.True(double.Parse(match.Groups["generatedRate"].Value, CultureInfo.InvariantCulture) > 0);
+    }
+
+    [Fact]
+    public async Task Max_tokens_counts_generated_tokens_and_zero_prints_only_the_prompt()
+    {
+        Assert.SkipUnless(SharedModels.Available, SharedModels.SkipReason);
+
+        var result = await CliRun.InvokeAsync("run", "--model", SharedModels.Stories260K, "--prompt", "Once upon a time", "--max-tokens", "0");
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal("Once upon a time", result.Output);
+        Assert.Contains("generated: 0 tokens", result.StandardError);
+    }
+
+    [Fact]
+    public async Task The_same_seed_gives_the_same_sampled_text()
+    {
+        Assert.SkipUnless(SharedModels.Available, SharedModels.SkipReason);
+        string[] args = ["run", "--model", SharedModels.Stories260K, "--prompt", "Lily", "--max-tokens", "40",
+            "--temperature", "0.9", "--top-k", "40", "--top-p", "0.95", "--min-p", "0.01", "--repetition-penalty", "1.1", "--seed", "7"];
+
+        var first = await CliRun.InvokeAsync(args);
+        var second = await CliRun.InvokeAsync(args);
+
+        Assert.Equal(0, first.ExitCode);
+        Assert.StartsWith("Lily", first.Output);
+        Assert.Equal(first.StandardOutput, second.StandardOutput);
+    }
+
+    [Fact]
+    public async Task Without_a_model_the_default_is_downloaded_from_the_hub_and_run()
+    {
+        Assert.SkipUnless(SharedModels.Available, SharedModels.SkipReason);
+        using var cache = HubFixture.NewCache();
+        await using var hub = HubFixture.Serve();
+
+        var result = await CliRun.InvokeAsync(HubFixture.Options(hub.Endpoint, cache.Path),
+            "run", "--prompt", "Once upon a time", "--max-tokens", "64", "--temperature", "0");
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal(GreedyCases.PrintedBytes(GreedyCases.Case(0)), result.StandardOutput);
+        Assert.Contains("downloading stories260K/stories260K.bin", result.StandardError);
+        Assert.Matches(TimingLine(), result.ErrorLines[^1]);
+    }
+
+    [GeneratedRegex(@"^prompt: (?<prompt>\d+) tokens, (?<promptRate>\d+\.\d) tok/s; generated: (?<generated>\d+) tokens, (?<generatedRate>\d+\.\d) tok/s$")]
+    private static partial Regex TimingLine();
+}

@@ -1,0 +1,81 @@
+using System.CommandLine;
+using System.Globalization;
+using Transformer.Kernels.Tensors;
+using Transformer.Loader;
+using Transformer.Loader.Config;
+
+namespace Transformer.Cli.Commands;
+
+/// <summary>
+/// <c>transformer inspect</c>: what a model file holds: architecture, configuration, parameter count, and every
+/// tensor with its dtype, shape and size. Reads headers only; no weights are prepared.
+/// </summary>
+public static class InspectCommand
+{
+    /// <summary>Builds the command.</summary>
+    public static Command Create(CliContext context)
+    {
+        var model = CommonOptions.Model(required: true, "Model folder or file (safetensors folder, *.safetensors, *.index.json, llama2.c *.bin)");
+        var command = new Command("inspect", "Show a model's architecture, configuration, parameter count and tensors") { model };
+        CommandAction.Set(command, context, (parsed, _) =>
+        {
+            using var files = ModelFiles.Open(parsed.GetValue(model)!);
+            Write(context.Out, files);
+            return Task.FromResult(0);
+        });
+        return command;
+    }
+
+    /// <summary>Writes the report of an opened model.</summary>
+    public static void Write(TextWriter output, ModelFiles files)
+    {
+        var c = files.Config;
+        var tensors = files.Weights.Tensors;
+        long parameters = tensors.Sum(t => t.ElementCount);
+        long bytes = tensors.Sum(t => (long)t.Data.Length);
+
+        output.WriteLine($"model: {files.Weights.Description}");
+        output.WriteLine($"format: {files.Format}");
+        output.WriteLine($"architecture: {c.Architecture}");
+        output.WriteLine("config:");
+        foreach (var (name, value) in ConfigFields(c)) output.WriteLine($"  {name}: {value}");
+        output.WriteLine($"parameters: {Count(parameters)}");
+        output.WriteLine($"tensors: {Count(tensors.Count)}");
+
+        int nameWidth = tensors.Select(t => t.Name.Length).DefaultIfEmpty(0).Max();
+        int shapeWidth = tensors.Select(t => Shape(t).Length).DefaultIfEmpty(0).Max();
+        foreach (var t in tensors)
+            output.WriteLine($"  {t.Name.PadRight(nameWidth)}  {DTypes.Name(t.Type),-4}  {Shape(t).PadRight(shapeWidth)}  {Count(t.Data.Length),12} bytes");
+        output.WriteLine($"total: {Count(tensors.Count)} tensors, {Count(parameters)} parameters, {Count(bytes)} bytes");
+    }
+
+    /// <summary>The configuration under Hugging Face config.json names.</summary>
+    public static IEnumerable<(string Name, string Value)> ConfigFields(ModelConfig c)
+    {
+        yield return ("hidden_size", Count(c.HiddenSize));
+        yield return ("intermediate_size", Count(c.IntermediateSize));
+        yield return ("num_hidden_layers", Count(c.NumLayers));
+        yield return ("num_attention_heads", Count(c.NumHeads));
+        yield return ("num_key_value_heads", Count(c.NumKvHeads));
+        yield return ("head_dim", Count(c.HeadDim));
+        yield return ("vocab_size", Count(c.VocabSize));
+        yield return ("max_position_embeddings", Count(c.MaxPositions));
+        yield return ("rms_norm_eps", c.RmsNormEps.ToString("R", CultureInfo.InvariantCulture));
+        yield return ("rope_theta", c.RopeTheta.ToString("R", CultureInfo.InvariantCulture));
+        yield return ("rope_scaling", c.RopeScaling is { } s
+            ? string.Create(CultureInfo.InvariantCulture,
+                $"llama3 factor={s.Factor} low_freq_factor={s.LowFrequencyFactor} high_freq_factor={s.HighFrequencyFactor} original_max_position_embeddings={s.OriginalMaxPositions}")
+            : "none");
+        yield return ("rope_style", c.RopeStyle.ToString());
+        yield return ("tie_word_embeddings", Flag(c.TieWordEmbeddings));
+        yield return ("attention_bias", Flag(c.AttentionBias));
+        yield return ("mlp_bias", Flag(c.MlpBias));
+        yield return ("sliding_window", c.SlidingWindow is { } window ? Count(window) : "none");
+        yield return ("bos_token_id", c.BosTokenId?.ToString(CultureInfo.InvariantCulture) ?? "none");
+        yield return ("eos_token_id", c.EosTokenIds.Count == 0 ? "none" : string.Join(", ", c.EosTokenIds));
+    }
+
+    private static string Shape(HostTensor t) => "[" + string.Join(", ", t.Shape) + "]";
+    private static string Flag(bool value) => value ? "true" : "false";
+    private static string Count(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
+}
