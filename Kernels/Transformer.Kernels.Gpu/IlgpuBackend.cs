@@ -1,0 +1,360 @@
+using ILGPU;
+using ILGPU.Runtime;
+using Transformer.Kernels.Backend;
+using Transformer.Kernels.Gpu.Devices;
+using Transformer.Kernels.Gpu.Kernels;
+using Transformer.Kernels.Gpu.Memory;
+using Transformer.Kernels.Tensors;
+
+namespace Transformer.Kernels.Gpu;
+
+/// <summary>
+/// Runs the backend operations on an ILGPU accelerator (CUDA, OpenCL, or ILGPU's CPU emulator).
+/// Weights, activations and the KV cache live in device memory; every op is queued on the
+/// accelerator's default stream, and the host waits only in <see cref="Download"/> and
+/// <see cref="Argmax"/>. Not thread-safe: one forward pass at a time.
+/// </summary>
+public sealed class IlgpuBackend : IBackend
+{
+    private readonly Context? _ownedContext;
+    private readonly bool _ownsAccelerator;
+    private readonly IlgpuKernels _kernels;
+    private readonly MemoryBuffer1D<int, Stride1D.Dense> _argmaxResult;
+    private MemoryBuffer1D<int, Stride1D.Dense>? _tokens;
+    private MemoryBuffer1D<float, Stride1D.Dense>? _attentionScores;
+    private bool _disposed;
+
+    /// <summary>
+    /// Runs on an accelerator the caller created and keeps ownership of (disposing the backend leaves
+    /// it open). Tests share one accelerator across many backends this way.
+    /// </summary>
+    public IlgpuBackend(Accelerator accelerator, IlgpuLaunchSizes? sizes = null)
+        : this(accelerator, sizes, ownedContext: null, ownsAccelerator: false, choice: null)
+    {
+    }
+
+    private IlgpuBackend(Accelerator accelerator, IlgpuLaunchSizes? sizes, Context? ownedContext, bool ownsAccelerator, GpuDeviceChoice? choice)
+    {
+        ArgumentNullException.ThrowIfNull(accelerator);
+        Accelerator = accelerator;
+        Sizes = sizes ?? IlgpuLaunchSizes.For(accelerator);
+        Choice = choice;
+        _ownedContext = ownedContext;
+        _ownsAccelerator = ownsAccelerator;
+        _kernels = new IlgpuKernels(accelerator);
+        _argmaxResult = accelerator.Allocate1D<int>(1);
+    }
+
+    /// <summary>
+    /// Opens the device a kind names, in a context the backend owns. For <see cref="GpuDeviceKind.Auto"/>
+    /// with no usable GPU, returns null and the choice says why: the caller then uses the CPU backend.
+    /// </summary>
+    /// <exception cref="GpuDeviceNotFoundException">An explicit kind (cuda, opencl, ilgpu-cpu) has no usable device.</exception>
+    public static IlgpuBackend? Open(GpuDeviceKind kind, out GpuDeviceChoice choice, IlgpuLaunchSizes? sizes = null)
+    {
+        var context = GpuDeviceSelector.CreateContext();
+        try
+        {
+            choice = GpuDeviceSelector.Choose(context, kind);
+            if (choice.Device is null)
+            {
+                context.Dispose();
+                return null;
+            }
+            var accelerator = choice.Device.CreateAccelerator(context);
+            return new IlgpuBackend(accelerator, sizes, context, ownsAccelerator: true, choice);
+        }
+        catch
+        {
+            context.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The accelerator the ops run on.</summary>
+    public Accelerator Accelerator { get; }
+
+    /// <summary>The group and tile sizes in force.</summary>
+    public IlgpuLaunchSizes Sizes { get; }
+
+    /// <summary>How the device was chosen, when the backend was created by <see cref="Open"/>; null for a caller's accelerator.</summary>
+    public GpuDeviceChoice? Choice { get; }
+
+    /// <inheritdoc/>
+    public string Description =>
+        $"ilgpu {Accelerator.AcceleratorType.ToString().ToLowerInvariant()} '{Accelerator.Name}', {Accelerator.MemorySize / (1024 * 1024)} MiB";
+
+    private AcceleratorStream Stream => Accelerator.DefaultStream;
+
+    /// <inheritdoc/>
+    public DeviceTensor Allocate(int rows, int columns) => new IlgpuTensor(Accelerator, rows, columns);
+
+    /// <inheritdoc/>
+    public DeviceTensor Upload(ReadOnlySpan<float> values, int rows, int columns)
+    {
+        if (values.Length != (long)rows * columns) throw new ArgumentException($"{values.Length} values do not fill [{rows}, {columns}]");
+        var tensor = new IlgpuTensor(Accelerator, rows, columns);
+        if (!values.IsEmpty) tensor.View.CopyFromCPU(Stream, values);
+        return tensor;
+    }
+
+    /// <inheritdoc/>
+    public void Download(DeviceTensor source, Span<float> destination)
+    {
+        var tensor = Gpu(source);
+        if (destination.Length != tensor.View.Length)
+            throw new ArgumentException($"destination holds {destination.Length} floats, tensor [{tensor.Rows}, {tensor.Columns}] has {tensor.View.Length}");
+        if (!destination.IsEmpty) tensor.View.CopyToCPU(Stream, destination);
+        Stream.Synchronize();
+    }
+
+    /// <inheritdoc/>
+    public DeviceWeight PrepareWeight(HostTensor matrix, WeightFormat format)
+    {
+        ArgumentNullException.ThrowIfNull(matrix);
+        if (matrix.Shape.Count != 2) throw new ArgumentException($"tensor '{matrix.Name}' is not a matrix: {matrix}");
+        return format switch
+        {
+            WeightFormat.F32 => new IlgpuF32Weight(Accelerator, matrix),
+            _ => throw new NotSupportedException($"the ILGPU backend cannot hold weights as {format}"),
+        };
+    }
+
+    /// <inheritdoc/>
+    public KvCache CreateKvCache(int layers, int capacity, int kvHeads, int headDim) =>
+        new IlgpuKvCache(Accelerator, layers, capacity, kvHeads, headDim);
+
+    /// <inheritdoc/>
+    public RopeTable CreateRope(ReadOnlySpan<float> inverseFrequencies, int maxPositions, RopeStyle style) =>
+        new IlgpuRopeTable(Accelerator, inverseFrequencies, maxPositions, style);
+
+    /// <inheritdoc/>
+    public void Embed(DeviceWeight table, ReadOnlySpan<int> tokens, DeviceTensor output)
+    {
+        var weights = F32(table);
+        var rows = Gpu(output);
+        if (rows.Rows != tokens.Length || rows.Columns != weights.InFeatures)
+            throw new ArgumentException($"embedding of {tokens.Length} tokens from '{weights.Name}' [{weights.OutFeatures}, {weights.InFeatures}] into [{rows.Rows}, {rows.Columns}]");
+        foreach (int token in tokens)
+            if ((uint)token >= (uint)weights.OutFeatures)
+                throw new ArgumentOutOfRangeException(nameof(tokens), $"token id {token} outside the table '{weights.Name}' of {weights.OutFeatures} rows");
+        if (tokens.IsEmpty) return;
+        var tokenBuffer = TokenBuffer(tokens.Length);
+        tokenBuffer.SubView(0, tokens.Length).CopyFromCPU(Stream, tokens);
+        _kernels.Embed(new Index2D(tokens.Length, rows.Columns), weights.Values, tokenBuffer, rows.View, rows.Columns);
+    }
+
+    /// <inheritdoc/>
+    public void RmsNorm(DeviceTensor input, DeviceTensor weight, float eps, DeviceTensor output)
+    {
+        var x = Gpu(input);
+        var w = Gpu(weight);
+        var y = Gpu(output);
+        if (w.View.Length != x.Columns || y.Rows != x.Rows || y.Columns != x.Columns)
+            throw new ArgumentException($"rmsnorm shapes: x[{x.Rows}, {x.Columns}], weight of {w.View.Length}, y[{y.Rows}, {y.Columns}]");
+        if (x.Rows == 0) return;
+        _kernels.RmsNorm(new KernelConfig(x.Rows, Sizes.ReductionThreads), x.View, w.View, y.View, x.Columns, eps,
+            SpecializedValue.New(Sizes.ReductionThreads));
+    }
+
+    /// <inheritdoc/>
+    public void MatMul(DeviceTensor input, ReadOnlySpan<DeviceWeight> weights, ReadOnlySpan<DeviceTensor> outputs)
+    {
+        if (weights.Length != outputs.Length) throw new ArgumentException("one output per weight");
+        var x = Gpu(input);
+        // One launch per weight; they queue back to back on the stream, so the device never waits on the host between them.
+        for (int j = 0; j < weights.Length; j++)
+        {
+            var w = F32(weights[j]);
+            var y = Gpu(outputs[j]);
+            if (x.Columns != w.InFeatures || y.Columns != w.OutFeatures || y.Rows != x.Rows)
+                throw new ArgumentException($"matmul shapes: x[{x.Rows}, {x.Columns}] · '{w.Name}'ᵀ[{w.InFeatures}, {w.OutFeatures}] → y[{y.Rows}, {y.Columns}]");
+            if (x.Rows == 0 || w.OutFeatures == 0) continue;
+            if (x.Rows == 1)
+            {
+                _kernels.Gemv(new KernelConfig(w.OutFeatures, Sizes.ReductionThreads), x.View, w.Values, y.View, w.InFeatures,
+                    SpecializedValue.New(Sizes.ReductionThreads));
+            }
+            else
+            {
+                int tile = Sizes.GemmTile;
+                var grid = new Index2D(Ceiling(w.OutFeatures, tile), Ceiling(x.Rows, tile));
+                _kernels.Gemm(new KernelConfig(grid, new Index2D(tile, tile)), x.View, w.Values, y.View, x.Rows, w.InFeatures, w.OutFeatures,
+                    SpecializedValue.New(tile));
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    public void AddBias(DeviceTensor x, DeviceTensor bias)
+    {
+        var rows = Gpu(x);
+        var b = Gpu(bias);
+        if (b.View.Length != rows.Columns) throw new ArgumentException($"bias of {b.View.Length} values for rows of {rows.Columns}");
+        if (rows.View.Length == 0) return;
+        _kernels.AddBias((int)rows.View.Length, rows.View, b.View, rows.Columns);
+    }
+
+    /// <inheritdoc/>
+    public void ApplyRope(DeviceTensor x, int headDim, int startPosition, RopeTable rope)
+    {
+        var rows = Gpu(x);
+        var table = rope as IlgpuRopeTable ?? throw new ArgumentException($"a {rope.GetType().Name} does not belong to the ILGPU backend");
+        if (headDim <= 0 || headDim % 2 != 0 || rows.Columns % headDim != 0)
+            throw new ArgumentException($"rows of {rows.Columns} features do not split into heads of {headDim} (an even size)");
+        if (table.RotaryPairs < headDim / 2) throw new ArgumentException($"rope table has {table.RotaryPairs} pairs, heads of {headDim} need {headDim / 2}");
+        if (startPosition < 0 || startPosition + rows.Rows > table.MaxPositions)
+            throw new ArgumentOutOfRangeException(nameof(startPosition), $"positions [{startPosition}, {startPosition + rows.Rows}) outside a rope table of {table.MaxPositions}");
+        if (rows.View.Length == 0) return;
+        var shape = new RopeShape(rows.Columns, headDim, startPosition, table.RotaryPairs, table.Style == RopeStyle.InterleavedPairs ? 1 : 0);
+        _kernels.Rope(new Index2D(rows.Rows, rows.Columns / 2), rows.View, table.Cos, table.Sin, shape);
+    }
+
+    /// <inheritdoc/>
+    public void StoreKv(KvCache cache, int layer, int startPosition, DeviceTensor k, DeviceTensor v)
+    {
+        var kv = Cache(cache);
+        var keys = Gpu(k);
+        var values = Gpu(v);
+        int columns = kv.KvHeads * kv.HeadDim;
+        if (keys.Columns != columns || values.Columns != columns || values.Rows != keys.Rows)
+            throw new ArgumentException($"k[{keys.Rows}, {keys.Columns}] and v[{values.Rows}, {values.Columns}] do not match a cache of {kv.KvHeads} heads × {kv.HeadDim}");
+        CheckLayerAndPositions(kv, layer, startPosition, keys.Rows);
+        if (keys.Rows == 0) return;
+        var shape = new KvStoreShape(columns, kv.LayerOffset(layer), kv.Capacity, kv.HeadDim, startPosition);
+        _kernels.StoreKv(new Index2D(keys.Rows, columns), keys.View, values.View, kv.Keys, kv.Values, shape);
+    }
+
+    /// <inheritdoc/>
+    public void Attention(DeviceTensor q, KvCache cache, int layer, int startPosition, DeviceTensor output)
+    {
+        var kv = Cache(cache);
+        var queries = Gpu(q);
+        var outputs = Gpu(output);
+        int d = kv.HeadDim;
+        if (queries.Columns % d != 0 || outputs.Rows != queries.Rows || outputs.Columns != queries.Columns)
+            throw new ArgumentException($"attention shapes: q[{queries.Rows}, {queries.Columns}], out[{outputs.Rows}, {outputs.Columns}], head size {d}");
+        int heads = queries.Columns / d;
+        if (heads % kv.KvHeads != 0) throw new ArgumentException($"{heads} query heads do not share {kv.KvHeads} KV heads evenly");
+        CheckLayerAndPositions(kv, layer, startPosition, queries.Rows);
+        if (queries.Rows == 0) return;
+        var shape = new AttentionShape(queries.Rows, queries.Columns, kv.LayerOffset(layer), kv.Capacity, heads / kv.KvHeads, startPosition);
+        if (queries.Rows == 1)
+        {
+            var scores = AttentionScores((long)heads * kv.Capacity);
+            _kernels.AttentionDecode(new KernelConfig(heads, Sizes.ReductionThreads), queries.View, kv.Keys, kv.Values, scores, outputs.View, shape,
+                SpecializedValue.New(d), SpecializedValue.New(Sizes.ReductionThreads));
+        }
+        else
+        {
+            int tile = PrefillTile(d);
+            var grid = new Index2D(Ceiling(queries.Rows, tile), heads);
+            _kernels.AttentionPrefill(new KernelConfig(grid, new Index2D(Sizes.AttentionThreads, 1)), queries.View, kv.Keys, kv.Values, outputs.View, shape,
+                SpecializedValue.New(d), SpecializedValue.New(tile), SpecializedValue.New(tile));
+        }
+    }
+
+    /// <inheritdoc/>
+    public void SwiGlu(DeviceTensor gate, DeviceTensor up, DeviceTensor output)
+    {
+        var g = Gpu(gate);
+        var u = Gpu(up);
+        var y = Gpu(output);
+        if (u.View.Length != g.View.Length || y.View.Length != g.View.Length)
+            throw new ArgumentException($"swiglu shapes: gate[{g.Rows}, {g.Columns}], up[{u.Rows}, {u.Columns}], out[{y.Rows}, {y.Columns}]");
+        if (g.View.Length == 0) return;
+        _kernels.SwiGlu((int)g.View.Length, g.View, u.View, y.View);
+    }
+
+    /// <inheritdoc/>
+    public void Add(DeviceTensor x, DeviceTensor y)
+    {
+        var a = Gpu(x);
+        var b = Gpu(y);
+        if (a.View.Length != b.View.Length) throw new ArgumentException($"add shapes: [{a.Rows}, {a.Columns}] += [{b.Rows}, {b.Columns}]");
+        if (a.View.Length == 0) return;
+        _kernels.Add((int)a.View.Length, a.View, b.View);
+    }
+
+    /// <inheritdoc/>
+    public int Argmax(DeviceTensor row)
+    {
+        var values = Gpu(row);
+        if (values.Rows != 1 || values.Columns == 0) throw new ArgumentException($"argmax needs one non-empty row, got [{values.Rows}, {values.Columns}]");
+        _kernels.Argmax(new KernelConfig(1, Sizes.ReductionThreads), values.View, _argmaxResult.View, values.Columns,
+            SpecializedValue.New(Sizes.ReductionThreads));
+        Span<int> result = stackalloc int[1];
+        _argmaxResult.View.CopyToCPU(Stream, result);
+        Stream.Synchronize();
+        return result[0];
+    }
+
+    /// <summary>Frees the backend's scratch buffers and, when <see cref="Open"/> created them, the accelerator and context.</summary>
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        _argmaxResult.Dispose();
+        _tokens?.Dispose();
+        _attentionScores?.Dispose();
+        if (_ownsAccelerator) Accelerator.Dispose();
+        _ownedContext?.Dispose();
+    }
+
+    /// <summary>
+    /// Query/key tile of the prefill kernel: the largest of 16, 8, 4, 2, 1 whose shared arrays
+    /// (queries, accumulators, key and value blocks, weights, three per-row floats) fit the group's shared memory.
+    /// </summary>
+    private int PrefillTile(int headDim)
+    {
+        for (int tile = 16; tile > 1; tile /= 2)
+        {
+            long bytes = sizeof(float) * (4L * tile * headDim + (long)tile * tile + 3L * tile);
+            if (bytes <= Accelerator.MaxSharedMemoryPerGroup) return tile;
+        }
+        return 1;
+    }
+
+    private ArrayView<int> TokenBuffer(int length)
+    {
+        if (_tokens is null || _tokens.Length < length)
+        {
+            _tokens?.Dispose();
+            _tokens = Accelerator.Allocate1D<int>(Math.Max(length, 64));
+        }
+        return _tokens.View;
+    }
+
+    private ArrayView<float> AttentionScores(long length)
+    {
+        if (_attentionScores is null || _attentionScores.Length < length)
+        {
+            // Freed only once queued kernels are done with the old buffer.
+            if (_attentionScores is not null)
+            {
+                Stream.Synchronize();
+                _attentionScores.Dispose();
+            }
+            _attentionScores = Accelerator.Allocate1D<float>(length);
+        }
+        return _attentionScores.View;
+    }
+
+    private static int Ceiling(int value, int divisor) => (value + divisor - 1) / divisor;
+
+    private static void CheckLayerAndPositions(IlgpuKvCache cache, int layer, int startPosition, int rows)
+    {
+        if ((uint)layer >= (uint)cache.Layers) throw new ArgumentOutOfRangeException(nameof(layer), $"layer {layer} outside a cache of {cache.Layers}");
+        if (startPosition < 0 || startPosition + rows > cache.Capacity)
+            throw new ArgumentOutOfRangeException(nameof(startPosition), $"positions [{startPosition}, {startPosition + rows}) outside a cache of {cache.Capacity}");
+    }
+
+    private static IlgpuTensor Gpu(DeviceTensor tensor) =>
+        tensor as IlgpuTensor ?? throw new ArgumentException($"a {tensor.GetType().Name} does not belong to the ILGPU backend");
+
+    private static IlgpuKvCache Cache(KvCache cache) =>
+        cache as IlgpuKvCache ?? throw new ArgumentException($"a {cache.GetType().Name} does not belong to the ILGPU backend");
+
+    private static IlgpuF32Weight F32(DeviceWeight weight) =>
+        weight as IlgpuF32Weight ?? throw new ArgumentException($"weight '{weight.Name}' ({weight.Format}) does not belong to this ILGPU backend");
+}

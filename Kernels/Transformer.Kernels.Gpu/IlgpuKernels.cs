@@ -1,0 +1,46 @@
+using ILGPU;
+using ILGPU.Runtime;
+using Transformer.Kernels.Gpu.Kernels;
+
+namespace Transformer.Kernels.Gpu;
+
+/// <summary>
+/// Every kernel of the backend, compiled once per accelerator and bound to its default stream, so all
+/// ops of a forward pass queue in order on one stream without host synchronisation.
+/// </summary>
+internal sealed class IlgpuKernels
+{
+    public IlgpuKernels(Accelerator accelerator)
+    {
+        SwiGlu = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>>(ElementwiseKernels.SwiGlu);
+        Add = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>>(ElementwiseKernels.Add);
+        AddBias = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int>(ElementwiseKernels.AddBias);
+        Embed = accelerator.LoadAutoGroupedStreamKernel<Index2D, ArrayView<float>, ArrayView<int>, ArrayView<float>, int>(ElementwiseKernels.Embed);
+        StoreKv = accelerator.LoadAutoGroupedStreamKernel<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, KvStoreShape>(
+            ElementwiseKernels.StoreKv);
+        Rope = accelerator.LoadAutoGroupedStreamKernel<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, RopeShape>(RopeKernel.Run);
+        RmsNorm = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float, SpecializedValue<int>>(RmsNormKernel.Run);
+        Gemv = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, SpecializedValue<int>>(MatMulKernels.Gemv);
+        Gemm = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, SpecializedValue<int>>(MatMulKernels.Gemm);
+        AttentionDecode = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
+            AttentionShape, SpecializedValue<int>, SpecializedValue<int>>(AttentionKernels.Decode);
+        AttentionPrefill = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
+            AttentionShape, SpecializedValue<int>, SpecializedValue<int>, SpecializedValue<int>>(AttentionKernels.Prefill);
+        Argmax = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<int>, int, SpecializedValue<int>>(ArgmaxKernel.Run);
+    }
+
+    public Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>> SwiGlu { get; }
+    public Action<Index1D, ArrayView<float>, ArrayView<float>> Add { get; }
+    public Action<Index1D, ArrayView<float>, ArrayView<float>, int> AddBias { get; }
+    public Action<Index2D, ArrayView<float>, ArrayView<int>, ArrayView<float>, int> Embed { get; }
+    public Action<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, KvStoreShape> StoreKv { get; }
+    public Action<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, RopeShape> Rope { get; }
+    public Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float, SpecializedValue<int>> RmsNorm { get; }
+    public Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, SpecializedValue<int>> Gemv { get; }
+    public Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, SpecializedValue<int>> Gemm { get; }
+    public Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
+        AttentionShape, SpecializedValue<int>, SpecializedValue<int>> AttentionDecode { get; }
+    public Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
+        AttentionShape, SpecializedValue<int>, SpecializedValue<int>, SpecializedValue<int>> AttentionPrefill { get; }
+    public Action<KernelConfig, ArrayView<float>, ArrayView<int>, int, SpecializedValue<int>> Argmax { get; }
+}

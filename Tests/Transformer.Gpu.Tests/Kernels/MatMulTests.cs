@@ -1,0 +1,93 @@
+using FsCheck;
+using FsCheck.Fluent;
+using Transformer.Gpu.Tests.Fixtures;
+using Transformer.Gpu.Tests.Support;
+using Transformer.Kernels.Backend;
+using Transformer.Kernels.Cpu.Ops;
+using Transformer.Kernels.Tensors;
+
+namespace Transformer.Gpu.Tests.Kernels;
+
+/// <summary>f32 GEMV (one token) and tiled GEMM (many tokens) against MatMulF32.Reference.</summary>
+public abstract class MatMulTests(AcceleratorFixture fixture)
+{
+    private static Gen<(int Tokens, int In, int Out, int Seed)> Shapes(int minTokens, int maxTokens) =>
+        from tokens in Gen.Choose(minTokens, maxTokens)
+        from inFeatures in Gen.Choose(1, 64)
+        from outFeatures in Gen.Choose(1, 64)
+        from seed in Gen.Choose(0, int.MaxValue)
+        select (tokens, inFeatures, outFeatures, seed);
+
+    [Fact]
+    public void GemvMatchesReference()
+    {
+        var backend = fixture.Require();
+        Properties.Check(Shapes(1, 1), s => CheckMatMul(backend, s));
+    }
+
+    [Fact]
+    public void TiledGemmMatchesReference()
+    {
+        var backend = fixture.Require();
+        Properties.Check(Shapes(2, 40), s => CheckMatMul(backend, s));
+    }
+
+    [Fact]
+    public void SeveralWeightsInOneCallEachMatchTheReference()
+    {
+        var backend = fixture.Require();
+        Properties.Check(Shapes(1, 5), s =>
+        {
+            float[] x = HostData.Uniform(s.Seed, s.Tokens * s.In);
+            float[] w1 = HostData.Uniform(s.Seed + 1, s.Out * s.In), w2 = HostData.Uniform(s.Seed + 2, 3 * s.In);
+            using var input = backend.Upload(x, s.Tokens, s.In);
+            using var first = backend.PrepareWeight(HostTensor.FromFloats("w1", w1, s.Out, s.In), WeightFormat.F32);
+            using var second = backend.PrepareWeight(HostTensor.FromFloats("w2", w2, 3, s.In), WeightFormat.F32);
+            using var y1 = backend.Allocate(s.Tokens, s.Out);
+            using var y2 = backend.Allocate(s.Tokens, 3);
+            backend.MatMul(input, [first, second], [y1, y2]);
+            AssertMatches(backend, x, s.Tokens, w1, s.In, s.Out, y1);
+            AssertMatches(backend, x, s.Tokens, w2, s.In, 3, y2);
+        }, cases: 10);
+    }
+
+    [Fact]
+    public void HalfPrecisionWeightsAreWidenedOnUpload()
+    {
+        var backend = fixture.Require();
+        float[] values = HostData.Uniform(7, 5 * 9);
+        var halves = values.Select(v => (Half)v).ToArray();
+        var bytes = System.Runtime.InteropServices.MemoryMarshal.AsBytes(halves.AsSpan()).ToArray();
+        using var weight = backend.PrepareWeight(new HostTensor("w", DType.F16, [5, 9], bytes), WeightFormat.F32);
+        float[] x = HostData.Uniform(8, 9);
+        using var input = backend.Upload(x, 1, 9);
+        using var y = backend.Allocate(1, 5);
+        backend.MatMul(input, [weight], [y]);
+        AssertMatches(backend, x, 1, halves.Select(h => (float)h).ToArray(), 9, 5, y);
+    }
+
+    private static void CheckMatMul(Transformer.Kernels.Gpu.IlgpuBackend backend, (int Tokens, int In, int Out, int Seed) s)
+    {
+        float[] x = HostData.Uniform(s.Seed, s.Tokens * s.In), w = HostData.Uniform(s.Seed + 1, s.Out * s.In);
+        using var input = backend.Upload(x, s.Tokens, s.In);
+        using var weight = backend.PrepareWeight(HostTensor.FromFloats("w", w, s.Out, s.In), WeightFormat.F32);
+        using var y = backend.Allocate(s.Tokens, s.Out);
+        backend.MatMul(input, [weight], [y]);
+        AssertMatches(backend, x, s.Tokens, w, s.In, s.Out, y);
+    }
+
+    private static void AssertMatches(Transformer.Kernels.Gpu.IlgpuBackend backend, float[] x, int tokens, float[] w, int inFeatures, int outFeatures, DeviceTensor y)
+    {
+        var expected = new float[tokens * outFeatures];
+        MatMulF32.Reference(x, tokens, w, inFeatures, outFeatures, expected);
+        var actual = new float[expected.Length];
+        backend.Download(y, actual);
+        Close.All(expected, actual, absolute: 1e-5f * inFeatures, what: "matmul");
+    }
+}
+
+[Collection(nameof(IlgpuCpuCollection))]
+public sealed class IlgpuCpuMatMulTests(IlgpuCpuFixture fixture) : MatMulTests(fixture);
+
+[Collection(nameof(OpenClCollection))]
+public sealed class OpenClMatMulTests(OpenClFixture fixture) : MatMulTests(fixture);
