@@ -16,7 +16,7 @@ internal static class TestModels
     public static LlamaModel Load(string path, ModelOptions? options = null)
     {
         var files = ModelFiles.Open(path);
-        return new LlamaModel(files.Config, files.Weights, new CpuBackend(), options, ownsWeights: true);
+        return new LlamaModel(files.Config, files.Weights, new CpuBackend(), options, ownsWeights: true, ownsBackend: true);
     }
 
     public static LlamaModel Stories260K(bool fromLlama2cCheckpoint, ModelOptions? options = null)

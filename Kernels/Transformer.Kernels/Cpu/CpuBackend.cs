@@ -1,7 +1,9 @@
-using System.Buffers;
 using System.Numerics.Tensors;
 using Transformer.Kernels.Backend;
+using Transformer.Kernels.Cpu.Isa;
 using Transformer.Kernels.Cpu.Ops;
+using Transformer.Kernels.Cpu.Threading;
+using Transformer.Kernels.Quantized;
 using Transformer.Kernels.Tensors;
 
 namespace Transformer.Kernels.Cpu;
@@ -9,20 +11,27 @@ namespace Transformer.Kernels.Cpu;
 /// <summary>Runs the backend operations on the host CPU.</summary>
 public sealed class CpuBackend : IBackend
 {
-    private readonly ParallelOptions _parallel;
+    private readonly WorkerPool _pool;
+    private readonly MatMulWork _matMul;
+    private readonly AttentionWork _attention = new();
 
-    /// <summary>Creates a backend with the given options (defaults: all cores).</summary>
+    /// <summary>Creates a backend with the given options (defaults: all cores, best ISA path).</summary>
     public CpuBackend(CpuBackendOptions? options = null)
     {
         Options = options ?? new CpuBackendOptions();
-        _parallel = new ParallelOptions { MaxDegreeOfParallelism = Options.EffectiveThreads };
+        Isa = CpuIsaSelection.Resolve(Options.Isa, Environment.GetEnvironmentVariable(CpuIsaSelection.EnvironmentVariable));
+        _pool = new WorkerPool(Options.EffectiveThreads);
+        _matMul = new MatMulWork(Isa);
     }
 
     /// <summary>The settings in force.</summary>
     public CpuBackendOptions Options { get; }
 
+    /// <summary>The instruction-set path the kernels run.</summary>
+    public CpuIsa Isa { get; }
+
     /// <inheritdoc/>
-    public string Description => $"cpu f32, {Options.EffectiveThreads} thread(s)";
+    public string Description => $"cpu {CpuIsaSelection.Describe(Isa)}, {Options.EffectiveThreads} thread(s)";
 
     /// <inheritdoc/>
     public DeviceTensor Allocate(int rows, int columns) => new CpuTensor(rows, columns);
@@ -46,6 +55,9 @@ public sealed class CpuBackend : IBackend
         return format switch
         {
             WeightFormat.F32 => new CpuF32Weight(matrix),
+            // Q8 blocks run along K; a matrix whose K is not a whole number of blocks stays float32.
+            WeightFormat.Q8 when matrix.Shape[1] % Q8Format.BlockSize == 0 => new CpuQ8Weight(matrix.Name, Q8Weight.Quantize(matrix)),
+            WeightFormat.Q8 => new CpuF32Weight(matrix),
             _ => throw new NotSupportedException($"the CPU backend cannot hold weights as {format}"),
         };
     }
@@ -60,9 +72,16 @@ public sealed class CpuBackend : IBackend
     /// <inheritdoc/>
     public void Embed(DeviceWeight table, ReadOnlySpan<int> tokens, DeviceTensor output)
     {
-        var weights = F32(table);
         var rows = Cpu(output);
-        for (int t = 0; t < tokens.Length; t++) weights.Row(tokens[t]).CopyTo(rows.Row(t));
+        for (int t = 0; t < tokens.Length; t++)
+        {
+            switch (table)
+            {
+                case CpuF32Weight f: f.Row(tokens[t]).CopyTo(rows.Row(t)); break;
+                case CpuQ8Weight q: q.DequantizeRow(tokens[t], rows.Row(t)); break;
+                default: throw new ArgumentException($"weight '{table.Name}' ({table.Format}) does not belong to the CPU backend");
+            }
+        }
     }
 
     /// <inheritdoc/>
@@ -78,22 +97,7 @@ public sealed class CpuBackend : IBackend
     public void MatMul(DeviceTensor input, ReadOnlySpan<DeviceWeight> weights, ReadOnlySpan<DeviceTensor> outputs)
     {
         if (weights.Length != outputs.Length) throw new ArgumentException("one output per weight");
-        var x = Cpu(input);
-        for (int j = 0; j < weights.Length; j++)
-        {
-            var w = F32(weights[j]);
-            var y = Cpu(outputs[j]);
-            CheckMatMulShapes(x, w, y);
-            // Blocks of rows, so each task is big enough to outweigh its scheduling.
-            int blockRows = Math.Max(1, w.OutFeatures / (Options.EffectiveThreads * 8));
-            int blocks = (w.OutFeatures + blockRows - 1) / blockRows;
-            Parallel.For(0, blocks, _parallel, block =>
-            {
-                int start = block * blockRows;
-                int end = Math.Min(w.OutFeatures, start + blockRows);
-                MatMulF32.ComputeRows(x.Span, x.Rows, w.Values, w.InFeatures, w.OutFeatures, y.Span, start, end);
-            });
-        }
+        _pool.Run(_matMul.Prepare(Cpu(input), weights, outputs, _pool.Threads), _matMul);
     }
 
     /// <inheritdoc/>
@@ -136,25 +140,8 @@ public sealed class CpuBackend : IBackend
     }
 
     /// <inheritdoc/>
-    public void Attention(DeviceTensor q, KvCache cache, int layer, int startPosition, DeviceTensor output)
-    {
-        var kv = (CpuKvCache)cache;
-        var queries = Cpu(q);
-        var outputs = Cpu(output);
-        int d = kv.HeadDim;
-        int heads = queries.Columns / d;
-        int groupSize = heads / kv.KvHeads;
-        Parallel.For(0, queries.Rows * heads, _parallel, item =>
-        {
-            int t = item / heads, h = item % heads;
-            int length = startPosition + t + 1;
-            int kvHead = h / groupSize;
-            float[] scores = ArrayPool<float>.Shared.Rent(length);
-            Ops.Attention.Compute(queries.Row(t).Slice(h * d, d), kv.Keys(layer, kvHead), kv.Values(layer, kvHead),
-                length, scores, outputs.Row(t).Slice(h * d, d));
-            ArrayPool<float>.Shared.Return(scores);
-        });
-    }
+    public void Attention(DeviceTensor q, KvCache cache, int layer, int startPosition, DeviceTensor output) =>
+        _pool.Run(_attention.Prepare(Cpu(q), (CpuKvCache)cache, layer, startPosition, Cpu(output)), _attention);
 
     /// <inheritdoc/>
     public void SwiGlu(DeviceTensor gate, DeviceTensor up, DeviceTensor output) =>
@@ -167,17 +154,8 @@ public sealed class CpuBackend : IBackend
     public int Argmax(DeviceTensor row) => TensorPrimitives.IndexOfMax(Cpu(row).Span);
 
     /// <inheritdoc/>
-    public void Dispose() { }
+    public void Dispose() => _pool.Dispose();
 
     private static CpuTensor Cpu(DeviceTensor tensor) =>
         tensor as CpuTensor ?? throw new ArgumentException($"a {tensor.GetType().Name} does not belong to the CPU backend");
-
-    private static CpuF32Weight F32(DeviceWeight weight) =>
-        weight as CpuF32Weight ?? throw new ArgumentException($"weight '{weight.Name}' ({weight.Format}) does not belong to this CPU backend");
-
-    private static void CheckMatMulShapes(CpuTensor x, CpuF32Weight w, CpuTensor y)
-    {
-        if (x.Columns != w.InFeatures || y.Columns != w.OutFeatures || y.Rows != x.Rows)
-            throw new ArgumentException($"matmul shapes: x[{x.Rows}, {x.Columns}] · '{w.Name}'ᵀ[{w.InFeatures}, {w.OutFeatures}] → y[{y.Rows}, {y.Columns}]");
-    }
 }

@@ -11,10 +11,12 @@ namespace Transformer.Runtime.Llama;
 public sealed class LlamaModel : IDisposable
 {
     private readonly IWeightSource? _ownedWeights;
+    private readonly IBackend? _ownedBackend;
     private readonly RopeTable _rope;
 
-    /// <summary>Prepares the weights on the backend. The model owns the weight source when asked to.</summary>
-    public LlamaModel(ModelConfig config, IWeightSource weights, IBackend backend, ModelOptions? options = null, bool ownsWeights = false)
+    /// <summary>Prepares the weights on the backend. The model disposes the weight source and the backend when it owns them.</summary>
+    public LlamaModel(ModelConfig config, IWeightSource weights, IBackend backend, ModelOptions? options = null,
+        bool ownsWeights = false, bool ownsBackend = false)
     {
         Config = config;
         Backend = backend;
@@ -23,6 +25,7 @@ public sealed class LlamaModel : IDisposable
         Weights = LlamaWeights.Load(config, weights, backend, Options.WeightFormat);
         _rope = backend.CreateRope(RotaryFrequencies.Compute(config), config.MaxPositions, config.RopeStyle);
         if (ownsWeights) _ownedWeights = weights;
+        if (ownsBackend) _ownedBackend = backend;
     }
 
     /// <summary>The model's shape and variant flags.</summary>
@@ -133,5 +136,6 @@ public sealed class LlamaModel : IDisposable
         _rope.Dispose();
         Weights.Dispose();
         _ownedWeights?.Dispose();
+        _ownedBackend?.Dispose();
     }
 }

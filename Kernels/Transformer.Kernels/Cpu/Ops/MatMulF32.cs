@@ -8,7 +8,10 @@ namespace Transformer.Kernels.Cpu.Ops;
 /// </summary>
 public static class MatMulF32
 {
-    /// <summary>Vectorised rows [rowStart, rowEnd) of the output, for all tokens.</summary>
+    /// <summary>
+    /// Rows [rowStart, rowEnd) for all tokens, one TensorPrimitives.Dot per output: the simple baseline
+    /// the benchmarks hold <see cref="MatMulF32Tiled"/> (what the backend runs) against.
+    /// </summary>
     public static void ComputeRows(ReadOnlySpan<float> x, int tokens, ReadOnlySpan<float> weight, int inFeatures,
         int outFeatures, Span<float> y, int rowStart, int rowEnd)
     {
