@@ -38,6 +38,7 @@ public sealed class IlgpuBackend : IBackend
         ArgumentNullException.ThrowIfNull(accelerator);
         Accelerator = accelerator;
         Sizes = sizes ?? IlgpuLaunchSizes.For(accelerator);
+        Sizes.Validate(accelerator);
         Choice = choice;
         _ownedContext = ownedContext;
         _ownsAccelerator = ownsAccelerator;

@@ -22,8 +22,11 @@ public abstract class AcceleratorFixture : IDisposable
         lock (CreationGate) return create();
     }
 
-    /// <summary>The backend, or null when this machine lacks the device (see <see cref="SkipReason"/>).</summary>
+    /// <summary>The backend for kernel tests, or null when this machine lacks the device (see <see cref="SkipReason"/>).</summary>
     public IlgpuBackend? Backend { get; private set; }
+
+    /// <summary>A backend with the accelerator's default launch sizes, for model tests.</summary>
+    public IlgpuBackend? ModelBackend { get; private set; }
 
     /// <summary>Why the tests of this collection skip, when they do.</summary>
     public string SkipReason { get; private set; } = "";
@@ -32,7 +35,9 @@ public abstract class AcceleratorFixture : IDisposable
     public abstract string Name { get; }
 
     /// <summary>Opens the device, or records why it cannot be opened.</summary>
-    protected void Open(Func<(Context Context, Accelerator? Accelerator, string SkipReason)> open)
+    /// <param name="open">Creates the context and accelerator, or says why not.</param>
+    /// <param name="kernelTestSizes">Launch sizes for the kernel tests; null for the accelerator's defaults.</param>
+    protected void Open(Func<(Context Context, Accelerator? Accelerator, string SkipReason)> open, IlgpuLaunchSizes? kernelTestSizes = null)
     {
         lock (CreationGate)
         {
@@ -40,21 +45,33 @@ public abstract class AcceleratorFixture : IDisposable
             _context = context;
             _accelerator = accelerator;
             SkipReason = skipReason;
-            if (accelerator is not null) Backend = new IlgpuBackend(accelerator);
+            if (accelerator is not null)
+            {
+                Backend = new IlgpuBackend(accelerator, kernelTestSizes);
+                ModelBackend = new IlgpuBackend(accelerator);
+            }
         }
     }
 
-    /// <summary>The backend, or skips the calling test with the reason.</summary>
+    /// <summary>The kernel-test backend, or skips the calling test with the reason.</summary>
     public IlgpuBackend Require()
     {
         Assert.SkipWhen(Backend is null, SkipReason);
         return Backend!;
     }
 
+    /// <summary>The model-test backend, or skips the calling test with the reason.</summary>
+    public IlgpuBackend RequireModelBackend()
+    {
+        Assert.SkipWhen(ModelBackend is null, SkipReason);
+        return ModelBackend!;
+    }
+
     /// <inheritdoc/>
     public void Dispose()
     {
         Backend?.Dispose();
+        ModelBackend?.Dispose();
         _accelerator?.Dispose();
         _context?.Dispose();
         GC.SuppressFinalize(this);

@@ -1,16 +1,23 @@
-using Transformer.Kernels.Gpu.Devices;
+using ILGPU;
+using ILGPU.Runtime.CPU;
+using Transformer.Kernels.Gpu;
 
 namespace Transformer.Gpu.Tests.Fixtures;
 
-/// <summary>ILGPU's CPU accelerator: present on every machine.</summary>
+/// <summary>
+/// ILGPU's CPU accelerator, present on every machine. An explicit CPUDevice of 16 OS threads
+/// (4 per warp × 4 warps × 1 multiprocessor) rather than CPUDeviceKind.AMD's 256: the emulator wakes
+/// every thread for each launch, which dominated the model tests on a small CI machine. Kernel
+/// tests use 16-thread groups and 4×4 GEMM tiles so the shared-memory reductions and tiles really run
+/// with many threads; model tests use the emulator's defaults (one-thread groups).
+/// </summary>
 public sealed class IlgpuCpuFixture : AcceleratorFixture
 {
     public IlgpuCpuFixture() => Open(() =>
     {
-        var context = GpuDeviceSelector.CreateContext();
-        var choice = GpuDeviceSelector.Choose(context, GpuDeviceKind.IlgpuCpu);
-        return (context, choice.Device!.CreateAccelerator(context), "");
-    });
+        var context = Context.Create(builder => builder.CPU(new CPUDevice(4, 4, 1)).EnableAlgorithms());
+        return (context, context.GetCPUDevices()[0].CreateAccelerator(context), "");
+    }, new IlgpuLaunchSizes(ReductionThreads: 16, GemmTile: 4, AttentionThreads: 16));
 
     public override string Name => "ilgpu-cpu";
 }
