@@ -21,8 +21,14 @@ public static class SharedModels
     /// <summary>The stories260K folder (only call when <see cref="Available"/>).</summary>
     public static string Stories260K => Path.Combine(ModelsDirectory ?? throw new InvalidOperationException(SkipReason), "stories260K");
 
-    /// <summary>A file of stories260K.</summary>
-    public static string Stories260KFile(string relativePath) => Path.Combine(Stories260K, relativePath);
+    /// <summary>A file of stories260K; the calling test is skipped when ../shared or the file is absent.</summary>
+    public static string Stories260KFile(string relativePath)
+    {
+        Assert.SkipUnless(Available, SkipReason);
+        string path = Path.Combine(Stories260K, relativePath);
+        Assert.SkipUnless(File.Exists(path), $"{path} is missing");
+        return path;
+    }
 
     private static string? FindRoot()
     {

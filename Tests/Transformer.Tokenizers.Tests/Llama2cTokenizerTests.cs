@@ -15,7 +15,7 @@ public sealed class Llama2cTokenizerTests
     public void EncodesEveryReferenceCaseAsRunC()
     {
         var tokenizer = Llama2cTokenizer.Load(SharedModels.Stories260KFile("tok512.bin"), expectedVocabSize: 512);
-        IReadOnlyList<TokenizeCase> cases = SharedModels.TokenizeCases();
+        IReadOnlyList<TokenizeCase> cases = TokenizeReference.Cases();
         Assert.NotEmpty(cases);
         foreach (TokenizeCase c in cases)
         {

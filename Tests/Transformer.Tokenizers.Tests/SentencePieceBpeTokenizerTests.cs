@@ -13,7 +13,7 @@ public sealed class SentencePieceBpeTokenizerTests
     public void EncodesEveryReferenceCaseAsSentencePiece()
     {
         SentencePieceBpeTokenizer tokenizer = Tok512();
-        IReadOnlyList<TokenizeCase> cases = SharedModels.TokenizeCases();
+        IReadOnlyList<TokenizeCase> cases = TokenizeReference.Cases();
         Assert.NotEmpty(cases);
         foreach (TokenizeCase c in cases)
         {

@@ -1,2 +1,0 @@
-global using Transformer.Tests.Shared;
-global using Xunit;
