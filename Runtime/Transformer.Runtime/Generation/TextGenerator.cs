@@ -32,6 +32,8 @@ public sealed class TextGenerator
         var promptTokens = _tokenizer.Encode(prompt, options.AddBos);
         if (promptTokens.Count == 0)
             throw new ArgumentException("the prompt encodes to no tokens and the vocabulary has no BOS to start from", nameof(prompt));
+        // Checked here, before anything is streamed, so an over-long prompt is never half echoed.
+        if (promptTokens.Count > _model.MaxSequenceLength) throw new ContextOverflowException(_model.MaxSequenceLength, promptTokens.Count);
         return Run(promptTokens, options, stats ?? new GenerationStats(), cancellation);
     }
 

@@ -37,13 +37,16 @@ public sealed class LlamaModel : IDisposable
     /// <summary>The prepared weights.</summary>
     public LlamaWeights Weights { get; }
 
+    /// <summary>Most positions one sequence can hold: max_position_embeddings, or the sliding window when smaller.</summary>
+    public int MaxSequenceLength => Math.Min(Config.MaxPositions, Config.SlidingWindow ?? int.MaxValue);
+
     /// <summary>
     /// Starts an empty sequence with its own KV cache for up to <paramref name="maxTokens"/> positions
     /// (default and upper bound: the model's max_position_embeddings, or its sliding window).
     /// </summary>
     public Sequence CreateSequence(int? maxTokens = null)
     {
-        int limit = Math.Min(Config.MaxPositions, Config.SlidingWindow ?? int.MaxValue);
+        int limit = MaxSequenceLength;
         int capacity = maxTokens ?? limit;
         if (capacity < 1 || capacity > limit)
             throw new ArgumentOutOfRangeException(nameof(maxTokens), $"a sequence holds 1 to {limit} tokens for this model, {capacity} were asked for");
@@ -74,7 +77,6 @@ public sealed class LlamaModel : IDisposable
         for (int l = 0; l < c.NumLayers; l++)
         {
             var w = Weights.Layers[l];
-            string blk = $"blk.{l}.";
 
             // Attention block: x += Wo · attention(rope(Wq·h), rope(Wk·h), Wv·h), with h = rmsnorm(x).
             b.RmsNorm(x, w.AttentionNorm, c.RmsNormEps, h);                 // h = x / rms(x) ⊙ g            (T, hidden)
@@ -84,12 +86,12 @@ public sealed class LlamaModel : IDisposable
             AddBias(v, w.ValueBias);
             b.ApplyRope(q, c.HeadDim, start, _rope);                        // rotate each head by its position
             b.ApplyRope(k, c.HeadDim, start, _rope);
-            Observe(blk + "attn_q", start, q);
-            Observe(blk + "attn_k", start, k);
-            Observe(blk + "attn_v", start, v);
+            Observe(l, "attn_q", start, q);
+            Observe(l, "attn_k", start, k);
+            Observe(l, "attn_v", start, v);
             b.StoreKv(cache, l, start, k, v);                               // cache[l][start..start+T) = k, v
             b.Attention(q, cache, l, start, att);                           // att = softmax(q·Kᵀ/√d, causal)·V   (T, heads·d)
-            Observe(blk + "attn_out", start, att);
+            Observe(l, "attn_out", start, att);
             b.MatMul(att, [w.Output], [o]);                                 // o = att·Woᵀ                   (T, hidden)
             AddBias(o, w.OutputBias);
             b.Add(x, o);                                                    // x += o
@@ -100,11 +102,11 @@ public sealed class LlamaModel : IDisposable
             AddBias(gate, w.GateBias);
             AddBias(up, w.UpBias);
             b.SwiGlu(gate, up, gate);                                       // gate = silu(gate) ⊙ up
-            Observe(blk + "ffn_act", start, gate);
+            Observe(l, "ffn_act", start, gate);
             b.MatMul(gate, [w.Down], [o]);                                  // o = gate·Wdᵀ                  (T, hidden)
             AddBias(o, w.DownBias);
             b.Add(x, o);                                                    // x += o
-            Observe(blk + "out", start, x);
+            Observe(l, "out", start, x);
         }
 
         // Only the rows whose next token is wanted go through the final norm and the classifier.
@@ -120,6 +122,12 @@ public sealed class LlamaModel : IDisposable
     private void AddBias(DeviceTensor x, DeviceTensor? bias)
     {
         if (bias is not null) Backend.AddBias(x, bias);
+    }
+
+    // The layer's name is built only when someone observes: decoding must not allocate a string per layer.
+    private void Observe(int layer, string suffix, int start, DeviceTensor tensor)
+    {
+        if (Options.ActivationObserver is not null) Observe($"blk.{layer}.{suffix}", start, tensor);
     }
 
     private void Observe(string name, int start, DeviceTensor tensor)

@@ -64,7 +64,6 @@ public static class RunCommand
             });
 
             string text = parsed.GetValue(prompt) ?? "";
-            RequireRoomForPrompt(languageModel, text);
             var stats = new GenerationStats();
             await foreach (string piece in languageModel.GenerateAsync(text, generation, stats, cancellation).ConfigureAwait(false))
                 context.Out.Write(piece);
@@ -77,17 +76,6 @@ public static class RunCommand
     /// <summary>The stderr summary: <c>prompt: 5 tokens, 1234.5 tok/s; generated: 64 tokens, 987.6 tok/s</c>.</summary>
     public static string TimingLine(GenerationStats stats) => string.Create(CultureInfo.InvariantCulture,
         $"prompt: {stats.PromptTokens} tokens, {stats.PromptTokensPerSecond:F1} tok/s; generated: {stats.GeneratedTokens} tokens, {stats.GeneratedTokensPerSecond:F1} tok/s");
-
-    /// <summary>
-    /// Fails before anything is printed when the prompt cannot fit the context: the prompt is echoed as it
-    /// streams, so an overflow found later would leave a half-printed prompt above the error line.
-    /// </summary>
-    private static void RequireRoomForPrompt(LanguageModel model, string prompt)
-    {
-        int capacity = Math.Min(model.Config.MaxPositions, model.Config.SlidingWindow ?? int.MaxValue);
-        int needed = model.Encode(prompt).Count;
-        if (needed > capacity) throw new ContextOverflowException(capacity, needed);
-    }
 
     private static void Require<T>(Option<T> option, Func<T, bool> isValid, string message) =>
         option.Validators.Add(result =>
