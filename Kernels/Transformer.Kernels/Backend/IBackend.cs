@@ -1,3 +1,4 @@
+using Transformer.Kernels.Quantized;
 using Transformer.Kernels.Tensors;
 
 namespace Transformer.Kernels.Backend;
@@ -23,6 +24,24 @@ public interface IBackend : IDisposable
 
     /// <summary>Prepares a weight matrix [out, in] in the requested format.</summary>
     DeviceWeight PrepareWeight(HostTensor matrix, WeightFormat format);
+
+    /// <summary>
+    /// Prepares a weight that is already in Q8 form (a pre-quantized model file), keeping its values as
+    /// they are, without quantizing again. The default suits a backend without int8 kernels: it
+    /// dequantizes to float32 and prepares that.
+    /// </summary>
+    DeviceWeight PrepareQuantizedWeight(string name, Q8Weight weight)
+    {
+        var values = new float[(long)weight.OutFeatures * weight.InFeatures];
+        weight.Dequantize(values);
+        return PrepareWeight(HostTensor.FromFloats(name, values, weight.OutFeatures, weight.InFeatures), WeightFormat.F32);
+    }
+
+    /// <summary>
+    /// Waits until every op issued so far has finished, so a host timer around ops measures them.
+    /// A synchronous backend (the CPU one) has nothing to wait for, hence the no-op default.
+    /// </summary>
+    void Synchronize() { }
 
     /// <summary>Allocates a KV cache.</summary>
     KvCache CreateKvCache(int layers, int capacity, int kvHeads, int headDim);

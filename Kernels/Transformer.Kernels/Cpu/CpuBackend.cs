@@ -63,6 +63,9 @@ public sealed class CpuBackend : IBackend
     }
 
     /// <inheritdoc/>
+    public DeviceWeight PrepareQuantizedWeight(string name, Q8Weight weight) => new CpuQ8Weight(name, weight);
+
+    /// <inheritdoc/>
     public KvCache CreateKvCache(int layers, int capacity, int kvHeads, int headDim) => new CpuKvCache(layers, capacity, kvHeads, headDim);
 
     /// <inheritdoc/>

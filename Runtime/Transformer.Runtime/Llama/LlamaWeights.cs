@@ -1,4 +1,5 @@
 using Transformer.Kernels.Backend;
+using Transformer.Kernels.Quantized;
 using Transformer.Loader;
 using Transformer.Loader.Config;
 
@@ -76,16 +77,35 @@ public sealed class LlamaWeights : IDisposable
         Layers.Sum(l => l.Query.ByteSize + l.Key.ByteSize + l.Value.ByteSize + l.Output.ByteSize + l.Gate.ByteSize + l.Up.ByteSize + l.Down.ByteSize)
         + (ReferenceEquals(LmHead, Embedding) ? 0 : Embedding.ByteSize) + LmHead.ByteSize;
 
-    /// <summary>Reads, checks and prepares every weight.</summary>
+    /// <summary>
+    /// Suffix of the I8 values [out, K] of a matrix stored pre-quantized (<c>transformer quantize</c>):
+    /// <c>model.layers.0.mlp.up_proj.weight.q8</c> stands in for <c>model.layers.0.mlp.up_proj.weight</c>.
+    /// </summary>
+    public const string QuantizedValuesSuffix = ".q8";
+
+    /// <summary>Suffix of the F32 block scales [out, K/32] that go with <see cref="QuantizedValuesSuffix"/>.</summary>
+    public const string QuantizedScalesSuffix = ".q8_scales";
+
+    /// <summary>
+    /// Reads, checks and prepares every weight. A matrix stored pre-quantized (values under
+    /// <c>NAME.q8</c>, scales under <c>NAME.q8_scales</c>) is handed to the backend as it is, whatever
+    /// <paramref name="format"/> says: the file has already chosen, and re-quantizing is what it avoids.
+    /// </summary>
     public static LlamaWeights Load(ModelConfig config, IWeightSource source, IBackend backend, WeightFormat format)
     {
         int hidden = config.HiddenSize, ffn = config.IntermediateSize, q = config.QueryWidth, kv = config.KvWidth;
-        DeviceWeight Matrix(string name, int rows, int columns) => backend.PrepareWeight(source.Get(name, rows, columns), format);
+        DeviceWeight Prepare(string name, int rows, int columns, WeightFormat wanted) =>
+            source.TryGet(name + QuantizedValuesSuffix, out _)
+                ? backend.PrepareQuantizedWeight(name, Q8Weight.FromTensors(
+                    source.Get(name + QuantizedValuesSuffix, rows, columns),
+                    source.Get(name + QuantizedScalesSuffix, rows, Q8Format.BlocksPerRow(columns))))
+                : backend.PrepareWeight(source.Get(name, rows, columns), wanted);
+        DeviceWeight Matrix(string name, int rows, int columns) => Prepare(name, rows, columns, format);
         DeviceTensor Vector(string name, int length) => backend.Upload(source.Get(name, length).ToFloat32(), 1, length);
         DeviceTensor? Bias(bool present, string name, int length) => present ? Vector(name, length) : null;
 
         // The embedding is gathered row by row; it stays float32 unless it doubles as the classifier.
-        var embedding = backend.PrepareWeight(source.Get("model.embed_tokens.weight", config.VocabSize, hidden),
+        var embedding = Prepare("model.embed_tokens.weight", config.VocabSize, hidden,
             config.TieWordEmbeddings ? format : WeightFormat.F32);
         var lmHead = config.TieWordEmbeddings ? embedding : Matrix("lm_head.weight", config.VocabSize, hidden);
         var layers = new LlamaLayerWeights[config.NumLayers];
