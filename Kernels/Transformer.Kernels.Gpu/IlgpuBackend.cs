@@ -4,6 +4,7 @@ using Transformer.Kernels.Backend;
 using Transformer.Kernels.Gpu.Devices;
 using Transformer.Kernels.Gpu.Kernels;
 using Transformer.Kernels.Gpu.Memory;
+using Transformer.Kernels.Quantized;
 using Transformer.Kernels.Tensors;
 
 namespace Transformer.Kernels.Gpu;
@@ -117,9 +118,22 @@ public sealed class IlgpuBackend : IBackend
         return format switch
         {
             WeightFormat.F32 => new IlgpuF32Weight(Accelerator, matrix),
+            // As on the CPU: Q8 blocks run along K, so a matrix whose K is not a whole number of blocks stays float32.
+            WeightFormat.Q8 when matrix.Shape[1] % Q8Format.BlockSize == 0 => new IlgpuQ8Weight(Accelerator, matrix.Name, Q8Weight.Quantize(matrix)),
+            WeightFormat.Q8 => new IlgpuF32Weight(Accelerator, matrix),
             _ => throw new NotSupportedException($"the ILGPU backend cannot hold weights as {format}"),
         };
     }
+
+    /// <summary>Uploads a weight already in Q8 form (a pre-quantized file) without quantizing it again.</summary>
+    public DeviceWeight PrepareQuantizedWeight(string name, Q8Weight weight)
+    {
+        ArgumentNullException.ThrowIfNull(weight);
+        return new IlgpuQ8Weight(Accelerator, name, weight);
+    }
+
+    /// <summary>Waits until every queued op has finished (for timing ops from the host).</summary>
+    public void Synchronize() => Stream.Synchronize();
 
     /// <inheritdoc/>
     public KvCache CreateKvCache(int layers, int capacity, int kvHeads, int headDim) =>
@@ -132,17 +146,19 @@ public sealed class IlgpuBackend : IBackend
     /// <inheritdoc/>
     public void Embed(DeviceWeight table, ReadOnlySpan<int> tokens, DeviceTensor output)
     {
-        var weights = F32(table);
+        Own(table);
         var rows = Gpu(output);
-        if (rows.Rows != tokens.Length || rows.Columns != weights.InFeatures)
-            throw new ArgumentException($"embedding of {tokens.Length} tokens from '{weights.Name}' [{weights.OutFeatures}, {weights.InFeatures}] into [{rows.Rows}, {rows.Columns}]");
+        if (rows.Rows != tokens.Length || rows.Columns != table.InFeatures)
+            throw new ArgumentException($"embedding of {tokens.Length} tokens from '{table.Name}' [{table.OutFeatures}, {table.InFeatures}] into [{rows.Rows}, {rows.Columns}]");
         foreach (int token in tokens)
-            if ((uint)token >= (uint)weights.OutFeatures)
-                throw new ArgumentOutOfRangeException(nameof(tokens), $"token id {token} outside the table '{weights.Name}' of {weights.OutFeatures} rows");
+            if ((uint)token >= (uint)table.OutFeatures)
+                throw new ArgumentOutOfRangeException(nameof(tokens), $"token id {token} outside the table '{table.Name}' of {table.OutFeatures} rows");
         if (tokens.IsEmpty) return;
         var tokenBuffer = TokenBuffer(tokens.Length);
         tokenBuffer.SubView(0, tokens.Length).CopyFromCPU(Stream, tokens);
-        _kernels.Embed(new Index2D(tokens.Length, rows.Columns), weights.Values, tokenBuffer, rows.View, rows.Columns);
+        var extent = new Index2D(tokens.Length, rows.Columns);
+        if (table is IlgpuQ8Weight q8) _kernels.Q8Embed(extent, q8.Values, q8.Scales, tokenBuffer, rows.View, rows.Columns);
+        else _kernels.Embed(extent, ((IlgpuF32Weight)table).Values, tokenBuffer, rows.View, rows.Columns);
     }
 
     /// <inheritdoc/>
@@ -166,22 +182,27 @@ public sealed class IlgpuBackend : IBackend
         // One launch per weight; they queue back to back on the stream, so the device never waits on the host between them.
         for (int j = 0; j < weights.Length; j++)
         {
-            var w = F32(weights[j]);
+            var w = weights[j];
+            Own(w);
             var y = Gpu(outputs[j]);
             if (x.Columns != w.InFeatures || y.Columns != w.OutFeatures || y.Rows != x.Rows)
                 throw new ArgumentException($"matmul shapes: x[{x.Rows}, {x.Columns}] · '{w.Name}'ᵀ[{w.InFeatures}, {w.OutFeatures}] → y[{y.Rows}, {y.Columns}]");
             if (x.Rows == 0 || w.OutFeatures == 0) continue;
             if (x.Rows == 1)
             {
-                _kernels.Gemv(new KernelConfig(w.OutFeatures, Sizes.ReductionThreads), x.View, w.Values, y.View, w.InFeatures,
-                    SpecializedValue.New(Sizes.ReductionThreads));
+                var config = new KernelConfig(w.OutFeatures, Sizes.ReductionThreads);
+                var threads = SpecializedValue.New(Sizes.ReductionThreads);
+                if (w is IlgpuQ8Weight q8) _kernels.Q8Gemv(config, x.View, q8.Values, q8.Scales, y.View, w.InFeatures, threads);
+                else _kernels.Gemv(config, x.View, ((IlgpuF32Weight)w).Values, y.View, w.InFeatures, threads);
             }
             else
             {
                 int tile = Sizes.GemmTile;
-                var grid = new Index2D(Ceiling(w.OutFeatures, tile), Ceiling(x.Rows, tile));
-                _kernels.Gemm(new KernelConfig(grid, new Index2D(tile, tile)), x.View, w.Values, y.View, x.Rows, w.InFeatures, w.OutFeatures,
-                    SpecializedValue.New(tile));
+                var config = new KernelConfig(new Index2D(Ceiling(w.OutFeatures, tile), Ceiling(x.Rows, tile)), new Index2D(tile, tile));
+                if (w is IlgpuQ8Weight q8)
+                    _kernels.Q8Gemm(config, x.View, q8.Values, q8.Scales, y.View, x.Rows, w.InFeatures, w.OutFeatures, SpecializedValue.New(tile));
+                else
+                    _kernels.Gemm(config, x.View, ((IlgpuF32Weight)w).Values, y.View, x.Rows, w.InFeatures, w.OutFeatures, SpecializedValue.New(tile));
             }
         }
     }
@@ -356,6 +377,9 @@ public sealed class IlgpuBackend : IBackend
     private static IlgpuKvCache Cache(KvCache cache) =>
         cache as IlgpuKvCache ?? throw new ArgumentException($"a {cache.GetType().Name} does not belong to the ILGPU backend");
 
-    private static IlgpuF32Weight F32(DeviceWeight weight) =>
-        weight as IlgpuF32Weight ?? throw new ArgumentException($"weight '{weight.Name}' ({weight.Format}) does not belong to this ILGPU backend");
+    private static void Own(DeviceWeight weight)
+    {
+        if (weight is not (IlgpuF32Weight or IlgpuQ8Weight))
+            throw new ArgumentException($"weight '{weight.Name}' ({weight.Format}, a {weight.GetType().Name}) does not belong to the ILGPU backend");
+    }
 }

@@ -26,6 +26,10 @@ internal sealed class IlgpuKernels
             AttentionShape, SpecializedValue<int>, SpecializedValue<int>>(AttentionKernels.Decode);
         AttentionPrefill = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
             AttentionShape, SpecializedValue<int>, SpecializedValue<int>, SpecializedValue<int>>(AttentionKernels.Prefill);
+        Q8Gemv = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<sbyte>, ArrayView<float>, ArrayView<float>, int, SpecializedValue<int>>(Q8Kernels.Gemv);
+        Q8Gemm = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<sbyte>, ArrayView<float>, ArrayView<float>, int, int, int, SpecializedValue<int>>(
+            Q8Kernels.Gemm);
+        Q8Embed = accelerator.LoadAutoGroupedStreamKernel<Index2D, ArrayView<sbyte>, ArrayView<float>, ArrayView<int>, ArrayView<float>, int>(Q8Kernels.Embed);
         Argmax = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<int>, int, SpecializedValue<int>>(ArgmaxKernel.Run);
     }
 
@@ -42,5 +46,8 @@ internal sealed class IlgpuKernels
         AttentionShape, SpecializedValue<int>, SpecializedValue<int>> AttentionDecode { get; }
     public Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
         AttentionShape, SpecializedValue<int>, SpecializedValue<int>, SpecializedValue<int>> AttentionPrefill { get; }
+    public Action<KernelConfig, ArrayView<float>, ArrayView<sbyte>, ArrayView<float>, ArrayView<float>, int, SpecializedValue<int>> Q8Gemv { get; }
+    public Action<KernelConfig, ArrayView<float>, ArrayView<sbyte>, ArrayView<float>, ArrayView<float>, int, int, int, SpecializedValue<int>> Q8Gemm { get; }
+    public Action<Index2D, ArrayView<sbyte>, ArrayView<float>, ArrayView<int>, ArrayView<float>, int> Q8Embed { get; }
     public Action<KernelConfig, ArrayView<float>, ArrayView<int>, int, SpecializedValue<int>> Argmax { get; }
 }
