@@ -14,6 +14,8 @@ public static class TransformerCli
     [
         RunCommand.Create,
         InspectCommand.Create,
+        BenchCommand.Create,
+        QuantizeCommand.Create,
     ];
 
     /// <summary>Builds the root command for a context.</summary>

@@ -1,5 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
+using Transformer.Cli.Bench;
+using Transformer.Kernels.Cpu.Isa;
 using Transformer.Kernels.Tensors;
 using Transformer.Loader;
 using Transformer.Loader.Config;
@@ -16,11 +18,14 @@ public static class InspectCommand
     public static Command Create(CliContext context)
     {
         var model = CommonOptions.Model(required: true, "Model folder or file (safetensors folder, *.safetensors, *.index.json, llama2.c *.bin)");
-        var command = new Command("inspect", "Show a model's architecture, configuration, parameter count and tensors") { model };
+        var isa = KernelOptions.Isa(allowAll: false);
+        var command = new Command("inspect", "Show a model's architecture, configuration, parameter count and tensors, and the CPU path that would run it") { model, isa };
         CommandAction.Set(command, context, (parsed, _) =>
         {
+            var path = KernelOptions.Resolve(parsed.GetValue(isa));
             using var files = ModelFiles.Open(parsed.GetValue(model)!);
             Write(context.Out, files);
+            context.Out.WriteLine($"cpu path: {CpuIsaSelection.Describe(path)}; supported: {string.Join(", ", CpuIsaSupport.Supported.Select(CpuIsaSupport.Name))}");
             return Task.FromResult(0);
         });
         return command;

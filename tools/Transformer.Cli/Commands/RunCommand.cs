@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Transformer.Cli.Bench;
 using Transformer.Runtime;
 using Transformer.Runtime.Generation;
 using Transformer.Runtime.Sampling;
@@ -28,6 +29,8 @@ public static class RunCommand
         var seed = new Option<int>("--seed", "-s") { Description = "Random seed; the same seed gives the same text. Default: a fresh seed", HelpName = "S" };
         var tokenizer = CommonOptions.Tokenizer();
         var threads = CommonOptions.Threads();
+        var quant = KernelOptions.Quant(allowBoth: false);
+        var isa = KernelOptions.Isa(allowAll: false);
 
         Require(maxTokens, n => n >= 0, "--max-tokens must be ≥ 0");
         Require(temperature, t => t >= 0 && float.IsFinite(t), "--temperature must be a finite value ≥ 0");
@@ -38,7 +41,7 @@ public static class RunCommand
 
         var command = new Command("run", "Generate text after a prompt; prints the prompt and its continuation as llama2.c's run does")
         {
-            model, prompt, maxTokens, temperature, topK, topP, minP, repetitionPenalty, seed, tokenizer, threads,
+            model, prompt, maxTokens, temperature, topK, topP, minP, repetitionPenalty, seed, tokenizer, threads, quant, isa,
         };
         CommandAction.Set(command, context, async (parsed, cancellation) =>
         {
@@ -57,10 +60,13 @@ public static class RunCommand
                 },
             };
             string modelPath = parsed.GetValue(model) ?? await DefaultModel.EnsureAsync(context, cancellation).ConfigureAwait(false);
+            // The CLI creates the backend itself so --isa reaches it; it outlives the model (disposed after it).
+            using var backend = KernelOptions.CreateBackend(parsed.GetValue(isa), parsed.GetValue(threads));
             using var languageModel = LanguageModel.Load(modelPath, new LanguageModelOptions
             {
                 TokenizerPath = parsed.GetValue(tokenizer),
-                Threads = parsed.GetValue(threads),
+                Backend = backend,
+                Model = new ModelOptions { WeightFormat = KernelOptions.Format(parsed.GetValue(quant)!) },
             });
 
             string text = parsed.GetValue(prompt) ?? "";

@@ -1,0 +1,36 @@
+using System.Text.Json.Serialization;
+
+namespace Transformer.Cli.Bench;
+
+/// <summary>What one bench configuration measured; serialized as one object of <c>--json</c>'s array.</summary>
+public sealed record BenchResult
+{
+    /// <summary>Synthetic model shape.</summary>
+    [JsonPropertyName("preset")] public required string Preset { get; init; }
+    /// <summary>The device and backend, e.g. <c>cpu avx512 (...), 2 thread(s)</c>.</summary>
+    [JsonPropertyName("device")] public required string Device { get; init; }
+    /// <summary>CPU kernel path name.</summary>
+    [JsonPropertyName("isa")] public required string Isa { get; init; }
+    /// <summary>Weight format: f32 or int8.</summary>
+    [JsonPropertyName("quant")] public required string Quant { get; init; }
+    /// <summary>Worker threads used.</summary>
+    [JsonPropertyName("threads")] public required int Threads { get; init; }
+    /// <summary>Prompt length of the prefill measurement.</summary>
+    [JsonPropertyName("prompt_tokens")] public required int PromptTokens { get; init; }
+    /// <summary>Tokens decoded in the decode measurement.</summary>
+    [JsonPropertyName("gen_tokens")] public required int GenTokens { get; init; }
+    /// <summary>Seconds to generate (synthetic) and prepare the weights.</summary>
+    [JsonPropertyName("load_s")] public required double LoadSeconds { get; init; }
+    /// <summary>Prompt tokens per second of one batched prefill.</summary>
+    [JsonPropertyName("prefill_tok_s")] public required double PrefillTokensPerSecond { get; init; }
+    /// <summary>Tokens per second of greedy one-token decode steps.</summary>
+    [JsonPropertyName("decode_tok_s")] public required double DecodeTokensPerSecond { get; init; }
+    /// <summary>Weight bytes one decode step reads: every layer matrix and the classifier (the embedding row is negligible).</summary>
+    [JsonPropertyName("weight_bytes_per_token")] public required long WeightBytesPerToken { get; init; }
+    /// <summary>Achieved weight traffic during decode: bytes per token × tokens per second, in GB/s (10⁹).</summary>
+    [JsonPropertyName("decode_weight_gb_s")] public required double DecodeWeightGigabytesPerSecond { get; init; }
+    /// <summary>Prefill time per op category, milliseconds for the whole prompt.</summary>
+    [JsonPropertyName("prefill_ms")] public required IReadOnlyDictionary<string, double> PrefillMilliseconds { get; init; }
+    /// <summary>Decode time per op category, milliseconds per decoded token.</summary>
+    [JsonPropertyName("decode_ms_per_token")] public required IReadOnlyDictionary<string, double> DecodeMillisecondsPerToken { get; init; }
+}

@@ -1,0 +1,13 @@
+using Transformer.Kernels.Backend;
+using Transformer.Kernels.Cpu.Isa;
+
+namespace Transformer.Cli.Bench;
+
+/// <summary>One configuration the bench measures.</summary>
+/// <param name="Preset">Synthetic model shape (see <see cref="Runtime.Synthetic.SyntheticPresets"/>).</param>
+/// <param name="Isa">CPU kernel path.</param>
+/// <param name="Format">Weight format (int8 is quantized at load).</param>
+/// <param name="Threads">Worker threads; 0 uses every core.</param>
+/// <param name="PromptTokens">Tokens of the prefilled prompt (one batched pass).</param>
+/// <param name="GenTokens">Tokens decoded one at a time after the prompt.</param>
+public sealed record BenchSettings(string Preset, CpuIsa Isa, WeightFormat Format, int Threads, int PromptTokens, int GenTokens);

@@ -1,0 +1,78 @@
+using System.CommandLine;
+using Transformer.Kernels.Backend;
+using Transformer.Kernels.Cpu;
+using Transformer.Kernels.Cpu.Isa;
+
+namespace Transformer.Cli.Bench;
+
+/// <summary>The options that choose how the CPU kernels run: weight format (--quant) and ISA path (--isa).</summary>
+public static class KernelOptions
+{
+    /// <summary>The --quant value for float32 weights.</summary>
+    public const string F32 = "f32";
+    /// <summary>The --quant value for int8 (Q8) weights quantized at load.</summary>
+    public const string Int8 = "int8";
+    /// <summary>The --quant value that measures both (bench only).</summary>
+    public const string Both = "both";
+    /// <summary>The --isa value that measures every supported path (bench only).</summary>
+    public const string AllIsas = "all";
+
+    /// <summary>--quant f32|int8 (and <c>both</c> when <paramref name="allowBoth"/>).</summary>
+    public static Option<string> Quant(bool allowBoth)
+    {
+        var option = new Option<string>("--quant", "-q")
+        {
+            Description = allowBoth
+                ? "Weight format: f32, int8 (quantized at load) or both"
+                : "Weight format: f32, or int8 (quantized at load; a pre-quantized model is int8 already)",
+            DefaultValueFactory = _ => allowBoth ? Both : F32,
+            HelpName = "FORMAT",
+        };
+        option.AcceptOnlyFromAmong(allowBoth ? [F32, Int8, Both] : [F32, Int8]);
+        return option;
+    }
+
+    /// <summary>--isa NAME (and <c>all</c> when <paramref name="allowAll"/>); default: TRANSFORMER_ISA, else the best path.</summary>
+    public static Option<string> Isa(bool allowAll)
+    {
+        string[] names = Enum.GetValues<CpuIsa>().Select(CpuIsaSupport.Name).ToArray();
+        var option = new Option<string>("--isa")
+        {
+            Description = $"CPU kernel path: {string.Join(", ", names)}{(allowAll ? ", or all supported" : "")}; " +
+                          $"default: ${CpuIsaSelection.EnvironmentVariable}, else the fastest this CPU supports",
+            HelpName = "PATH",
+        };
+        option.AcceptOnlyFromAmong(allowAll ? [.. names, AllIsas] : names);
+        return option;
+    }
+
+    /// <summary>The weight format of a --quant value.</summary>
+    public static WeightFormat Format(string quant) => quant switch
+    {
+        F32 => WeightFormat.F32,
+        Int8 => WeightFormat.Q8,
+        _ => throw new ArgumentException($"--quant '{quant}' names no single weight format"),
+    };
+
+    /// <summary>The --quant name of a weight format.</summary>
+    public static string QuantName(WeightFormat format) => format == WeightFormat.Q8 ? Int8 : F32;
+
+    /// <summary>
+    /// The path an --isa value selects: null leaves the choice to <see cref="CpuIsaSelection"/> (environment
+    /// variable, then best). A path this CPU cannot run fails here, naming what it can run.
+    /// </summary>
+    public static CpuIsa Resolve(string? isa)
+    {
+        CpuIsa? requested = null;
+        if (isa is not null)
+        {
+            if (!CpuIsaSupport.TryParse(isa, out var parsed)) throw new ArgumentException($"--isa '{isa}' names no CPU path; use one of: {CpuIsaSupport.AllNames}");
+            requested = parsed;
+        }
+        return CpuIsaSelection.Resolve(requested, Environment.GetEnvironmentVariable(CpuIsaSelection.EnvironmentVariable));
+    }
+
+    /// <summary>A CPU backend on the selected path.</summary>
+    public static CpuBackend CreateBackend(string? isa, int threads) =>
+        new(new CpuBackendOptions { Threads = threads, Isa = Resolve(isa) });
+}

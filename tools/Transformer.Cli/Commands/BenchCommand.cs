@@ -1,0 +1,67 @@
+using System.CommandLine;
+using Transformer.Cli.Bench;
+using Transformer.Kernels.Backend;
+using Transformer.Kernels.Cpu.Isa;
+using Transformer.Runtime.Synthetic;
+
+namespace Transformer.Cli.Commands;
+
+/// <summary>
+/// <c>transformer bench</c>: end-to-end prefill and decode speed on deterministic synthetic weights of a
+/// preset shape (no download), per CPU path and weight format, with a per-op time breakdown.
+/// </summary>
+public static class BenchCommand
+{
+    /// <summary>Builds the command.</summary>
+    public static Command Create(CliContext context)
+    {
+        var preset = new Option<string>("--preset")
+        {
+            Description = $"Model shape: {string.Join(", ", SyntheticPresets.Names)}",
+            Required = true,
+            HelpName = "NAME",
+        };
+        preset.AcceptOnlyFromAmong([.. SyntheticPresets.Names]);
+        var threads = CommonOptions.Threads();
+        var quant = KernelOptions.Quant(allowBoth: true);
+        var isa = KernelOptions.Isa(allowAll: true);
+        var promptTokens = new Option<int>("--prompt-tokens") { Description = "Prompt length of the prefill measurement", DefaultValueFactory = _ => 128, HelpName = "N" };
+        var genTokens = new Option<int>("--gen-tokens") { Description = "Tokens decoded one at a time", DefaultValueFactory = _ => 128, HelpName = "N" };
+        var json = new Option<bool>("--json") { Description = "Print a JSON array (one object per configuration) instead of the table" };
+        foreach (var count in new[] { promptTokens, genTokens })
+            count.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 1) r.AddError($"{r.Option.Name} must be at least 1"); });
+
+        var command = new Command("bench", "Measure prefill and decode speed on synthetic weights of a preset shape, per CPU path and weight format")
+        {
+            preset, threads, quant, isa, promptTokens, genTokens, json,
+        };
+        CommandAction.Set(command, context, (parsed, cancellation) =>
+        {
+            var isas = parsed.GetValue(isa) == KernelOptions.AllIsas
+                ? CpuIsaSupport.Supported
+                : [KernelOptions.Resolve(parsed.GetValue(isa))];
+            string quantValue = parsed.GetValue(quant)!;
+            WeightFormat[] formats = quantValue == KernelOptions.Both ? [WeightFormat.F32, WeightFormat.Q8] : [KernelOptions.Format(quantValue)];
+            bool asJson = parsed.GetValue(json);
+
+            var results = new List<BenchResult>();
+            foreach (var format in formats)
+            {
+                foreach (var path in isas)
+                {
+                    cancellation.ThrowIfCancellationRequested();
+                    var result = BenchRunner.Run(new BenchSettings(parsed.GetValue(preset)!, path, format, parsed.GetValue(threads),
+                        parsed.GetValue(promptTokens), parsed.GetValue(genTokens)));
+                    results.Add(result);
+                    // Progress goes to stderr with --json so stdout stays one parseable document.
+                    var writer = asJson ? context.Error : context.Out;
+                    writer.WriteLine(BenchReport.Line(result));
+                    foreach (string line in BenchReport.Breakdown(result)) writer.WriteLine(line);
+                }
+            }
+            if (asJson) context.Out.WriteLine(BenchReport.Json(results));
+            return Task.FromResult(0);
+        });
+        return command;
+    }
+}
