@@ -62,15 +62,10 @@ public sealed class LlamaModel : IDisposable
         var b = Backend;
         var c = Config;
         int T = tokens.Length;
-        var x = a.Residual.SliceRows(0, T);
-        var h = a.Normed.SliceRows(0, T);
-        var o = a.Projected.SliceRows(0, T);
-        var q = a.Query.SliceRows(0, T);
-        var k = a.Key.SliceRows(0, T);
-        var v = a.Value.SliceRows(0, T);
-        var att = a.Attended.SliceRows(0, T);
-        var gate = a.Gate.SliceRows(0, T);
-        var up = a.Up.SliceRows(0, T);
+        var views = a.Views(T, logitRows);
+        var (x, h, o) = (views.Residual, views.Normed, views.Projected);
+        var (q, k, v, att) = (views.Query, views.Key, views.Value, views.Attended);
+        var (gate, up) = (views.Gate, views.Up);
 
         b.Embed(Weights.Embedding, tokens, x);                              // x = E[tokens]                 (T, hidden)
         Observe("token_embd", start, x);
@@ -110,9 +105,7 @@ public sealed class LlamaModel : IDisposable
         }
 
         // Only the rows whose next token is wanted go through the final norm and the classifier.
-        var last = x.SliceRows(T - logitRows, logitRows);
-        var normed = h.SliceRows(0, logitRows);
-        var logits = logitRows == 1 ? a.LastLogits : a.AllLogits.SliceRows(0, logitRows);
+        var (last, normed, logits) = (views.LastResidual, views.LastNormed, views.Logits);
         b.RmsNorm(last, Weights.FinalNorm, c.RmsNormEps, normed);          // h = rmsnorm(x)
         b.MatMul(normed, [Weights.LmHead], [logits]);                       // logits = h·Wclsᵀ              (rows, vocab)
         Observe("result_output", start + T - logitRows, logits);
