@@ -1,0 +1,81 @@
+using System.Globalization;
+using Transformer.Kernels.Backend;
+
+namespace LlamaCppCompare;
+
+/// <summary>Command-line options of the comparison.</summary>
+public sealed record CompareOptions
+{
+    /// <summary>Synthetic preset (see Transformer.Runtime.Synthetic.SyntheticPresets).</summary>
+    public string Preset { get; init; } = "smollm2-135m";
+    /// <summary>Threads for both engines.</summary>
+    public int Threads { get; init; } = 2;
+    /// <summary>Prompt tokens prefilled in one batch.</summary>
+    public int PromptTokens { get; init; } = 128;
+    /// <summary>Tokens decoded one at a time.</summary>
+    public int GenTokens { get; init; } = 128;
+    /// <summary>Timed repetitions after the warm-up.</summary>
+    public int Repetitions { get; init; } = 3;
+    /// <summary>Weight formats our engine runs in.</summary>
+    public IReadOnlyList<WeightFormat> Formats { get; init; } = [WeightFormat.Q8, WeightFormat.F32];
+    /// <summary>Folder for the GGUF file (large for the 1.1B preset: keep it out of the repository).</summary>
+    public string GgufDirectory { get; init; } = Path.GetTempPath();
+    /// <summary>Rewrite the GGUF even when a file of the same name exists.</summary>
+    public bool Regenerate { get; init; }
+    /// <summary>Print JSON instead of the table.</summary>
+    public bool Json { get; init; }
+    /// <summary>Echo llama.cpp's log to stderr.</summary>
+    public bool Verbose { get; init; }
+
+    /// <summary>The usage text.</summary>
+    public const string Usage =
+        """
+        llamacpp-compare: llama.cpp (LLamaSharp 0.30.0, native CPU, Q8_0) vs this engine on the same synthetic model.
+        options:
+          --preset NAME        tiny, stories15m, smollm2-135m (default), tinyllama-1.1b
+          --threads N          threads for both engines (default 2)
+          --prompt-tokens N    prompt prefilled in one batch (default 128)
+          --gen-tokens N       tokens decoded one at a time (default 128)
+          --reps N             timed repetitions after a warm-up; the best is reported (default 3)
+          --quant F            our engine's weights: int8, f32 or both (default both)
+          --gguf-dir DIR       where the GGUF is written (default: the temp folder)
+          --regenerate         rewrite the GGUF even if it exists
+          --json               print JSON instead of the table
+          --verbose            echo llama.cpp's log to stderr
+        """;
+
+    /// <summary>Parses <paramref name="args"/>.</summary>
+    /// <exception cref="ArgumentException">An unknown option or a bad value, named in the message.</exception>
+    public static CompareOptions Parse(IReadOnlyList<string> args)
+    {
+        var options = new CompareOptions();
+        for (int i = 0; i < args.Count; i++)
+        {
+            string name = args[i];
+            string Value() => i + 1 < args.Count ? args[++i] : throw new ArgumentException($"{name} needs a value");
+            int Positive() => int.TryParse(Value(), NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n > 0
+                ? n : throw new ArgumentException($"{name} needs a positive integer, got '{args[i]}'");
+            options = name switch
+            {
+                "--preset" => options with { Preset = Value() },
+                "--threads" => options with { Threads = Positive() },
+                "--prompt-tokens" => options with { PromptTokens = Positive() },
+                "--gen-tokens" => options with { GenTokens = Positive() },
+                "--reps" => options with { Repetitions = Positive() },
+                "--quant" => options with { Formats = Value() switch
+                {
+                    "int8" => [WeightFormat.Q8],
+                    "f32" => [WeightFormat.F32],
+                    "both" => [WeightFormat.Q8, WeightFormat.F32],
+                    var q => throw new ArgumentException($"--quant must be int8, f32 or both, got '{q}'"),
+                } },
+                "--gguf-dir" => options with { GgufDirectory = Value() },
+                "--regenerate" => options with { Regenerate = true },
+                "--json" => options with { Json = true },
+                "--verbose" => options with { Verbose = true },
+                _ => throw new ArgumentException($"unknown option '{name}'"),
+            };
+        }
+        return options;
+    }
+}

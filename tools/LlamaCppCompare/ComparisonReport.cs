@@ -1,0 +1,70 @@
+using System.Globalization;
+using System.Numerics.Tensors;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace LlamaCppCompare;
+
+/// <summary>The results of one preset: llama.cpp as the baseline, our engine's rows as ratios to it.</summary>
+public sealed class ComparisonReport(string preset, BenchProtocol protocol, EngineResult baseline, IReadOnlyList<EngineResult> ours)
+{
+    /// <summary>Prints a table: one row per engine with tok/s and, for ours, the ratio to llama.cpp.</summary>
+    public void PrintTable(TextWriter output)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        output.WriteLine($"preset {preset}: prompt {protocol.PromptTokens} tokens, decode {protocol.GenTokens} tokens, {protocol.Threads} threads, best of {protocol.Repetitions} after a warm-up");
+        output.WriteLine(string.Create(inv, $"{"engine",-16} {"load s",7} {"prefill tok/s",14} {"decode tok/s",13} {"prefill ×",10} {"decode ×",9} {"logits vs llama.cpp",22}"));
+        Row(output, baseline, isBaseline: true);
+        foreach (var result in ours) Row(output, result, isBaseline: false);
+        output.WriteLine($"  llama.cpp: {baseline.Detail}");
+        foreach (var result in ours) output.WriteLine($"  {result.Engine}: {result.Detail}");
+    }
+
+    /// <summary>Prints a JSON object with the figures, the ratios and the logits agreement.</summary>
+    public void PrintJson(TextWriter output)
+    {
+        var json = new
+        {
+            preset,
+            prompt_tokens = protocol.PromptTokens,
+            gen_tokens = protocol.GenTokens,
+            threads = protocol.Threads,
+            repetitions = protocol.Repetitions,
+            llama_cpp = Entry(baseline),
+            ours = ours.Select(r => new
+            {
+                entry = Entry(r),
+                prefill_ratio = r.PrefillTokensPerSecond / baseline.PrefillTokensPerSecond,
+                decode_ratio = r.DecodeTokensPerSecond / baseline.DecodeTokensPerSecond,
+                logits_cosine = Cosine(r.PrefillLogits, baseline.PrefillLogits),
+                same_argmax = Argmax(r.PrefillLogits) == Argmax(baseline.PrefillLogits),
+            }),
+        };
+        output.WriteLine(JsonSerializer.Serialize(json, s_jsonOptions));
+    }
+
+    private static readonly JsonSerializerOptions s_jsonOptions = new() { WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.Never };
+
+    private static object Entry(EngineResult r) => new
+    {
+        engine = r.Engine,
+        detail = r.Detail,
+        load_s = r.LoadSeconds,
+        prefill_tok_s = r.PrefillTokensPerSecond,
+        decode_tok_s = r.DecodeTokensPerSecond,
+    };
+
+    private void Row(TextWriter output, EngineResult r, bool isBaseline)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        string prefillRatio = isBaseline ? "1.00" : (r.PrefillTokensPerSecond / baseline.PrefillTokensPerSecond).ToString("F2", inv);
+        string decodeRatio = isBaseline ? "1.00" : (r.DecodeTokensPerSecond / baseline.DecodeTokensPerSecond).ToString("F2", inv);
+        string agreement = isBaseline ? "-" : string.Create(inv,
+            $"cos {Cosine(r.PrefillLogits, baseline.PrefillLogits):F4}, top1 {(Argmax(r.PrefillLogits) == Argmax(baseline.PrefillLogits) ? "same" : "differs")}");
+        output.WriteLine(string.Create(inv, $"{r.Engine,-16} {r.LoadSeconds,7:F1} {r.PrefillTokensPerSecond,14:F1} {r.DecodeTokensPerSecond,13:F1} {prefillRatio,10} {decodeRatio,9} {agreement,22}"));
+    }
+
+    private static double Cosine(float[] a, float[] b) => a.Length == b.Length ? TensorPrimitives.CosineSimilarity(a, b) : double.NaN;
+
+    private static int Argmax(float[] values) => TensorPrimitives.IndexOfMax(values);
+}
