@@ -24,8 +24,9 @@ public static class InspectCommand
         {
             var path = KernelOptions.Resolve(parsed.GetValue(isa));
             using var files = ModelFiles.Open(parsed.GetValue(model)!);
-            Write(context.Out, files);
+            // The path line comes first: the report proper ends with its total line.
             context.Out.WriteLine($"cpu path: {CpuIsaSelection.Describe(path)}; supported: {string.Join(", ", CpuIsaSupport.Supported.Select(CpuIsaSupport.Name))}");
+            Write(context.Out, files);
             return Task.FromResult(0);
         });
         return command;

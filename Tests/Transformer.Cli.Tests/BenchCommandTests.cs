@@ -1,0 +1,76 @@
+using System.Text.Json;
+using Transformer.Kernels.Cpu.Isa;
+
+namespace Transformer.Cli.Tests;
+
+/// <summary><c>transformer bench</c> runs end to end on the tiny synthetic preset.</summary>
+public sealed class BenchCommandTests
+{
+    private static readonly string[] s_requiredFields = ["preset", "device", "isa", "quant", "threads", "prefill_tok_s", "decode_tok_s"];
+
+    [Fact]
+    public async Task Json_output_is_one_array_with_an_object_per_isa_and_format()
+    {
+        var result = await CliRun.InvokeAsync("bench", "--preset", "tiny", "--isa", "all", "--quant", "both", "--threads", "2",
+            "--prompt-tokens", "16", "--gen-tokens", "8", "--json");
+
+        Assert.Equal(0, result.ExitCode);
+        using var json = JsonDocument.Parse(result.Output);
+        var rows = json.RootElement.EnumerateArray().ToArray();
+        Assert.Equal(2 * CpuIsaSupport.Supported.Count, rows.Length);
+        foreach (var row in rows)
+        {
+            foreach (string field in s_requiredFields) Assert.True(row.TryGetProperty(field, out _), $"missing '{field}' in {row}");
+            Assert.Equal("tiny", row.GetProperty("preset").GetString());
+            Assert.Equal(2, row.GetProperty("threads").GetInt32());
+            Assert.True(row.GetProperty("prefill_tok_s").GetDouble() > 0);
+            Assert.True(row.GetProperty("decode_tok_s").GetDouble() > 0);
+            Assert.True(row.GetProperty("decode_weight_gb_s").GetDouble() > 0);
+            Assert.True(row.GetProperty("decode_ms_per_token").TryGetProperty("matmul", out _));
+            Assert.True(row.GetProperty("decode_ms_per_token").TryGetProperty("lm_head", out _));
+        }
+        var combinations = rows.Select(r => (r.GetProperty("isa").GetString(), r.GetProperty("quant").GetString())).ToHashSet();
+        Assert.Equal(rows.Length, combinations.Count);
+        Assert.Contains(("scalar", "int8"), combinations);
+        Assert.Contains(("scalar", "f32"), combinations);
+        // Progress lines go to stderr with --json, one per configuration.
+        Assert.Equal(rows.Length, result.ErrorLines.Count(l => l.StartsWith("tiny", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task The_table_names_the_path_format_and_per_op_breakdown()
+    {
+        var result = await CliRun.InvokeAsync("bench", "--preset", "tiny", "--isa", "scalar", "--quant", "int8", "--prompt-tokens", "4", "--gen-tokens", "2");
+
+        Assert.Equal(0, result.ExitCode);
+        var lines = result.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.StartsWith("tiny", lines[0]);
+        Assert.Contains("scalar", lines[0]);
+        Assert.Contains("int8", lines[0]);
+        Assert.Contains("tok/s", lines[0]);
+        Assert.Contains(lines, l => l.Contains("decode ms per token:") && l.Contains("matmul") && l.Contains("attention") && l.Contains("norms"));
+    }
+
+    [Theory]
+    [InlineData("--preset", "gpt-5")]
+    [InlineData("--quant", "int4")]
+    [InlineData("--isa", "sse2")]
+    [InlineData("--prompt-tokens", "0")]
+    public async Task Bad_options_are_usage_errors(string option, string value)
+    {
+        string[] args = option == "--preset" ? ["bench", option, value] : ["bench", "--preset", "tiny", option, value];
+        var result = await CliRun.InvokeAsync(args);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.StartsWith("error: ", result.ErrorLines[0]);
+    }
+
+    [Fact]
+    public async Task Too_many_tokens_for_the_context_are_an_error_naming_it()
+    {
+        var result = await CliRun.InvokeAsync("bench", "--preset", "tiny", "--isa", "scalar", "--prompt-tokens", "500", "--gen-tokens", "100");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("context of 512", result.StandardError);
+    }
+}

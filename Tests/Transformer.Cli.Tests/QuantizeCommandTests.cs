@@ -1,0 +1,83 @@
+using Transformer.Kernels.Backend;
+using Transformer.Kernels.Cpu;
+using Transformer.Kernels.Tensors;
+using Transformer.Loader;
+using Transformer.Runtime;
+using Transformer.Runtime.Llama;
+
+namespace Transformer.Cli.Tests;
+
+/// <summary><c>transformer quantize</c> writes a model that loads pre-quantized and computes what quantize-at-load does.</summary>
+public sealed class QuantizeCommandTests : IDisposable
+{
+    private readonly string _output = Path.Combine(Path.GetTempPath(), "transformer-quantize-" + Guid.NewGuid().ToString("N"));
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_output)) Directory.Delete(_output, recursive: true);
+    }
+
+    [Fact]
+    public async Task A_quantized_stories260K_loads_without_requantizing_and_gives_bitwise_the_same_logits()
+    {
+        Assert.SkipUnless(SharedModels.Available, SharedModels.SkipReason);
+        string source = GreedyCases.ModelPath("safetensors");
+
+        var result = await CliRun.InvokeAsync("quantize", "--model", source, "--out", _output);
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("as int8", result.Output);
+        foreach (string file in new[] { "model.safetensors", "config.json", "tok512.model", "tok512.bin" })
+            Assert.True(File.Exists(Path.Combine(_output, file)), $"{file} was not written");
+
+        int[] tokens = [1, 403, 407, 261, 378, 13, 400, 50, 9, 511];
+        using (var files = ModelFiles.Open(_output))
+        {
+            var names = files.Weights.Tensors.Select(t => t.Name).ToHashSet();
+            Assert.Contains("model.layers.0.self_attn.q_proj.weight.q8", names);
+            Assert.Contains("model.layers.0.self_attn.q_proj.weight.q8_scales", names);
+            Assert.DoesNotContain("model.layers.0.self_attn.q_proj.weight", names);
+            Assert.Equal(DType.I8, files.Weights.Get("model.layers.0.mlp.up_proj.weight.q8").Type);
+        }
+
+        // The pre-quantized model is asked for F32: its Q8 tensors are used as stored regardless.
+        float[] preQuantized = Logits(_output, WeightFormat.F32, tokens, out var layer0);
+        float[] atLoad = Logits(source, WeightFormat.Q8, tokens, out _);
+        Assert.Equal(WeightFormat.Q8, layer0);
+        Assert.Equal(atLoad, preQuantized);
+    }
+
+    [Fact]
+    public async Task Run_uses_the_quantized_model_and_its_copied_tokenizer()
+    {
+        Assert.SkipUnless(SharedModels.Available, SharedModels.SkipReason);
+        Assert.Equal(0, (await CliRun.InvokeAsync("quantize", "--model", GreedyCases.ModelPath("safetensors"), "--out", _output)).ExitCode);
+
+        var result = await CliRun.InvokeAsync("run", "--model", _output, "--prompt", "Once upon a time", "--temperature", "0", "-n", "16");
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.StartsWith("Once upon a time", result.Output);
+        Assert.True(result.Output.Length > "Once upon a time".Length);
+    }
+
+    [Fact]
+    public async Task A_llama2c_checkpoint_is_refused_with_the_reason()
+    {
+        Assert.SkipUnless(SharedModels.Available, SharedModels.SkipReason);
+        var result = await CliRun.InvokeAsync("quantize", "--model", GreedyCases.ModelPath("bin"), "--out", _output);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("llama2.c", result.StandardError);
+    }
+
+    private static float[] Logits(string path, WeightFormat format, int[] tokens, out WeightFormat firstLayerFormat)
+    {
+        var files = ModelFiles.Open(path);
+        using var model = new LlamaModel(files.Config, files.Weights, new CpuBackend(), new ModelOptions { WeightFormat = format }, ownsWeights: true, ownsBackend: true);
+        firstLayerFormat = model.Weights.Layers[0].Query.Format;
+        using var sequence = model.CreateSequence(tokens.Length);
+        var logits = new float[tokens.Length * model.Config.VocabSize];
+        sequence.AppendAll(tokens, logits);
+        return logits;
+    }
+}
