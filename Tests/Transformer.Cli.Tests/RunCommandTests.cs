@@ -95,6 +95,6 @@ public sealed partial class RunCommandTests
         Assert.Matches(TimingLine(), result.ErrorLines[^1]);
     }
 
-    [GeneratedRegex(@"^prompt: (?<prompt>\d+) tokens, (?<promptRate>\d+\.\d) tok/s; generated: (?<generated>\d+) tokens, (?<generatedRate>\d+\.\d) tok/s$")]
+    [GeneratedRegex(@"^prompt: (?<prompt>\d+) tokens, (?<promptRate>\d+\.\d) tok/s; generated: (?<generated>\d+) tokens, (?<generatedRate>\d+\.\d) tok/s; device: (?<device>cpu .+|ilgpu .+)$")]
     private static partial Regex TimingLine();
 }

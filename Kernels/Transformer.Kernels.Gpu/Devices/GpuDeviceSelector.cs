@@ -14,13 +14,22 @@ namespace Transformer.Kernels.Gpu.Devices;
 /// </summary>
 public static class GpuDeviceSelector
 {
+    // Device enumeration goes through the native CUDA and OpenCL drivers; creating contexts from several
+    // threads at once crashed the process (SIGSEGV) with Debian's OpenCL ICD loader and POCL, so one at a time.
+    private static readonly Lock s_enumeration = new();
+
     /// <summary>
     /// Creates an ILGPU context that sees every CUDA device, every OpenCL device (usable or not, so
-    /// that errors can list them) and the CPU accelerator, with ILGPU.Algorithms enabled.
+    /// that errors can list them) and the CPU accelerator, with ILGPU.Algorithms enabled. Thread-safe.
     /// </summary>
-    public static Context CreateContext() =>
-        // CPUDeviceKind.AMD: the default CPU device allows only 16 threads per group, too few for our reductions.
-        Context.Create(builder => builder.Cuda().OpenCL(_ => true).CPU(CPUDeviceKind.AMD).EnableAlgorithms());
+    public static Context CreateContext()
+    {
+        lock (s_enumeration)
+        {
+            // CPUDeviceKind.AMD: the default CPU device allows only 16 threads per group, too few for our reductions.
+            return Context.Create(builder => builder.Cuda().OpenCL(_ => true).CPU(CPUDeviceKind.AMD).EnableAlgorithms());
+        }
+    }
 
     /// <summary>Chooses the device for a kind among those the context sees.</summary>
     /// <exception cref="GpuDeviceNotFoundException">An explicit kind has no usable device.</exception>

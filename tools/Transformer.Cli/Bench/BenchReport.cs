@@ -13,7 +13,7 @@ public static class BenchReport
 
     /// <summary>The headline line of one configuration.</summary>
     public static string Line(BenchResult r) => string.Create(CultureInfo.InvariantCulture,
-        $"{r.Preset,-15} {r.Isa,-8} {r.Quant,-5} {r.Threads} thr  prefill {r.PrefillTokensPerSecond,8:F1} tok/s ({r.PromptTokens} tok)  " +
+        $"{r.Preset,-15} {r.Device,-9} {r.Isa,-8} {r.Quant,-5} {r.Threads} thr  prefill {r.PrefillTokensPerSecond,8:F1} tok/s ({r.PromptTokens} tok)  " +
         $"decode {r.DecodeTokensPerSecond,7:F1} tok/s ({r.GenTokens} tok)  {r.DecodeWeightGigabytesPerSecond,5:F1} GB/s of {r.WeightBytesPerToken / 1e6:F1} MB/token  load {r.LoadSeconds:F1} s");
 
     /// <summary>The per-op breakdown lines of one configuration (share of the profiled time in parentheses).</summary>

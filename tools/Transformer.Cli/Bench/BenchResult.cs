@@ -9,6 +9,10 @@ public sealed record BenchResult
     [JsonPropertyName("preset")] public required string Preset { get; init; }
     /// <summary>The device and backend, e.g. <c>cpu avx512 (...), 2 thread(s)</c>.</summary>
     [JsonPropertyName("device")] public required string Device { get; init; }
+    /// <summary>What ran it, as the backend describes itself (kernel path, threads, device name).</summary>
+    [JsonPropertyName("backend")] public required string Backend { get; init; }
+    /// <summary>Why this device ran (the --device resolution).</summary>
+    [JsonPropertyName("device_reason")] public required string DeviceReason { get; init; }
     /// <summary>CPU kernel path name.</summary>
     [JsonPropertyName("isa")] public required string Isa { get; init; }
     /// <summary>Weight format: f32 or int8.</summary>

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Transformer.Cli.Devices;
 using Transformer.Kernels.Cpu;
 using Transformer.Kernels.Cpu.Isa;
 using Transformer.Runtime;
@@ -28,8 +29,9 @@ public static class BenchRunner
         if (positions > config.MaxPositions)
             throw new ArgumentException($"{settings.PromptTokens} prompt + {settings.GenTokens} generated tokens exceed {settings.Preset}'s context of {config.MaxPositions}");
 
-        using var cpu = new CpuBackend(new CpuBackendOptions { Threads = settings.Threads, Isa = settings.Isa });
-        using var profiler = new ProfilingBackend(cpu);
+        using var selection = BackendSelection.Create(settings.Device, CpuIsaSupport.Name(settings.Isa), settings.Threads);
+        var cpu = selection.Backend as CpuBackend;
+        using var profiler = new ProfilingBackend(selection.Backend);
         long loadStart = Stopwatch.GetTimestamp();
         using var model = new LlamaModel(config, new SyntheticWeightSource(config), profiler,
             new ModelOptions { WeightFormat = settings.Format, PrefillChunk = Math.Max(settings.PromptTokens, WarmUpTokens) }, ownsWeights: true);
@@ -61,10 +63,13 @@ public static class BenchRunner
         return new BenchResult
         {
             Preset = settings.Preset,
-            Device = cpu.Description,
-            Isa = CpuIsaSupport.Name(settings.Isa),
+            Device = selection.Device,
+            Backend = selection.Backend.Description,
+            DeviceReason = selection.Reason,
+            // The ISA and thread count are the CPU backend's; a GPU row has neither.
+            Isa = cpu is null ? "-" : CpuIsaSupport.Name(cpu.Isa),
             Quant = KernelOptions.QuantName(settings.Format),
-            Threads = cpu.Options.EffectiveThreads,
+            Threads = cpu?.Options.EffectiveThreads ?? 0,
             PromptTokens = settings.PromptTokens,
             GenTokens = settings.GenTokens,
             LoadSeconds = loadSeconds,

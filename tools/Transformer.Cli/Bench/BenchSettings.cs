@@ -1,4 +1,5 @@
 using Transformer.Kernels.Backend;
+using Transformer.Cli.Devices;
 using Transformer.Kernels.Cpu.Isa;
 
 namespace Transformer.Cli.Bench;
@@ -10,4 +11,5 @@ namespace Transformer.Cli.Bench;
 /// <param name="Threads">Worker threads; 0 uses every core.</param>
 /// <param name="PromptTokens">Tokens of the prefilled prompt (one batched pass).</param>
 /// <param name="GenTokens">Tokens decoded one at a time after the prompt.</param>
-public sealed record BenchSettings(string Preset, CpuIsa Isa, WeightFormat Format, int Threads, int PromptTokens, int GenTokens);
+/// <param name="Device">The --device that runs it: cpu (the ISA applies) or a GPU device.</param>
+public sealed record BenchSettings(string Preset, CpuIsa Isa, WeightFormat Format, int Threads, int PromptTokens, int GenTokens, string Device = DeviceOption.Cpu);

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Transformer.Cli.Bench;
+using Transformer.Cli.Devices;
 using Transformer.Kernels.Backend;
 using Transformer.Kernels.Cpu.Isa;
 using Transformer.Runtime.Synthetic;
@@ -27,13 +28,14 @@ public static class BenchCommand
         var isa = KernelOptions.Isa(allowAll: true);
         var promptTokens = new Option<int>("--prompt-tokens") { Description = "Prompt length of the prefill measurement", DefaultValueFactory = _ => 128, HelpName = "N" };
         var genTokens = new Option<int>("--gen-tokens") { Description = "Tokens decoded one at a time", DefaultValueFactory = _ => 128, HelpName = "N" };
+        var device = DeviceOption.Create(allowList: true, DeviceOption.Cpu);
         var json = new Option<bool>("--json") { Description = "Print a JSON array (one object per configuration) instead of the table" };
         foreach (var count in new[] { promptTokens, genTokens })
             count.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 1) r.AddError($"{r.Option.Name} must be at least 1"); });
 
         var command = new Command("bench", "Measure prefill and decode speed on synthetic weights of a preset shape, per CPU path and weight format")
         {
-            preset, threads, quant, isa, promptTokens, genTokens, json,
+            preset, threads, quant, isa, promptTokens, genTokens, json, device,
         };
         CommandAction.Set(command, context, (parsed, cancellation) =>
         {
@@ -43,15 +45,18 @@ public static class BenchCommand
             string quantValue = parsed.GetValue(quant)!;
             WeightFormat[] formats = quantValue == KernelOptions.Both ? [WeightFormat.F32, WeightFormat.Q8] : [KernelOptions.Format(quantValue)];
             bool asJson = parsed.GetValue(json);
+            var devices = DeviceOption.Split(parsed.GetValue(device)!);
 
             var results = new List<BenchResult>();
+            // Devices side by side: every CPU path, then each GPU device once (ISA paths are the CPU's).
+            var runs = devices.SelectMany(d => d == DeviceOption.Cpu ? isas.Select(path => (Device: d, Isa: path)) : [(Device: d, Isa: isas[0])]);
             foreach (var format in formats)
             {
-                foreach (var path in isas)
+                foreach (var (deviceName, path) in runs)
                 {
                     cancellation.ThrowIfCancellationRequested();
                     var result = BenchRunner.Run(new BenchSettings(parsed.GetValue(preset)!, path, format, parsed.GetValue(threads),
-                        parsed.GetValue(promptTokens), parsed.GetValue(genTokens)));
+                        parsed.GetValue(promptTokens), parsed.GetValue(genTokens), deviceName));
                     results.Add(result);
                     // Progress goes to stderr with --json so stdout stays one parseable document.
                     var writer = asJson ? context.Error : context.Out;

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Transformer.Cli.Bench;
+using Transformer.Cli.Devices;
 using Transformer.Kernels.Cpu.Isa;
 using Transformer.Kernels.Tensors;
 using Transformer.Loader;
@@ -19,12 +20,18 @@ public static class InspectCommand
     {
         var model = CommonOptions.Model(required: true, "Model folder or file (safetensors folder, *.safetensors, *.index.json, llama2.c *.bin)");
         var isa = KernelOptions.Isa(allowAll: false);
-        var command = new Command("inspect", "Show a model's architecture, configuration, parameter count and tensors, and the CPU path that would run it") { model, isa };
+        var device = DeviceOption.Create(allowList: false, DeviceOption.Auto);
+        var command = new Command("inspect", "Show a model's architecture, configuration, parameter count and tensors, and the device and CPU path that would run it")
+        {
+            model, isa, device,
+        };
         CommandAction.Set(command, context, (parsed, _) =>
         {
             var path = KernelOptions.Resolve(parsed.GetValue(isa));
             using var files = ModelFiles.Open(parsed.GetValue(model)!);
-            // The path line comes first: the report proper ends with its total line.
+            // The device and path lines come first: the report proper ends with its total line.
+            using (var selection = BackendSelection.Create(parsed.GetValue(device)!, parsed.GetValue(isa), threads: 1))
+                context.Out.WriteLine($"device: {selection.Device} ({selection.Backend.Description}); why: {selection.Reason}");
             context.Out.WriteLine($"cpu path: {CpuIsaSelection.Describe(path)}; supported: {string.Join(", ", CpuIsaSupport.Supported.Select(CpuIsaSupport.Name))}");
             Write(context.Out, files);
             return Task.FromResult(0);

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Transformer.Cli.Bench;
+using Transformer.Cli.Devices;
 using Transformer.Runtime;
 using Transformer.Runtime.Generation;
 using Transformer.Runtime.Sampling;
@@ -31,6 +32,7 @@ public static class RunCommand
         var threads = CommonOptions.Threads();
         var quant = KernelOptions.Quant(allowBoth: false);
         var isa = KernelOptions.Isa(allowAll: false);
+        var device = DeviceOption.Create(allowList: false, DeviceOption.Auto);
 
         Require(maxTokens, n => n >= 0, "--max-tokens must be ≥ 0");
         Require(temperature, t => t >= 0 && float.IsFinite(t), "--temperature must be a finite value ≥ 0");
@@ -41,7 +43,7 @@ public static class RunCommand
 
         var command = new Command("run", "Generate text after a prompt; prints the prompt and its continuation as llama2.c's run does")
         {
-            model, prompt, maxTokens, temperature, topK, topP, minP, repetitionPenalty, seed, tokenizer, threads, quant, isa,
+            model, prompt, maxTokens, temperature, topK, topP, minP, repetitionPenalty, seed, tokenizer, threads, quant, isa, device,
         };
         CommandAction.Set(command, context, async (parsed, cancellation) =>
         {
@@ -60,12 +62,12 @@ public static class RunCommand
                 },
             };
             string modelPath = parsed.GetValue(model) ?? await DefaultModel.EnsureAsync(context, cancellation).ConfigureAwait(false);
-            // The CLI creates the backend itself so --isa reaches it; it outlives the model (disposed after it).
-            using var backend = KernelOptions.CreateBackend(parsed.GetValue(isa), parsed.GetValue(threads));
+            // The CLI creates the backend itself so --device and --isa reach it; it outlives the model (disposed after it).
+            using var selection = BackendSelection.Create(parsed.GetValue(device)!, parsed.GetValue(isa), parsed.GetValue(threads));
             using var languageModel = LanguageModel.Load(modelPath, new LanguageModelOptions
             {
                 TokenizerPath = parsed.GetValue(tokenizer),
-                Backend = backend,
+                Backend = selection.Backend,
                 Model = new ModelOptions { WeightFormat = KernelOptions.Format(parsed.GetValue(quant)!) },
             });
 
@@ -73,15 +75,15 @@ public static class RunCommand
             var stats = new GenerationStats();
             await foreach (string piece in languageModel.GenerateAsync(text, generation, stats, cancellation).ConfigureAwait(false))
                 context.Out.Write(piece);
-            context.Error.WriteLine(TimingLine(stats));
+            context.Error.WriteLine(TimingLine(stats, selection.Backend.Description));
             return 0;
         });
         return command;
     }
 
-    /// <summary>The stderr summary: <c>prompt: 5 tokens, 1234.5 tok/s; generated: 64 tokens, 987.6 tok/s</c>.</summary>
-    public static string TimingLine(GenerationStats stats) => string.Create(CultureInfo.InvariantCulture,
-        $"prompt: {stats.PromptTokens} tokens, {stats.PromptTokensPerSecond:F1} tok/s; generated: {stats.GeneratedTokens} tokens, {stats.GeneratedTokensPerSecond:F1} tok/s");
+    /// <summary>The stderr summary: <c>prompt: 5 tokens, 1234.5 tok/s; generated: 64 tokens, 987.6 tok/s; device: cpu ...</c>.</summary>
+    public static string TimingLine(GenerationStats stats, string device) => string.Create(CultureInfo.InvariantCulture,
+        $"prompt: {stats.PromptTokens} tokens, {stats.PromptTokensPerSecond:F1} tok/s; generated: {stats.GeneratedTokens} tokens, {stats.GeneratedTokensPerSecond:F1} tok/s; device: {device}");
 
     private static void Require<T>(Option<T> option, Func<T, bool> isValid, string message) =>
         option.Validators.Add(result =>
