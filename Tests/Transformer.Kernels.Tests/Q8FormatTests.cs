@@ -63,6 +63,45 @@ public class Q8FormatTests
         Assert.Throws<ArgumentException>(() => Q8Format.QuantizeBlock(block, new sbyte[Q8Format.BlockSize]));
     }
 
+    /// <summary>
+    /// QuantizeRow takes a SIMD path where the CPU has one; it must give bitwise the scalar spec,
+    /// QuantizeBlock, block by block. Values on exact half steps (k/2 · amax/127) test the
+    /// round-half-to-even choice, and blocks of zeros or tiny values the flush to zero.
+    /// </summary>
+    [Fact]
+    public void Quantizing_a_row_gives_bitwise_the_scalar_block_spec()
+    {
+        var halfSteps = Gen.Choose(-254, 254).Select(k => k * 0.5f).ArrayOf(Q8Format.BlockSize)
+            .Select(b => { b[0] = 127f; return b; });
+        var tiny = Gen.Choose(-1000, 1000).Select(v => v * 1e-39f).ArrayOf(Q8Format.BlockSize);
+        var block = Gen.OneOf(s_blocks.Generator, halfSteps, tiny, Gen.Constant(new float[Q8Format.BlockSize]));
+        var rows = block.ArrayOf().Where(r => r.Length > 0).Select(r => r.SelectMany(b => b).ToArray());
+        Prop.ForAll(rows.ToArbitrary(), row =>
+        {
+            int blocks = row.Length / Q8Format.BlockSize;
+            var values = new sbyte[row.Length];
+            var scales = new float[blocks];
+            Q8Format.QuantizeRow(row, values, scales);
+            var expected = new sbyte[Q8Format.BlockSize];
+            for (int b = 0; b < blocks; b++)
+            {
+                float scale = Q8Format.QuantizeBlock(row.AsSpan(b * Q8Format.BlockSize, Q8Format.BlockSize), expected);
+                Assert.Equal(scale, scales[b]);
+                Assert.Equal(expected, values.AsSpan(b * Q8Format.BlockSize, Q8Format.BlockSize).ToArray());
+            }
+        }).QuickCheckThrowOnFailure();
+    }
+
+    [Fact]
+    public void Quantizing_a_row_with_nan_or_infinity_is_rejected()
+    {
+        var row = new float[3 * Q8Format.BlockSize];
+        row[70] = float.NaN;
+        Assert.Throws<ArgumentException>(() => Q8Format.QuantizeRow(row, new sbyte[row.Length], new float[3]));
+        row[70] = float.NegativeInfinity;
+        Assert.Throws<ArgumentException>(() => Q8Format.QuantizeRow(row, new sbyte[row.Length], new float[3]));
+    }
+
     [Theory]
     [InlineData(0)]
     [InlineData(31)]
