@@ -17,7 +17,7 @@ public sealed class OpsFloatTests
     public Property RmsNorm_matches_double_precision(PositiveInt lengthArg, int seed)
     {
         int n = 1 + lengthArg.Get % 700;
-        float[] x = Random(seed, n, 3f), w = Random(seed + 1, n, 2f);
+        float[] x = TestArrays.Uniform(seed, n, 3f), w = TestArrays.Uniform(seed + 1, n, 2f);
         double meanSquare = x.Sum(v => (double)v * v) / n;
         double[] expected = x.Select((v, i) => v / Math.Sqrt(meanSquare + 1e-5) * w[i]).ToArray();
 
@@ -33,7 +33,7 @@ public sealed class OpsFloatTests
     public Property SwiGlu_matches_double_precision_even_when_the_output_aliases_an_input(PositiveInt lengthArg, int seed)
     {
         int n = 1 + lengthArg.Get % 1200;
-        float[] gate = Random(seed, n, 8f), up = Random(seed + 1, n, 4f);
+        float[] gate = TestArrays.Uniform(seed, n, 8f), up = TestArrays.Uniform(seed + 1, n, 4f);
         double[] expected = gate.Select((g, i) => g / (1 + Math.Exp(-(double)g)) * up[i]).ToArray();
 
         var separate = new float[n];
@@ -55,7 +55,7 @@ public sealed class OpsFloatTests
         Prop.ForAll(Arb.From(Gen.Choose(1, 6)), Arb.From(Gen.Choose(1, 16)), Arb.From(Gen.Choose(0, 500)), (heads, halfDim, position) =>
         {
             int d = 2 * halfDim;
-            float[] row = Random(position * 31 + heads, heads * d, 2f);
+            float[] row = TestArrays.Uniform(position * 31 + heads, heads * d, 2f);
             float[] inverse = Enumerable.Range(0, halfDim).Select(i => 1f / MathF.Pow(10000f, 2 * i / (float)d)).ToArray();
             var (cos, sin) = RopeTable.ComputeHost(inverse, position + 1);
             float[] rotated = row.ToArray();
@@ -77,10 +77,17 @@ public sealed class OpsFloatTests
     }
 
     [Property(MaxTest = 150)]
-    public Property Attention_matches_a_double_precision_softmax(PositiveInt lengthArg, PositiveInt dimArg, int seed)
+    public Property Attention_matches_a_double_precision_softmax(PositiveInt lengthArg, PositiveInt dimArg, int seed) =>
+        AttentionMatchesDouble(1 + lengthArg.Get % 80, 1 + dimArg.Get % 64, seed);
+
+    /// <summary>Head sizes that are whole vectors (8..128) take the vector loops; longer contexts too.</summary>
+    [Property]
+    public Property Attention_with_vector_head_sizes_matches_a_double_precision_softmax(PositiveInt lengthArg, PositiveInt dimArg, int seed) =>
+        AttentionMatchesDouble(1 + lengthArg.Get % 300, 8 * (1 + dimArg.Get % 16), seed);
+
+    private static Property AttentionMatchesDouble(int length, int d, int seed)
     {
-        int length = 1 + lengthArg.Get % 80, d = 1 + dimArg.Get % 64;
-        float[] q = Random(seed, d, 2f), keys = Random(seed + 1, length * d, 2f), values = Random(seed + 2, length * d, 3f);
+        float[] q = TestArrays.Uniform(seed, d, 2f), keys = TestArrays.Uniform(seed + 1, length * d, 2f), values = TestArrays.Uniform(seed + 2, length * d, 3f);
         var scores = new double[length];
         for (int p = 0; p < length; p++)
         {
@@ -107,7 +114,7 @@ public sealed class OpsFloatTests
     public Property MatMulF32_matches_double_precision(PositiveInt tokensArg, PositiveInt inArg, PositiveInt outArg, int seed)
     {
         int tokens = 1 + tokensArg.Get % 9, k = 1 + inArg.Get % 300, n = 1 + outArg.Get % 40;
-        float[] x = Random(seed, tokens * k), w = Random(seed + 1, n * k);
+        float[] x = TestArrays.Uniform(seed, tokens * k), w = TestArrays.Uniform(seed + 1, n * k);
         var expected = new double[tokens * n];
         var bound = new double[tokens * n];
         for (int t = 0; t < tokens; t++)

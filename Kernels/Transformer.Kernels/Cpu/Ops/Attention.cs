@@ -15,6 +15,15 @@ public static class Attention
         int d = query.Length;
         float scale = 1f / MathF.Sqrt(d);
         scores = scores[..length];
+        if (AttentionVector256.Supports(d))
+        {
+            // One TensorPrimitives call per position costs more than its 64-wide dot; the vector
+            // loops keep the query and the output row in registers across positions instead.
+            AttentionVector256.Scores(query, keys, length, scale, scores);
+            TensorPrimitives.SoftMax(scores, scores);
+            AttentionVector256.WeightedSum(scores, values, output);
+            return;
+        }
         for (int p = 0; p < length; p++)
             scores[p] = TensorPrimitives.Dot(query, keys.Slice(p * d, d)) * scale;
         TensorPrimitives.SoftMax(scores, scores);
