@@ -44,8 +44,8 @@ public abstract class AttentionTests(AcceleratorFixture fixture)
         int d = c.HeadDim, kvColumns = c.KvHeads * d, qColumns = c.Heads * d;
         int total = c.History + c.Rows;
         const int layers = 2;
-        float[] keys = HostData.Uniform(c.Seed, total * kvColumns, 2f), values = HostData.Uniform(c.Seed + 1, total * kvColumns);
-        float[] queries = HostData.Uniform(c.Seed + 2, c.Rows * qColumns, 2f);
+        float[] keys = TestArrays.Uniform(c.Seed, total * kvColumns, 2f), values = TestArrays.Uniform(c.Seed + 1, total * kvColumns);
+        float[] queries = TestArrays.Uniform(c.Seed + 2, c.Rows * qColumns, 2f);
 
         using var cache = backend.CreateKvCache(layers, total + 3, c.KvHeads, d);
         using var k = backend.Upload(keys, total, kvColumns);

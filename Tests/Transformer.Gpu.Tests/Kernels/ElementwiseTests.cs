@@ -21,7 +21,7 @@ public abstract class ElementwiseTests(AcceleratorFixture fixture)
         var backend = fixture.Require();
         Properties.Check(Shapes, s =>
         {
-            float[] gate = HostData.Uniform(s.Seed, s.Rows * s.Columns, 6f), up = HostData.Uniform(s.Seed + 1, s.Rows * s.Columns, 2f);
+            float[] gate = TestArrays.Uniform(s.Seed, s.Rows * s.Columns, 6f), up = TestArrays.Uniform(s.Seed + 1, s.Rows * s.Columns, 2f);
             var expected = new float[gate.Length];
             SwiGlu.Reference(gate, up, expected);
             using var g = backend.Upload(gate, s.Rows, s.Columns);
@@ -40,7 +40,7 @@ public abstract class ElementwiseTests(AcceleratorFixture fixture)
         var backend = fixture.Require();
         Properties.Check(Shapes, s =>
         {
-            float[] x = HostData.Uniform(s.Seed, s.Rows * s.Columns), y = HostData.Uniform(s.Seed + 1, s.Rows * s.Columns), bias = HostData.Uniform(s.Seed + 2, s.Columns);
+            float[] x = TestArrays.Uniform(s.Seed, s.Rows * s.Columns), y = TestArrays.Uniform(s.Seed + 1, s.Rows * s.Columns), bias = TestArrays.Uniform(s.Seed + 2, s.Columns);
             var expected = new float[x.Length];
             for (int i = 0; i < x.Length; i++) expected[i] = x[i] + y[i] + bias[i % s.Columns];
             using var a = backend.Upload(x, s.Rows, s.Columns);
@@ -61,7 +61,7 @@ public abstract class ElementwiseTests(AcceleratorFixture fixture)
         var backend = fixture.Require();
         Properties.Check(Shapes, s =>
         {
-            float[] x = HostData.Uniform(s.Seed, s.Rows * s.Columns, 3f), weight = HostData.Uniform(s.Seed + 1, s.Columns);
+            float[] x = TestArrays.Uniform(s.Seed, s.Rows * s.Columns, 3f), weight = TestArrays.Uniform(s.Seed + 1, s.Columns);
             const float eps = 1e-5f;
             var expected = new float[x.Length];
             for (int t = 0; t < s.Rows; t++)

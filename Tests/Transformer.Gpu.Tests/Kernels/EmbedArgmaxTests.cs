@@ -22,7 +22,7 @@ public abstract class EmbedArgmaxTests(AcceleratorFixture fixture)
                     select (vocab, columns, count, seed);
         Properties.Check(cases, s =>
         {
-            float[] table = HostData.Uniform(s.seed, s.vocab * s.columns);
+            float[] table = TestArrays.Uniform(s.seed, s.vocab * s.columns);
             var random = new Random(s.seed);
             int[] tokens = Enumerable.Range(0, s.count).Select(_ => random.Next(s.vocab)).ToArray();
             using var weights = backend.PrepareWeight(HostTensor.FromFloats("embed", table, s.vocab, s.columns), WeightFormat.F32);
@@ -67,7 +67,7 @@ public abstract class EmbedArgmaxTests(AcceleratorFixture fixture)
     public void UploadDownloadAndRowSlicesRoundTrip()
     {
         var backend = fixture.Require();
-        float[] values = HostData.Uniform(3, 5 * 7);
+        float[] values = TestArrays.Uniform(3, 5 * 7);
         using var tensor = backend.Upload(values, 5, 7);
         var slice = tensor.SliceRows(2, 2);
         var middle = new float[14];

@@ -38,8 +38,8 @@ public abstract class MatMulTests(AcceleratorFixture fixture)
         var backend = fixture.Require();
         Properties.Check(Shapes(1, 5), s =>
         {
-            float[] x = HostData.Uniform(s.Seed, s.Tokens * s.In);
-            float[] w1 = HostData.Uniform(s.Seed + 1, s.Out * s.In), w2 = HostData.Uniform(s.Seed + 2, 3 * s.In);
+            float[] x = TestArrays.Uniform(s.Seed, s.Tokens * s.In);
+            float[] w1 = TestArrays.Uniform(s.Seed + 1, s.Out * s.In), w2 = TestArrays.Uniform(s.Seed + 2, 3 * s.In);
             using var input = backend.Upload(x, s.Tokens, s.In);
             using var first = backend.PrepareWeight(HostTensor.FromFloats("w1", w1, s.Out, s.In), WeightFormat.F32);
             using var second = backend.PrepareWeight(HostTensor.FromFloats("w2", w2, 3, s.In), WeightFormat.F32);
@@ -55,11 +55,11 @@ public abstract class MatMulTests(AcceleratorFixture fixture)
     public void HalfPrecisionWeightsAreWidenedOnUpload()
     {
         var backend = fixture.Require();
-        float[] values = HostData.Uniform(7, 5 * 9);
+        float[] values = TestArrays.Uniform(7, 5 * 9);
         var halves = values.Select(v => (Half)v).ToArray();
         var bytes = System.Runtime.InteropServices.MemoryMarshal.AsBytes(halves.AsSpan()).ToArray();
         using var weight = backend.PrepareWeight(new HostTensor("w", DType.F16, [5, 9], bytes), WeightFormat.F32);
-        float[] x = HostData.Uniform(8, 9);
+        float[] x = TestArrays.Uniform(8, 9);
         using var input = backend.Upload(x, 1, 9);
         using var y = backend.Allocate(1, 5);
         backend.MatMul(input, [weight], [y]);
@@ -68,7 +68,7 @@ public abstract class MatMulTests(AcceleratorFixture fixture)
 
     private static void CheckMatMul(Transformer.Kernels.Gpu.IlgpuBackend backend, (int Tokens, int In, int Out, int Seed) s)
     {
-        float[] x = HostData.Uniform(s.Seed, s.Tokens * s.In), w = HostData.Uniform(s.Seed + 1, s.Out * s.In);
+        float[] x = TestArrays.Uniform(s.Seed, s.Tokens * s.In), w = TestArrays.Uniform(s.Seed + 1, s.Out * s.In);
         using var input = backend.Upload(x, s.Tokens, s.In);
         using var weight = backend.PrepareWeight(HostTensor.FromFloats("w", w, s.Out, s.In), WeightFormat.F32);
         using var y = backend.Allocate(s.Tokens, s.Out);

@@ -73,7 +73,7 @@ public abstract class Q8Tests(AcceleratorFixture fixture)
     public void Q8EmbeddingGathersDequantizedRows()
     {
         var backend = fixture.Require();
-        float[] table = HostData.Uniform(5, 10 * 64);
+        float[] table = TestArrays.Uniform(5, 10 * 64);
         var quantized = Q8Weight.Quantize(table, 10, 64);
         using var weight = backend.PrepareQuantizedWeight("embed", quantized);
         Assert.Equal(WeightFormat.Q8, weight.Format);
@@ -91,16 +91,16 @@ public abstract class Q8Tests(AcceleratorFixture fixture)
     public void AMatrixWhoseKIsNotWholeBlocksStaysF32()
     {
         var backend = fixture.Require();
-        using var weight = backend.PrepareWeight(HostTensor.FromFloats("w", HostData.Uniform(1, 4 * 40), 4, 40), WeightFormat.Q8);
+        using var weight = backend.PrepareWeight(HostTensor.FromFloats("w", TestArrays.Uniform(1, 4 * 40), 4, 40), WeightFormat.Q8);
         Assert.Equal(WeightFormat.F32, weight.Format);
-        using var quantized = backend.PrepareWeight(HostTensor.FromFloats("w", HostData.Uniform(1, 4 * 64), 4, 64), WeightFormat.Q8);
+        using var quantized = backend.PrepareWeight(HostTensor.FromFloats("w", TestArrays.Uniform(1, 4 * 64), 4, 64), WeightFormat.Q8);
         Assert.Equal(WeightFormat.Q8, quantized.Format);
         Assert.Equal(4 * 64 + 4 * 2 * sizeof(float), quantized.ByteSize);
     }
 
     private static (float[] X, Q8Weight Quantized, float[] Actual) Run(IlgpuBackend backend, (int Tokens, int In, int Out, int Seed) s)
     {
-        float[] x = HostData.Uniform(s.Seed, s.Tokens * s.In), w = HostData.Uniform(s.Seed + 1, s.Out * s.In);
+        float[] x = TestArrays.Uniform(s.Seed, s.Tokens * s.In), w = TestArrays.Uniform(s.Seed + 1, s.Out * s.In);
         var quantized = Q8Weight.Quantize(w, s.Out, s.In);
         using var input = backend.Upload(x, s.Tokens, s.In);
         using var weight = backend.PrepareWeight(HostTensor.FromFloats("w", w, s.Out, s.In), WeightFormat.Q8);

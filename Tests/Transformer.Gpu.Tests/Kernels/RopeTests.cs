@@ -28,7 +28,7 @@ public abstract class RopeTests(AcceleratorFixture fixture)
             int columns = s.Heads * s.HeadDim, pairs = s.HeadDim / 2, maxPositions = s.Start + s.Rows;
             var frequencies = Enumerable.Range(0, pairs).Select(i => 1f / MathF.Pow(10000f, 2f * i / s.HeadDim)).ToArray();
             var (cos, sin) = RopeTable.ComputeHost(frequencies, maxPositions);
-            float[] x = HostData.Uniform(s.Seed, s.Rows * columns);
+            float[] x = TestArrays.Uniform(s.Seed, s.Rows * columns);
             var expected = (float[])x.Clone();
             for (int t = 0; t < s.Rows; t++)
             {
