@@ -1,8 +1,8 @@
 namespace LlamaCppCompare;
 
 /// <summary>
-/// What both engines run, identically: an untimed warm-up (prefill + a few decode steps), then
-/// <see cref="Repetitions"/> timed runs from an empty cache, each one batched prefill of
+/// What every engine runs, identically: an untimed warm-up (prefill + a few decode steps), then
+/// <see cref="Repetitions"/> timed runs from an empty cache (interleaved across engines), each one batched prefill of
 /// <see cref="PromptTokens"/> tokens followed by <see cref="GenTokens"/> one-token decode steps fed fixed ids.
 /// The best prefill and the best decode rate over the repetitions are reported.
 /// </summary>

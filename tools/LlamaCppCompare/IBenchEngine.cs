@@ -1,0 +1,27 @@
+namespace LlamaCppCompare;
+
+/// <summary>
+/// One loaded engine under a <see cref="BenchProtocol"/>. The driver loads every engine, warms each up,
+/// then interleaves their timed repetitions (llama.cpp, ours int8, ours f32, llama.cpp, …) so that load
+/// from other processes on a shared machine spreads over all engines instead of hitting one of them.
+/// </summary>
+public interface IBenchEngine : IDisposable
+{
+    /// <summary>Short name of the engine and weight format, e.g. "llama.cpp Q8_0".</summary>
+    string Name { get; }
+
+    /// <summary>What exactly runs (library, kernel path).</summary>
+    string Detail { get; }
+
+    /// <summary>Seconds loading took (for our engine including generating the weights).</summary>
+    double LoadSeconds { get; }
+
+    /// <summary>
+    /// Untimed: prefills the prompt and decodes <see cref="BenchProtocol.WarmUpDecodeSteps"/> tokens from an
+    /// empty cache; returns the logits after the prompt's last token.
+    /// </summary>
+    float[] WarmUp();
+
+    /// <summary>One timed repetition from an empty cache: seconds for the prefill and for all decode steps.</summary>
+    (double PrefillSeconds, double DecodeSeconds) RunOnce();
+}
