@@ -30,6 +30,15 @@ internal interface IQ8Kernel<TW, TX, TI, TF>
     /// <summary>acc + scale · float(dot), lane-wise, with one fused rounding.</summary>
     static abstract TF MultiplyAdd(TF acc, TI dot, float scale);
 
+    /// <summary>acc + scale · float(dot), lane-wise, with the scale already in every lane.</summary>
+    static abstract TF MultiplyAdd(TF acc, TI dot, TF scale);
+
+    /// <summary>A float in every lane.</summary>
+    static abstract TF Splat(float value);
+
+    /// <summary>a · b, lane-wise (one IEEE rounding per lane, the same as the scalar product).</summary>
+    static abstract TF Multiply(TF a, TF b);
+
     /// <summary>Σ of the accumulator's lanes.</summary>
     static abstract float SumFloat(TF acc);
 }

@@ -41,6 +41,16 @@ internal readonly struct NeonDpQ8Kernel : IQ8Kernel<Block128x2, Block128x2, Vect
         AdvSimd.FusedMultiplyAdd(acc, AdvSimd.ConvertToSingle(dot), Vector128.Create(scale));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> MultiplyAdd(Vector128<float> acc, Vector128<int> dot, Vector128<float> scale) =>
+        AdvSimd.FusedMultiplyAdd(acc, AdvSimd.ConvertToSingle(dot), scale);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Splat(float value) => Vector128.Create(value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Multiply(Vector128<float> a, Vector128<float> b) => a * b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float SumFloat(Vector128<float> acc) => Vector128.Sum(acc);
 }
 
@@ -73,6 +83,16 @@ internal readonly struct NeonQ8Kernel : IQ8Kernel<Block128x2, Block128x2, Vector
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> MultiplyAdd(Vector128<float> acc, Vector128<int> dot, float scale) =>
         AdvSimd.FusedMultiplyAdd(acc, AdvSimd.ConvertToSingle(dot), Vector128.Create(scale));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> MultiplyAdd(Vector128<float> acc, Vector128<int> dot, Vector128<float> scale) =>
+        AdvSimd.FusedMultiplyAdd(acc, AdvSimd.ConvertToSingle(dot), scale);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Splat(float value) => Vector128.Create(value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Multiply(Vector128<float> a, Vector128<float> b) => a * b;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float SumFloat(Vector128<float> acc) => Vector128.Sum(acc);

@@ -48,6 +48,16 @@ internal readonly struct Avx2Q8Kernel : IQ8Kernel<SignSplit256, Vector256<sbyte>
         Fma.MultiplyAdd(Avx.ConvertToVector256Single(dot), Vector256.Create(scale), acc);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> MultiplyAdd(Vector256<float> acc, Vector256<int> dot, Vector256<float> scale) =>
+        Fma.MultiplyAdd(Avx.ConvertToVector256Single(dot), scale, acc);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Splat(float value) => Vector256.Create(value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Multiply(Vector256<float> a, Vector256<float> b) => a * b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float SumFloat(Vector256<float> acc) => Vector256.Sum(acc);
 }
 
@@ -77,6 +87,16 @@ internal readonly struct AvxVnniQ8Kernel : IQ8Kernel<SignSplit256, Vector256<sby
         Fma.MultiplyAdd(Avx.ConvertToVector256Single(dot), Vector256.Create(scale), acc);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> MultiplyAdd(Vector256<float> acc, Vector256<int> dot, Vector256<float> scale) =>
+        Fma.MultiplyAdd(Avx.ConvertToVector256Single(dot), scale, acc);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Splat(float value) => Vector256.Create(value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Multiply(Vector256<float> a, Vector256<float> b) => a * b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float SumFloat(Vector256<float> acc) => Vector256.Sum(acc);
 }
 
@@ -104,6 +124,16 @@ internal readonly struct Avx512Q8Kernel : IQ8Kernel<Vector512<short>, Vector512<
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> MultiplyAdd(Vector512<float> acc, Vector512<int> dot, float scale) =>
         Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(dot), Vector512.Create(scale), acc);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> MultiplyAdd(Vector512<float> acc, Vector512<int> dot, Vector512<float> scale) =>
+        Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(dot), scale, acc);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Splat(float value) => Vector512.Create(value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Multiply(Vector512<float> a, Vector512<float> b) => a * b;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float SumFloat(Vector512<float> acc) => Vector512.Sum(acc);

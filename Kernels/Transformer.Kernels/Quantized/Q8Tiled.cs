@@ -69,11 +69,11 @@ internal static class Q8Tiled<TKernel, TW, TX, TI, TF>
         {
             nint at = (nint)b * B;
             TX xb = TKernel.LoadActivations(ref Unsafe.Add(ref x, at));
-            float sxb = Unsafe.Add(ref sx, b);
-            a0 = TKernel.MultiplyAdd(a0, TKernel.Dot(TKernel.LoadWeights(ref Unsafe.Add(ref w, at)), xb), Unsafe.Add(ref sw, b) * sxb);
-            a1 = TKernel.MultiplyAdd(a1, TKernel.Dot(TKernel.LoadWeights(ref Unsafe.Add(ref w1, at)), xb), Unsafe.Add(ref s1, b) * sxb);
-            a2 = TKernel.MultiplyAdd(a2, TKernel.Dot(TKernel.LoadWeights(ref Unsafe.Add(ref w2, at)), xb), Unsafe.Add(ref s2, b) * sxb);
-            a3 = TKernel.MultiplyAdd(a3, TKernel.Dot(TKernel.LoadWeights(ref Unsafe.Add(ref w3, at)), xb), Unsafe.Add(ref s3, b) * sxb);
+            TF sxb = TKernel.Splat(Unsafe.Add(ref sx, b));
+            a0 = TKernel.MultiplyAdd(a0, TKernel.Dot(TKernel.LoadWeights(ref Unsafe.Add(ref w, at)), xb), TKernel.Multiply(TKernel.Splat(Unsafe.Add(ref sw, b)), sxb));
+            a1 = TKernel.MultiplyAdd(a1, TKernel.Dot(TKernel.LoadWeights(ref Unsafe.Add(ref w1, at)), xb), TKernel.Multiply(TKernel.Splat(Unsafe.Add(ref s1, b)), sxb));
+            a2 = TKernel.MultiplyAdd(a2, TKernel.Dot(TKernel.LoadWeights(ref Unsafe.Add(ref w2, at)), xb), TKernel.Multiply(TKernel.Splat(Unsafe.Add(ref s2, b)), sxb));
+            a3 = TKernel.MultiplyAdd(a3, TKernel.Dot(TKernel.LoadWeights(ref Unsafe.Add(ref w3, at)), xb), TKernel.Multiply(TKernel.Splat(Unsafe.Add(ref s3, b)), sxb));
         }
         y = TKernel.SumFloat(a0);
         Unsafe.Add(ref y, 1) = TKernel.SumFloat(a1);
@@ -106,35 +106,38 @@ internal static class Q8Tiled<TKernel, TW, TX, TI, TF>
             TX x1b = TKernel.LoadActivations(ref Unsafe.Add(ref x1, at));
             TX x2b = TKernel.LoadActivations(ref Unsafe.Add(ref x2, at));
             TX x3b = TKernel.LoadActivations(ref Unsafe.Add(ref x3, at));
-            float t0 = Unsafe.Add(ref sx, b), t1 = Unsafe.Add(ref sx1, b), t2 = Unsafe.Add(ref sx2, b), t3 = Unsafe.Add(ref sx3, b);
+            // Scales as vectors: one lane-wise product per (row, token) instead of a scalar
+            // product and a register broadcast; each lane rounds exactly like the scalar r·t.
+            TF t0 = TKernel.Splat(Unsafe.Add(ref sx, b)), t1 = TKernel.Splat(Unsafe.Add(ref sx1, b));
+            TF t2 = TKernel.Splat(Unsafe.Add(ref sx2, b)), t3 = TKernel.Splat(Unsafe.Add(ref sx3, b));
 
             TW wb = TKernel.LoadWeights(ref Unsafe.Add(ref w, at));
-            float r = Unsafe.Add(ref sw, b);
-            a00 = TKernel.MultiplyAdd(a00, TKernel.Dot(wb, x0b), r * t0);
-            a01 = TKernel.MultiplyAdd(a01, TKernel.Dot(wb, x1b), r * t1);
-            a02 = TKernel.MultiplyAdd(a02, TKernel.Dot(wb, x2b), r * t2);
-            a03 = TKernel.MultiplyAdd(a03, TKernel.Dot(wb, x3b), r * t3);
+            TF r = TKernel.Splat(Unsafe.Add(ref sw, b));
+            a00 = TKernel.MultiplyAdd(a00, TKernel.Dot(wb, x0b), TKernel.Multiply(r, t0));
+            a01 = TKernel.MultiplyAdd(a01, TKernel.Dot(wb, x1b), TKernel.Multiply(r, t1));
+            a02 = TKernel.MultiplyAdd(a02, TKernel.Dot(wb, x2b), TKernel.Multiply(r, t2));
+            a03 = TKernel.MultiplyAdd(a03, TKernel.Dot(wb, x3b), TKernel.Multiply(r, t3));
 
             wb = TKernel.LoadWeights(ref Unsafe.Add(ref w1, at));
-            r = Unsafe.Add(ref sw1, b);
-            a10 = TKernel.MultiplyAdd(a10, TKernel.Dot(wb, x0b), r * t0);
-            a11 = TKernel.MultiplyAdd(a11, TKernel.Dot(wb, x1b), r * t1);
-            a12 = TKernel.MultiplyAdd(a12, TKernel.Dot(wb, x2b), r * t2);
-            a13 = TKernel.MultiplyAdd(a13, TKernel.Dot(wb, x3b), r * t3);
+            r = TKernel.Splat(Unsafe.Add(ref sw1, b));
+            a10 = TKernel.MultiplyAdd(a10, TKernel.Dot(wb, x0b), TKernel.Multiply(r, t0));
+            a11 = TKernel.MultiplyAdd(a11, TKernel.Dot(wb, x1b), TKernel.Multiply(r, t1));
+            a12 = TKernel.MultiplyAdd(a12, TKernel.Dot(wb, x2b), TKernel.Multiply(r, t2));
+            a13 = TKernel.MultiplyAdd(a13, TKernel.Dot(wb, x3b), TKernel.Multiply(r, t3));
 
             wb = TKernel.LoadWeights(ref Unsafe.Add(ref w2, at));
-            r = Unsafe.Add(ref sw2, b);
-            a20 = TKernel.MultiplyAdd(a20, TKernel.Dot(wb, x0b), r * t0);
-            a21 = TKernel.MultiplyAdd(a21, TKernel.Dot(wb, x1b), r * t1);
-            a22 = TKernel.MultiplyAdd(a22, TKernel.Dot(wb, x2b), r * t2);
-            a23 = TKernel.MultiplyAdd(a23, TKernel.Dot(wb, x3b), r * t3);
+            r = TKernel.Splat(Unsafe.Add(ref sw2, b));
+            a20 = TKernel.MultiplyAdd(a20, TKernel.Dot(wb, x0b), TKernel.Multiply(r, t0));
+            a21 = TKernel.MultiplyAdd(a21, TKernel.Dot(wb, x1b), TKernel.Multiply(r, t1));
+            a22 = TKernel.MultiplyAdd(a22, TKernel.Dot(wb, x2b), TKernel.Multiply(r, t2));
+            a23 = TKernel.MultiplyAdd(a23, TKernel.Dot(wb, x3b), TKernel.Multiply(r, t3));
 
             wb = TKernel.LoadWeights(ref Unsafe.Add(ref w3, at));
-            r = Unsafe.Add(ref sw3, b);
-            a30 = TKernel.MultiplyAdd(a30, TKernel.Dot(wb, x0b), r * t0);
-            a31 = TKernel.MultiplyAdd(a31, TKernel.Dot(wb, x1b), r * t1);
-            a32 = TKernel.MultiplyAdd(a32, TKernel.Dot(wb, x2b), r * t2);
-            a33 = TKernel.MultiplyAdd(a33, TKernel.Dot(wb, x3b), r * t3);
+            r = TKernel.Splat(Unsafe.Add(ref sw3, b));
+            a30 = TKernel.MultiplyAdd(a30, TKernel.Dot(wb, x0b), TKernel.Multiply(r, t0));
+            a31 = TKernel.MultiplyAdd(a31, TKernel.Dot(wb, x1b), TKernel.Multiply(r, t1));
+            a32 = TKernel.MultiplyAdd(a32, TKernel.Dot(wb, x2b), TKernel.Multiply(r, t2));
+            a33 = TKernel.MultiplyAdd(a33, TKernel.Dot(wb, x3b), TKernel.Multiply(r, t3));
         }
         Store(ref y, TKernel.SumFloat(a00), TKernel.SumFloat(a10), TKernel.SumFloat(a20), TKernel.SumFloat(a30));
         Store(ref Unsafe.Add(ref y, n), TKernel.SumFloat(a01), TKernel.SumFloat(a11), TKernel.SumFloat(a21), TKernel.SumFloat(a31));
