@@ -16,6 +16,9 @@ internal static class Q8Tiled<TKernel, TW, TX, TI, TF>
 {
     private const int B = Q8Format.BlockSize;
 
+    // How many 4-row tiles ahead the GEMV prefetches its weights.
+    private const int PrefetchTiles = 4;
+
     /// <summary>Rows [rowStart, rowEnd) of y [tokens, n] for all tokens. Shapes are checked by the caller.</summary>
     public static void ComputeRows(ref sbyte xq, ref float xs, int tokens, ref sbyte wq, ref float ws, int k, int n,
         ref float y, int rowStart, int rowEnd)
@@ -65,9 +68,14 @@ internal static class Q8Tiled<TKernel, TW, TX, TI, TF>
         ref float s1 = ref Unsafe.Add(ref sw, blocks);
         ref float s2 = ref Unsafe.Add(ref sw, 2 * blocks);
         ref float s3 = ref Unsafe.Add(ref sw, 3 * blocks);
+        // The 4 rows are one contiguous run of 4·k bytes and the next tile's rows follow it: while
+        // this tile reads 4 blocks (128 bytes) per step, prefetch the same amount PrefetchTiles ahead.
+        ref sbyte ahead = ref Unsafe.Add(ref w, (nint)PrefetchTiles * 4 * k);
         for (int b = 0; b < blocks; b++)
         {
             nint at = (nint)b * B;
+            Q8Prefetch.Line(ref Unsafe.Add(ref ahead, 4 * at));
+            Q8Prefetch.Line(ref Unsafe.Add(ref ahead, 4 * at + 64));
             TX xb = TKernel.LoadActivations(ref Unsafe.Add(ref x, at));
             TF sxb = TKernel.Splat(Unsafe.Add(ref sx, b));
             a0 = TKernel.MultiplyAdd(a0, TKernel.Dot(TKernel.LoadWeights(ref Unsafe.Add(ref w, at)), xb), TKernel.Multiply(TKernel.Splat(Unsafe.Add(ref sw, b)), sxb));
