@@ -24,14 +24,12 @@ namespace Transformer.Text;
 /// </example>
 public sealed class LanguageModel : IDisposable
 {
-    private readonly IBackend? _ownedBackend;
     private readonly TextGenerator _generator;
 
-    private LanguageModel(LlamaModel model, ITokenizer tokenizer, IBackend? ownedBackend, string modelPath, string tokenizerPath)
+    private LanguageModel(LlamaModel model, ITokenizer tokenizer, string modelPath, string tokenizerPath)
     {
         Model = model;
         Tokenizer = tokenizer;
-        _ownedBackend = ownedBackend;
         ModelPath = modelPath;
         TokenizerPath = tokenizerPath;
         _generator = new TextGenerator(model, tokenizer);
@@ -82,14 +80,20 @@ public sealed class LanguageModel : IDisposable
             var tokenizer = TokenizerLocator.LoadFile(tokenizerPath, files.Config.VocabSize);
 
             var backend = options.Backend ?? (ownedBackend = new CpuBackend(new CpuBackendOptions { Threads = options.Threads }));
-            model = new LlamaModel(files.Config, files.Weights, backend, options.Model, ownsWeights: true);
-            return new LanguageModel(model, tokenizer, ownedBackend, Path.GetFullPath(path), tokenizerPath);
+            model = new LlamaModel(files.Config, files.Weights, backend, options.Model, ownsWeights: true, ownsBackend: ownedBackend is not null);
+            return new LanguageModel(model, tokenizer, Path.GetFullPath(path), tokenizerPath);
         }
         catch
         {
-            if (model is not null) model.Dispose();
-            else files.Dispose();
-            ownedBackend?.Dispose();
+            if (model is not null)
+            {
+                model.Dispose(); // releases the weights and the backend it owns
+            }
+            else
+            {
+                files.Dispose();
+                ownedBackend?.Dispose();
+            }
             throw;
         }
     }
@@ -128,21 +132,16 @@ public sealed class LanguageModel : IDisposable
     {
         ArgumentNullException.ThrowIfNull(tokens);
         if (tokens.Count == 0) throw new ArgumentException("at least one token is needed", nameof(tokens));
-        if (tokens.Count > Config.MaxPositions) throw new ContextOverflowException(Config.MaxPositions, tokens.Count);
+        if (tokens.Count > Model.MaxSequenceLength) throw new ContextOverflowException(Model.MaxSequenceLength, tokens.Count);
 
         var ids = tokens.ToArray();
         var logits = new float[ids.Length * Config.VocabSize];
         // A sequence sized to the tokens: no KV cache for the full context is allocated for a short input.
-        // (A sliding-window model's sequence holds at most one window; more tokens overflow it.)
-        using var sequence = Model.CreateSequence(Math.Min(ids.Length, Config.SlidingWindow ?? int.MaxValue));
+        using var sequence = Model.CreateSequence(ids.Length);
         sequence.AppendAll(ids, logits);
         return logits;
     }
 
     /// <summary>Releases the weights, and the backend when <see cref="Load"/> created it.</summary>
-    public void Dispose()
-    {
-        Model.Dispose();
-        _ownedBackend?.Dispose();
-    }
+    public void Dispose() => Model.Dispose();
 }
