@@ -72,10 +72,13 @@ public sealed class LlamaWeights : IDisposable
     /// <summary>Decoder layers, bottom first.</summary>
     public IReadOnlyList<LlamaLayerWeights> Layers { get; }
 
-    /// <summary>Bytes of all matrices in the backend's format (for bandwidth figures).</summary>
-    public long MatrixBytes =>
+    /// <summary>
+    /// Weight bytes one decode step reads, in the backend's format: every layer matrix plus the
+    /// classifier (the embedding contributes one row, which is negligible). For bandwidth figures.
+    /// </summary>
+    public long DecodeBytesPerToken =>
         Layers.Sum(l => l.Query.ByteSize + l.Key.ByteSize + l.Value.ByteSize + l.Output.ByteSize + l.Gate.ByteSize + l.Up.ByteSize + l.Down.ByteSize)
-        + (ReferenceEquals(LmHead, Embedding) ? 0 : Embedding.ByteSize) + LmHead.ByteSize;
+        + LmHead.ByteSize;
 
     /// <summary>
     /// Suffix of the I8 values [out, K] of a matrix stored pre-quantized (<c>transformer quantize</c>):

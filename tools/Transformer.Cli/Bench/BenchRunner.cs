@@ -58,7 +58,7 @@ public static class BenchRunner
         double decodeSeconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
         var decodeMs = Breakdown(profiler.Profile, settings.GenTokens);
 
-        long bytesPerToken = DecodeWeightBytes(model.Weights);
+        long bytesPerToken = model.Weights.DecodeBytesPerToken;
         double decodeRate = settings.GenTokens / decodeSeconds;
         return new BenchResult
         {
@@ -81,11 +81,6 @@ public static class BenchRunner
             DecodeMillisecondsPerToken = decodeMs,
         };
     }
-
-    /// <summary>Weight bytes a decode step reads: every layer matrix plus the classifier; the embedding contributes one row.</summary>
-    public static long DecodeWeightBytes(LlamaWeights weights) =>
-        weights.Layers.Sum(l => l.Query.ByteSize + l.Key.ByteSize + l.Value.ByteSize + l.Output.ByteSize + l.Gate.ByteSize + l.Up.ByteSize + l.Down.ByteSize)
-        + weights.LmHead.ByteSize;
 
     /// <summary>A deterministic prompt spread over the vocabulary (synthetic weights make the ids' meaning irrelevant).</summary>
     private static int[] Tokens(int count, int vocab)
