@@ -57,6 +57,20 @@ public sealed class InputValidationTests
     }
 
     [Fact]
+    public void A_huge_token_budget_is_bounded_by_the_sequence_not_allocated()
+    {
+        using var model = TestModels.Load(TestModels.Fixture("mha"));
+        using var sequence = model.CreateSequence(maxTokens: 6);
+        var stats = new GenerationStats();
+        var options = new GenerationOptions { MaxNewTokens = int.MaxValue, Sampling = Sampling.SamplingOptions.Greedy, StopAtEos = false };
+
+        int[] generated = TokenGenerator.Generate(sequence, [1, 5, 9], options, [], stats, TestContext.Current.CancellationToken).ToArray();
+
+        Assert.Equal(4, generated.Length);
+        Assert.Equal(StopReason.ContextFull, stats.StopReason);
+    }
+
+    [Fact]
     public void A_prompt_longer_than_the_context_is_refused_before_any_work()
     {
         using var model = TestModels.Load(TestModels.Fixture("mha"));

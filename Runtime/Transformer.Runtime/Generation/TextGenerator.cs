@@ -68,7 +68,10 @@ public sealed class TextGenerator
             previous = prompt[^1];
         }
 
-        using var sequence = _model.CreateSequence();
+        // The KV cache holds what this generation can reach, not the model's whole context (which for a
+        // long-context model would be gigabytes); reaching it stops generation with StopReason.ContextFull.
+        long reach = (long)prompt.Count + options.MaxNewTokens;
+        using var sequence = _model.CreateSequence((int)Math.Min(_model.MaxSequenceLength, reach));
         var stops = new StopStringMatcher(options.StopStrings);
         foreach (int token in TokenGenerator.Generate(sequence, prompt, options, _stopTokens, stats, cancellation))
         {

@@ -37,8 +37,10 @@ public static class TokenGenerator
 
         var sampler = new Sampler(options.Sampling);
         var logits = new float[sequence.VocabSize];
-        // The context the repetition penalty looks at: prompt, then every generated token.
-        var context = new int[prompt.Count + options.MaxNewTokens];
+        // The context the repetition penalty looks at: prompt, then every generated token. The sequence
+        // bounds how many can be generated (the last one needs no position of its own).
+        int mostGenerated = (int)Math.Min(options.MaxNewTokens, (long)sequence.Capacity - sequence.Length - prompt.Count + 1);
+        var context = new int[prompt.Count + mostGenerated];
         for (int i = 0; i < prompt.Count; i++) context[i] = prompt[i];
         int contextLength = prompt.Count;
 
