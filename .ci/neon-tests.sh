@@ -39,10 +39,11 @@ run_suite() {
   local log
   log="$(mktemp)"
   set +e
+  # Bounded: an emulated run that hangs must fail this step, not use up CI's time.
   if [ -n "$cpu" ]; then
-    QEMU_CPU="$cpu" DOTNET_TieredPGO=0 qemu-aarch64-static "$publish_dir/Transformer.Kernels.Tests" "${filters[@]}" >"$log" 2>&1
+    QEMU_CPU="$cpu" DOTNET_TieredPGO=0 timeout 600 qemu-aarch64-static "$publish_dir/Transformer.Kernels.Tests" "${filters[@]}" >"$log" 2>&1
   else
-    DOTNET_TieredPGO=0 qemu-aarch64-static "$publish_dir/Transformer.Kernels.Tests" "${filters[@]}" >"$log" 2>&1
+    DOTNET_TieredPGO=0 timeout 600 qemu-aarch64-static "$publish_dir/Transformer.Kernels.Tests" "${filters[@]}" >"$log" 2>&1
   fi
   local rc=$?
   set -e
