@@ -12,7 +12,7 @@ public sealed class BenchCommandTests
     public async Task Json_output_is_one_array_with_an_object_per_isa_and_format()
     {
         var result = await CliRun.InvokeAsync("bench", "--preset", "tiny", "--isa", "all", "--quant", "both", "--threads", "2",
-            "--prompt-tokens", "16", "--gen-tokens", "8", "--json");
+            "--prompt-tokens", "16", "--gen-tokens", "8", "--reps", "2", "--json");
 
         Assert.Equal(0, result.ExitCode);
         using var json = JsonDocument.Parse(result.Output);
@@ -23,6 +23,7 @@ public sealed class BenchCommandTests
             foreach (string field in s_requiredFields) Assert.True(row.TryGetProperty(field, out _), $"missing '{field}' in {row}");
             Assert.Equal("tiny", row.GetProperty("preset").GetString());
             Assert.Equal(2, row.GetProperty("threads").GetInt32());
+            Assert.Equal(2, row.GetProperty("repetitions").GetInt32());
             Assert.True(row.GetProperty("prefill_tok_s").GetDouble() > 0);
             Assert.True(row.GetProperty("decode_tok_s").GetDouble() > 0);
             Assert.True(row.GetProperty("decode_weight_gb_s").GetDouble() > 0);
@@ -56,6 +57,7 @@ public sealed class BenchCommandTests
     [InlineData("--quant", "int4")]
     [InlineData("--isa", "sse2")]
     [InlineData("--prompt-tokens", "0")]
+    [InlineData("--reps", "0")]
     public async Task Bad_options_are_usage_errors(string option, string value)
     {
         string[] args = option == "--preset" ? ["bench", option, value] : ["bench", "--preset", "tiny", option, value];

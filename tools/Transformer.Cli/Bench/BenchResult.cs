@@ -23,6 +23,8 @@ public sealed record BenchResult
     [JsonPropertyName("prompt_tokens")] public required int PromptTokens { get; init; }
     /// <summary>Tokens decoded in the decode measurement.</summary>
     [JsonPropertyName("gen_tokens")] public required int GenTokens { get; init; }
+    /// <summary>Timed runs the best figures were taken from.</summary>
+    [JsonPropertyName("repetitions")] public required int Repetitions { get; init; }
     /// <summary>Seconds to generate (synthetic) and prepare the weights.</summary>
     [JsonPropertyName("load_s")] public required double LoadSeconds { get; init; }
     /// <summary>Prompt tokens per second of one batched prefill.</summary>

@@ -12,4 +12,6 @@ namespace Transformer.Cli.Bench;
 /// <param name="PromptTokens">Tokens of the prefilled prompt (one batched pass).</param>
 /// <param name="GenTokens">Tokens decoded one at a time after the prompt.</param>
 /// <param name="Device">The --device that runs it: cpu (the ISA applies) or a GPU device.</param>
-public sealed record BenchSettings(string Preset, CpuIsa Isa, WeightFormat Format, int Threads, int PromptTokens, int GenTokens, string Device = DeviceOption.Cpu);
+/// <param name="Repetitions">Timed runs after the warm-up; the best prefill and the best decode are reported.</param>
+public sealed record BenchSettings(string Preset, CpuIsa Isa, WeightFormat Format, int Threads, int PromptTokens, int GenTokens,
+    string Device = DeviceOption.Cpu, int Repetitions = 1);

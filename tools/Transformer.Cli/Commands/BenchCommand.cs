@@ -28,14 +28,15 @@ public static class BenchCommand
         var isa = KernelOptions.Isa(allowAll: true);
         var promptTokens = new Option<int>("--prompt-tokens") { Description = "Prompt length of the prefill measurement", DefaultValueFactory = _ => 128, HelpName = "N" };
         var genTokens = new Option<int>("--gen-tokens") { Description = "Tokens decoded one at a time", DefaultValueFactory = _ => 128, HelpName = "N" };
+        var reps = new Option<int>("--reps") { Description = "Timed runs after a warm-up; the best prefill and the best decode are reported", DefaultValueFactory = _ => 3, HelpName = "N" };
         var device = DeviceOption.Create(allowList: true, DeviceOption.Cpu);
         var json = new Option<bool>("--json") { Description = "Print a JSON array (one object per configuration) instead of the table" };
-        foreach (var count in new[] { promptTokens, genTokens })
+        foreach (var count in new[] { promptTokens, genTokens, reps })
             count.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 1) r.AddError($"{r.Option.Name} must be at least 1"); });
 
         var command = new Command("bench", "Measure prefill and decode speed on synthetic weights of a preset shape, per CPU path and weight format")
         {
-            preset, threads, quant, isa, promptTokens, genTokens, json, device,
+            preset, threads, quant, isa, promptTokens, genTokens, reps, json, device,
         };
         CommandAction.Set(command, context, (parsed, cancellation) =>
         {
@@ -56,7 +57,7 @@ public static class BenchCommand
                 {
                     cancellation.ThrowIfCancellationRequested();
                     var result = BenchRunner.Run(new BenchSettings(parsed.GetValue(preset)!, path, format, parsed.GetValue(threads),
-                        parsed.GetValue(promptTokens), parsed.GetValue(genTokens), deviceName));
+                        parsed.GetValue(promptTokens), parsed.GetValue(genTokens), deviceName, parsed.GetValue(reps)));
                     results.Add(result);
                     // Progress goes to stderr with --json so stdout stays one parseable document.
                     var writer = asJson ? context.Error : context.Out;
