@@ -4,6 +4,13 @@ using Transformer.Kernels.Cpu.Isa;
 
 namespace Transformer.Kernels.Quantized;
 
+// Each path is its ISA's block dot paired with the float accumulator of the same vector width.
+using Avx512Tiled = Q8Tiled<Avx512Q8BlockDot, Q8Accumulator512, Vector512<short>, Vector512<short>, Vector512<int>, Vector512<float>>;
+using AvxVnniTiled = Q8Tiled<AvxVnniQ8BlockDot, Q8Accumulator256, SignSplit256, Vector256<sbyte>, Vector256<int>, Vector256<float>>;
+using Avx2Tiled = Q8Tiled<Avx2Q8BlockDot, Q8Accumulator256, SignSplit256, Vector256<sbyte>, Vector256<int>, Vector256<float>>;
+using NeonDpTiled = Q8Tiled<NeonDpQ8BlockDot, Q8AccumulatorNeon, Block128x2, Block128x2, Vector128<int>, Vector128<float>>;
+using NeonTiled = Q8Tiled<NeonQ8BlockDot, Q8AccumulatorNeon, Block128x2, Block128x2, Vector128<int>, Vector128<float>>;
+
 /// <summary>
 /// The int8 matmul y = x · Wᵀ with Q8 weights and Q8 activations: GEMV for one token (decode),
 /// register-tiled GEMM for many (prefill). Callers split output rows across threads with
@@ -35,28 +42,12 @@ public static class Q8MatMul
         int k = w.InFeatures, n = w.OutFeatures, tokens = x.Tokens;
         switch (isa)
         {
-            case CpuIsa.Avx512:
-                Q8Tiled<Avx512Q8Kernel, Vector512<short>, Vector512<short>, Vector512<int>, Vector512<float>>
-                    .ComputeRows(ref xq, ref xs, tokens, ref wq, ref ws, k, n, ref yr, rowStart, rowEnd);
-                break;
-            case CpuIsa.AvxVnni:
-                Q8Tiled<AvxVnniQ8Kernel, SignSplit256, Vector256<sbyte>, Vector256<int>, Vector256<float>>
-                    .ComputeRows(ref xq, ref xs, tokens, ref wq, ref ws, k, n, ref yr, rowStart, rowEnd);
-                break;
-            case CpuIsa.Avx2:
-                Q8Tiled<Avx2Q8Kernel, SignSplit256, Vector256<sbyte>, Vector256<int>, Vector256<float>>
-                    .ComputeRows(ref xq, ref xs, tokens, ref wq, ref ws, k, n, ref yr, rowStart, rowEnd);
-                break;
-            case CpuIsa.NeonDp:
-                Q8Tiled<NeonDpQ8Kernel, Block128x2, Block128x2, Vector128<int>, Vector128<float>>
-                    .ComputeRows(ref xq, ref xs, tokens, ref wq, ref ws, k, n, ref yr, rowStart, rowEnd);
-                break;
-            case CpuIsa.Neon:
-                Q8Tiled<NeonQ8Kernel, Block128x2, Block128x2, Vector128<int>, Vector128<float>>
-                    .ComputeRows(ref xq, ref xs, tokens, ref wq, ref ws, k, n, ref yr, rowStart, rowEnd);
-                break;
-            default:
-                throw new ArgumentOutOfRangeException(nameof(isa), isa, "unknown ISA");
+            case CpuIsa.Avx512: Avx512Tiled.ComputeRows(ref xq, ref xs, tokens, ref wq, ref ws, k, n, ref yr, rowStart, rowEnd); break;
+            case CpuIsa.AvxVnni: AvxVnniTiled.ComputeRows(ref xq, ref xs, tokens, ref wq, ref ws, k, n, ref yr, rowStart, rowEnd); break;
+            case CpuIsa.Avx2: Avx2Tiled.ComputeRows(ref xq, ref xs, tokens, ref wq, ref ws, k, n, ref yr, rowStart, rowEnd); break;
+            case CpuIsa.NeonDp: NeonDpTiled.ComputeRows(ref xq, ref xs, tokens, ref wq, ref ws, k, n, ref yr, rowStart, rowEnd); break;
+            case CpuIsa.Neon: NeonTiled.ComputeRows(ref xq, ref xs, tokens, ref wq, ref ws, k, n, ref yr, rowStart, rowEnd); break;
+            default: throw new ArgumentOutOfRangeException(nameof(isa), isa, "unknown ISA");
         }
     }
 
@@ -78,11 +69,11 @@ public static class Q8MatMul
         ref sbyte xr = ref MemoryMarshal.GetReference(x);
         return isa switch
         {
-            CpuIsa.Avx512 => Q8Tiled<Avx512Q8Kernel, Vector512<short>, Vector512<short>, Vector512<int>, Vector512<float>>.BlockDot(ref wr, ref xr),
-            CpuIsa.AvxVnni => Q8Tiled<AvxVnniQ8Kernel, SignSplit256, Vector256<sbyte>, Vector256<int>, Vector256<float>>.BlockDot(ref wr, ref xr),
-            CpuIsa.Avx2 => Q8Tiled<Avx2Q8Kernel, SignSplit256, Vector256<sbyte>, Vector256<int>, Vector256<float>>.BlockDot(ref wr, ref xr),
-            CpuIsa.NeonDp => Q8Tiled<NeonDpQ8Kernel, Block128x2, Block128x2, Vector128<int>, Vector128<float>>.BlockDot(ref wr, ref xr),
-            CpuIsa.Neon => Q8Tiled<NeonQ8Kernel, Block128x2, Block128x2, Vector128<int>, Vector128<float>>.BlockDot(ref wr, ref xr),
+            CpuIsa.Avx512 => Avx512Tiled.BlockDot(ref wr, ref xr),
+            CpuIsa.AvxVnni => AvxVnniTiled.BlockDot(ref wr, ref xr),
+            CpuIsa.Avx2 => Avx2Tiled.BlockDot(ref wr, ref xr),
+            CpuIsa.NeonDp => NeonDpTiled.BlockDot(ref wr, ref xr),
+            CpuIsa.Neon => NeonTiled.BlockDot(ref wr, ref xr),
             _ => throw new ArgumentOutOfRangeException(nameof(isa), isa, "unknown ISA"),
         };
     }

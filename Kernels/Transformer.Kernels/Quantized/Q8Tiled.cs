@@ -3,15 +3,17 @@ using System.Runtime.CompilerServices;
 namespace Transformer.Kernels.Quantized;
 
 /// <summary>
-/// The register-tiled int8 matmul for one <typeparamref name="TKernel"/> path. A tile is 4 weight
+/// The register-tiled int8 matmul for one path: <typeparamref name="TDot"/> forms each block's
+/// integer dot and <typeparamref name="TAcc"/> scales it into float accumulators. A tile is 4 weight
 /// rows × 4 tokens: each block's weights are loaded (and widened) once for 4 tokens and each
 /// activation block once for 4 rows, with 16 independent accumulators in registers. Token
 /// tails use 4 × 1 tiles (also the whole GEMV), row tails 1 × 1. Every (row, token) result is
 /// the same chain of <c>MultiplyAdd</c> in block order whichever tile computed it, so GEMM and
 /// GEMV agree bitwise.
 /// </summary>
-internal static class Q8Tiled<TKernel, TW, TX, TI, TF>
-    where TKernel : struct, IQ8Kernel<TW, TX, TI, TF>
+internal static class Q8Tiled<TDot, TAcc, TW, TX, TI, TF>
+    where TDot : struct, IQ8BlockDot<TW, TX, TI>
+    where TAcc : struct, IQ8Accumulator<TI, TF>
     where TW : struct where TX : struct where TI : struct where TF : struct
 {
     private const int B = Q8Format.BlockSize;
@@ -45,23 +47,23 @@ internal static class Q8Tiled<TKernel, TW, TX, TI, TF>
 
     /// <summary>The exact integer dot of one block through this path's instructions.</summary>
     public static int BlockDot(ref sbyte w, ref sbyte x) =>
-        TKernel.SumInt(TKernel.Dot(TKernel.LoadWeights(ref w), TKernel.LoadActivations(ref x)));
+        TAcc.SumInt(TDot.Dot(TDot.LoadWeights(ref w), TDot.LoadActivations(ref x)));
 
     private static float Dot(ref sbyte w, ref float sw, ref sbyte x, ref float sx, int blocks)
     {
-        TF acc = TKernel.Zero;
+        TF acc = TAcc.Zero;
         for (int b = 0; b < blocks; b++)
         {
             nint at = (nint)b * B;
-            TI dot = TKernel.Dot(TKernel.LoadWeights(ref Unsafe.Add(ref w, at)), TKernel.LoadActivations(ref Unsafe.Add(ref x, at)));
-            acc = TKernel.MultiplyAdd(acc, dot, Unsafe.Add(ref sw, b) * Unsafe.Add(ref sx, b));
+            TI dot = TDot.Dot(TDot.LoadWeights(ref Unsafe.Add(ref w, at)), TDot.LoadActivations(ref Unsafe.Add(ref x, at)));
+            acc = TAcc.MultiplyAdd(acc, dot, Unsafe.Add(ref sw, b) * Unsafe.Add(ref sx, b));
         }
-        return TKernel.SumFloat(acc);
+        return TAcc.SumFloat(acc);
     }
 
     private static void Tile4x1(ref sbyte w, ref float sw, ref sbyte x, ref float sx, int k, int blocks, ref float y)
     {
-        TF a0 = TKernel.Zero, a1 = TKernel.Zero, a2 = TKernel.Zero, a3 = TKernel.Zero;
+        TF a0 = TAcc.Zero, a1 = TAcc.Zero, a2 = TAcc.Zero, a3 = TAcc.Zero;
         ref sbyte w1 = ref Unsafe.Add(ref w, k);
         ref sbyte w2 = ref Unsafe.Add(ref w, 2 * k);
         ref sbyte w3 = ref Unsafe.Add(ref w, 3 * k);
@@ -76,25 +78,25 @@ internal static class Q8Tiled<TKernel, TW, TX, TI, TF>
             nint at = (nint)b * B;
             Q8Prefetch.Line(ref Unsafe.Add(ref ahead, 4 * at));
             Q8Prefetch.Line(ref Unsafe.Add(ref ahead, 4 * at + 64));
-            TX xb = TKernel.LoadActivations(ref Unsafe.Add(ref x, at));
-            TF sxb = TKernel.Splat(Unsafe.Add(ref sx, b));
-            a0 = TKernel.MultiplyAdd(a0, TKernel.Dot(TKernel.LoadWeights(ref Unsafe.Add(ref w, at)), xb), TKernel.Multiply(TKernel.Splat(Unsafe.Add(ref sw, b)), sxb));
-            a1 = TKernel.MultiplyAdd(a1, TKernel.Dot(TKernel.LoadWeights(ref Unsafe.Add(ref w1, at)), xb), TKernel.Multiply(TKernel.Splat(Unsafe.Add(ref s1, b)), sxb));
-            a2 = TKernel.MultiplyAdd(a2, TKernel.Dot(TKernel.LoadWeights(ref Unsafe.Add(ref w2, at)), xb), TKernel.Multiply(TKernel.Splat(Unsafe.Add(ref s2, b)), sxb));
-            a3 = TKernel.MultiplyAdd(a3, TKernel.Dot(TKernel.LoadWeights(ref Unsafe.Add(ref w3, at)), xb), TKernel.Multiply(TKernel.Splat(Unsafe.Add(ref s3, b)), sxb));
+            TX xb = TDot.LoadActivations(ref Unsafe.Add(ref x, at));
+            TF sxb = TAcc.Splat(Unsafe.Add(ref sx, b));
+            a0 = TAcc.MultiplyAdd(a0, TDot.Dot(TDot.LoadWeights(ref Unsafe.Add(ref w, at)), xb), TAcc.Multiply(TAcc.Splat(Unsafe.Add(ref sw, b)), sxb));
+            a1 = TAcc.MultiplyAdd(a1, TDot.Dot(TDot.LoadWeights(ref Unsafe.Add(ref w1, at)), xb), TAcc.Multiply(TAcc.Splat(Unsafe.Add(ref s1, b)), sxb));
+            a2 = TAcc.MultiplyAdd(a2, TDot.Dot(TDot.LoadWeights(ref Unsafe.Add(ref w2, at)), xb), TAcc.Multiply(TAcc.Splat(Unsafe.Add(ref s2, b)), sxb));
+            a3 = TAcc.MultiplyAdd(a3, TDot.Dot(TDot.LoadWeights(ref Unsafe.Add(ref w3, at)), xb), TAcc.Multiply(TAcc.Splat(Unsafe.Add(ref s3, b)), sxb));
         }
-        y = TKernel.SumFloat(a0);
-        Unsafe.Add(ref y, 1) = TKernel.SumFloat(a1);
-        Unsafe.Add(ref y, 2) = TKernel.SumFloat(a2);
-        Unsafe.Add(ref y, 3) = TKernel.SumFloat(a3);
+        y = TAcc.SumFloat(a0);
+        Unsafe.Add(ref y, 1) = TAcc.SumFloat(a1);
+        Unsafe.Add(ref y, 2) = TAcc.SumFloat(a2);
+        Unsafe.Add(ref y, 3) = TAcc.SumFloat(a3);
     }
 
     private static void Tile4x4(ref sbyte w, ref float sw, ref sbyte x, ref float sx, int k, int blocks, ref float y, int n)
     {
-        TF a00 = TKernel.Zero, a01 = TKernel.Zero, a02 = TKernel.Zero, a03 = TKernel.Zero;
-        TF a10 = TKernel.Zero, a11 = TKernel.Zero, a12 = TKernel.Zero, a13 = TKernel.Zero;
-        TF a20 = TKernel.Zero, a21 = TKernel.Zero, a22 = TKernel.Zero, a23 = TKernel.Zero;
-        TF a30 = TKernel.Zero, a31 = TKernel.Zero, a32 = TKernel.Zero, a33 = TKernel.Zero;
+        TF a00 = TAcc.Zero, a01 = TAcc.Zero, a02 = TAcc.Zero, a03 = TAcc.Zero;
+        TF a10 = TAcc.Zero, a11 = TAcc.Zero, a12 = TAcc.Zero, a13 = TAcc.Zero;
+        TF a20 = TAcc.Zero, a21 = TAcc.Zero, a22 = TAcc.Zero, a23 = TAcc.Zero;
+        TF a30 = TAcc.Zero, a31 = TAcc.Zero, a32 = TAcc.Zero, a33 = TAcc.Zero;
         ref sbyte w1 = ref Unsafe.Add(ref w, k);
         ref sbyte w2 = ref Unsafe.Add(ref w, 2 * k);
         ref sbyte w3 = ref Unsafe.Add(ref w, 3 * k);
@@ -110,47 +112,47 @@ internal static class Q8Tiled<TKernel, TW, TX, TI, TF>
         for (int b = 0; b < blocks; b++)
         {
             nint at = (nint)b * B;
-            TX x0b = TKernel.LoadActivations(ref Unsafe.Add(ref x, at));
-            TX x1b = TKernel.LoadActivations(ref Unsafe.Add(ref x1, at));
-            TX x2b = TKernel.LoadActivations(ref Unsafe.Add(ref x2, at));
-            TX x3b = TKernel.LoadActivations(ref Unsafe.Add(ref x3, at));
+            TX x0b = TDot.LoadActivations(ref Unsafe.Add(ref x, at));
+            TX x1b = TDot.LoadActivations(ref Unsafe.Add(ref x1, at));
+            TX x2b = TDot.LoadActivations(ref Unsafe.Add(ref x2, at));
+            TX x3b = TDot.LoadActivations(ref Unsafe.Add(ref x3, at));
             // Scales as vectors: one lane-wise product per (row, token) instead of a scalar
             // product and a register broadcast; each lane rounds exactly like the scalar r·t.
-            TF t0 = TKernel.Splat(Unsafe.Add(ref sx, b)), t1 = TKernel.Splat(Unsafe.Add(ref sx1, b));
-            TF t2 = TKernel.Splat(Unsafe.Add(ref sx2, b)), t3 = TKernel.Splat(Unsafe.Add(ref sx3, b));
+            TF t0 = TAcc.Splat(Unsafe.Add(ref sx, b)), t1 = TAcc.Splat(Unsafe.Add(ref sx1, b));
+            TF t2 = TAcc.Splat(Unsafe.Add(ref sx2, b)), t3 = TAcc.Splat(Unsafe.Add(ref sx3, b));
 
-            TW wb = TKernel.LoadWeights(ref Unsafe.Add(ref w, at));
-            TF r = TKernel.Splat(Unsafe.Add(ref sw, b));
-            a00 = TKernel.MultiplyAdd(a00, TKernel.Dot(wb, x0b), TKernel.Multiply(r, t0));
-            a01 = TKernel.MultiplyAdd(a01, TKernel.Dot(wb, x1b), TKernel.Multiply(r, t1));
-            a02 = TKernel.MultiplyAdd(a02, TKernel.Dot(wb, x2b), TKernel.Multiply(r, t2));
-            a03 = TKernel.MultiplyAdd(a03, TKernel.Dot(wb, x3b), TKernel.Multiply(r, t3));
+            TW wb = TDot.LoadWeights(ref Unsafe.Add(ref w, at));
+            TF r = TAcc.Splat(Unsafe.Add(ref sw, b));
+            a00 = TAcc.MultiplyAdd(a00, TDot.Dot(wb, x0b), TAcc.Multiply(r, t0));
+            a01 = TAcc.MultiplyAdd(a01, TDot.Dot(wb, x1b), TAcc.Multiply(r, t1));
+            a02 = TAcc.MultiplyAdd(a02, TDot.Dot(wb, x2b), TAcc.Multiply(r, t2));
+            a03 = TAcc.MultiplyAdd(a03, TDot.Dot(wb, x3b), TAcc.Multiply(r, t3));
 
-            wb = TKernel.LoadWeights(ref Unsafe.Add(ref w1, at));
-            r = TKernel.Splat(Unsafe.Add(ref sw1, b));
-            a10 = TKernel.MultiplyAdd(a10, TKernel.Dot(wb, x0b), TKernel.Multiply(r, t0));
-            a11 = TKernel.MultiplyAdd(a11, TKernel.Dot(wb, x1b), TKernel.Multiply(r, t1));
-            a12 = TKernel.MultiplyAdd(a12, TKernel.Dot(wb, x2b), TKernel.Multiply(r, t2));
-            a13 = TKernel.MultiplyAdd(a13, TKernel.Dot(wb, x3b), TKernel.Multiply(r, t3));
+            wb = TDot.LoadWeights(ref Unsafe.Add(ref w1, at));
+            r = TAcc.Splat(Unsafe.Add(ref sw1, b));
+            a10 = TAcc.MultiplyAdd(a10, TDot.Dot(wb, x0b), TAcc.Multiply(r, t0));
+            a11 = TAcc.MultiplyAdd(a11, TDot.Dot(wb, x1b), TAcc.Multiply(r, t1));
+            a12 = TAcc.MultiplyAdd(a12, TDot.Dot(wb, x2b), TAcc.Multiply(r, t2));
+            a13 = TAcc.MultiplyAdd(a13, TDot.Dot(wb, x3b), TAcc.Multiply(r, t3));
 
-            wb = TKernel.LoadWeights(ref Unsafe.Add(ref w2, at));
-            r = TKernel.Splat(Unsafe.Add(ref sw2, b));
-            a20 = TKernel.MultiplyAdd(a20, TKernel.Dot(wb, x0b), TKernel.Multiply(r, t0));
-            a21 = TKernel.MultiplyAdd(a21, TKernel.Dot(wb, x1b), TKernel.Multiply(r, t1));
-            a22 = TKernel.MultiplyAdd(a22, TKernel.Dot(wb, x2b), TKernel.Multiply(r, t2));
-            a23 = TKernel.MultiplyAdd(a23, TKernel.Dot(wb, x3b), TKernel.Multiply(r, t3));
+            wb = TDot.LoadWeights(ref Unsafe.Add(ref w2, at));
+            r = TAcc.Splat(Unsafe.Add(ref sw2, b));
+            a20 = TAcc.MultiplyAdd(a20, TDot.Dot(wb, x0b), TAcc.Multiply(r, t0));
+            a21 = TAcc.MultiplyAdd(a21, TDot.Dot(wb, x1b), TAcc.Multiply(r, t1));
+            a22 = TAcc.MultiplyAdd(a22, TDot.Dot(wb, x2b), TAcc.Multiply(r, t2));
+            a23 = TAcc.MultiplyAdd(a23, TDot.Dot(wb, x3b), TAcc.Multiply(r, t3));
 
-            wb = TKernel.LoadWeights(ref Unsafe.Add(ref w3, at));
-            r = TKernel.Splat(Unsafe.Add(ref sw3, b));
-            a30 = TKernel.MultiplyAdd(a30, TKernel.Dot(wb, x0b), TKernel.Multiply(r, t0));
-            a31 = TKernel.MultiplyAdd(a31, TKernel.Dot(wb, x1b), TKernel.Multiply(r, t1));
-            a32 = TKernel.MultiplyAdd(a32, TKernel.Dot(wb, x2b), TKernel.Multiply(r, t2));
-            a33 = TKernel.MultiplyAdd(a33, TKernel.Dot(wb, x3b), TKernel.Multiply(r, t3));
+            wb = TDot.LoadWeights(ref Unsafe.Add(ref w3, at));
+            r = TAcc.Splat(Unsafe.Add(ref sw3, b));
+            a30 = TAcc.MultiplyAdd(a30, TDot.Dot(wb, x0b), TAcc.Multiply(r, t0));
+            a31 = TAcc.MultiplyAdd(a31, TDot.Dot(wb, x1b), TAcc.Multiply(r, t1));
+            a32 = TAcc.MultiplyAdd(a32, TDot.Dot(wb, x2b), TAcc.Multiply(r, t2));
+            a33 = TAcc.MultiplyAdd(a33, TDot.Dot(wb, x3b), TAcc.Multiply(r, t3));
         }
-        Store(ref y, TKernel.SumFloat(a00), TKernel.SumFloat(a10), TKernel.SumFloat(a20), TKernel.SumFloat(a30));
-        Store(ref Unsafe.Add(ref y, n), TKernel.SumFloat(a01), TKernel.SumFloat(a11), TKernel.SumFloat(a21), TKernel.SumFloat(a31));
-        Store(ref Unsafe.Add(ref y, 2 * n), TKernel.SumFloat(a02), TKernel.SumFloat(a12), TKernel.SumFloat(a22), TKernel.SumFloat(a32));
-        Store(ref Unsafe.Add(ref y, 3 * n), TKernel.SumFloat(a03), TKernel.SumFloat(a13), TKernel.SumFloat(a23), TKernel.SumFloat(a33));
+        Store(ref y, TAcc.SumFloat(a00), TAcc.SumFloat(a10), TAcc.SumFloat(a20), TAcc.SumFloat(a30));
+        Store(ref Unsafe.Add(ref y, n), TAcc.SumFloat(a01), TAcc.SumFloat(a11), TAcc.SumFloat(a21), TAcc.SumFloat(a31));
+        Store(ref Unsafe.Add(ref y, 2 * n), TAcc.SumFloat(a02), TAcc.SumFloat(a12), TAcc.SumFloat(a22), TAcc.SumFloat(a32));
+        Store(ref Unsafe.Add(ref y, 3 * n), TAcc.SumFloat(a03), TAcc.SumFloat(a13), TAcc.SumFloat(a23), TAcc.SumFloat(a33));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

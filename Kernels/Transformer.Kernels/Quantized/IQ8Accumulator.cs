@@ -1,26 +1,16 @@
 namespace Transformer.Kernels.Quantized;
 
 /// <summary>
-/// One instruction-set path of the int8 block dot, split into steps so the tiled driver can load
-/// (and widen or sign-split) a weight block once and use it for several tokens, and an
-/// activation block once for several rows.
+/// The float side of an int8 path for one vector width: scaling a block's int32 lanes into a
+/// float32 accumulator and reducing it. Every <see cref="IQ8BlockDot{TW, TX, TI}"/> of that width
+/// (AVX2 and AVX-VNNI at 256 bits, NEON and NEON-Dp at 128) uses the same one, so the paths
+/// differ only in their integer dot.
 /// </summary>
-/// <typeparam name="TW">A weight block prepared for the dot.</typeparam>
-/// <typeparam name="TX">An activation block prepared for the dot.</typeparam>
-/// <typeparam name="TI">Lane-wise int32 partial sums of one block's dot; the lanes add up to Σ w·x.</typeparam>
+/// <typeparam name="TI">Lane-wise int32 partial sums of one block's dot.</typeparam>
 /// <typeparam name="TF">Lane-wise float32 accumulator of a row·token dot.</typeparam>
-internal interface IQ8Kernel<TW, TX, TI, TF>
-    where TW : struct where TX : struct where TI : struct where TF : struct
+internal interface IQ8Accumulator<TI, TF>
+    where TI : struct where TF : struct
 {
-    /// <summary>Loads the 32 int8 weights at <paramref name="block"/>.</summary>
-    static abstract TW LoadWeights(ref sbyte block);
-
-    /// <summary>Loads the 32 int8 activations at <paramref name="block"/>.</summary>
-    static abstract TX LoadActivations(ref sbyte block);
-
-    /// <summary>Integer products of one block, as lanes of exact int32 partial sums.</summary>
-    static abstract TI Dot(TW w, TX x);
-
     /// <summary>Σ of the integer lanes: the block's exact dot (for tests against the scalar spec).</summary>
     static abstract int SumInt(TI dot);
 
