@@ -4,68 +4,53 @@ using Transformer.Kernels.Cpu.Ops;
 
 namespace Transformer.Bench;
 
-/// <summary>f32 GEMV (one token) per path and shape, single thread, against the TensorPrimitives.Dot loop it replaces.</summary>
-public class F32GemvBenchmarks
+/// <summary>The inputs of one f32 matmul case: weights, tokens and the output.</summary>
+public sealed class F32MatMulCase : IMatMulCase<F32MatMulCase>
 {
-    private float[] _w = null!, _x = null!, _y = null!;
-    private int _n, _k;
+    private readonly float[] _w, _x, _y;
+    private readonly int _tokens, _n, _k;
 
-    /// <summary>[out]x[in].</summary>
-    [ParamsSource(typeof(MatMulShapes), nameof(MatMulShapes.All))]
-    public string Shape { get; set; } = "";
-
-    /// <summary>Kernel path.</summary>
-    [ParamsSource(typeof(MatMulShapes), nameof(MatMulShapes.Isas))]
-    public CpuIsa Isa { get; set; }
-
-    /// <summary>Random weights and one token.</summary>
-    [GlobalSetup]
-    public void Setup()
+    private F32MatMulCase(MatMulShape shape, int tokens)
     {
-        (_n, _k) = MatMulShapes.Parse(Shape);
-        _w = MatMulShapes.RandomValues(_n * _k, 1);
-        _x = MatMulShapes.RandomValues(_k, 2);
-        _y = new float[_n];
+        (_tokens, _n, _k) = (tokens, shape.Out, shape.In);
+        _w = MatMulInputs.Weights(shape);
+        _x = MatMulInputs.Activations(shape, tokens);
+        _y = new float[tokens * shape.Out];
     }
 
-    /// <summary>y = x·Wᵀ with the tiled kernel.</summary>
-    [Benchmark]
-    public void Tiled() => MatMulF32Tiled.ComputeRows(Isa, _x, 1, _w, _k, _n, _y, 0, _n);
+    /// <summary>Random weights of <paramref name="shape"/> and <paramref name="tokens"/> random tokens.</summary>
+    public static F32MatMulCase Create(MatMulShape shape, int tokens) => new(shape, tokens);
 
-    /// <summary>y = x·Wᵀ with one TensorPrimitives.Dot per output (the previous loop; the path parameter does not apply).</summary>
-    [Benchmark(Baseline = true)]
-    public void DotPerOutput() => MatMulF32.ComputeRows(_x, 1, _w, _k, _n, _y, 0, _n);
+    /// <summary>Y = X·Wᵀ with the register-tiled kernel on <paramref name="isa"/>, single thread.</summary>
+    public void Tiled(CpuIsa isa) => MatMulF32Tiled.ComputeRows(isa, _x, _tokens, _w, _k, _n, _y, 0, _n);
+
+    /// <summary>Y = X·Wᵀ with one TensorPrimitives.Dot per output, the loop the tiled kernel replaced.</summary>
+    public void DotPerOutput() => MatMulF32.ComputeRows(_x, _tokens, _w, _k, _n, _y, 0, _n);
 }
 
-/// <summary>f32 GEMM (128 tokens) per SIMD path and shape, single thread.</summary>
-public class F32GemmBenchmarks
+/// <summary>
+/// f32 GEMV (one token) per path and shape, single thread, against the TensorPrimitives.Dot loop it
+/// replaced (that baseline ignores the path parameter; it is repeated per path to give each a ratio).
+/// </summary>
+public class F32GemvBenchmarks : DecodeSuite<F32MatMulCase>
 {
-    private float[] _w = null!, _x = null!, _y = null!;
-    private int _n, _k;
+    /// <summary>y = x·Wᵀ with the tiled kernel.</summary>
+    [Benchmark]
+    public void Tiled() => Case.Tiled(Isa);
 
-    /// <summary>[out]x[in].</summary>
-    [ParamsSource(typeof(MatMulShapes), nameof(MatMulShapes.All))]
-    public string Shape { get; set; } = "";
+    /// <summary>y = x·Wᵀ with one TensorPrimitives.Dot per output.</summary>
+    [Benchmark(Baseline = true)]
+    public void DotPerOutput() => Case.DotPerOutput();
+}
 
-    /// <summary>Kernel path.</summary>
-    [ParamsSource(typeof(MatMulShapes), nameof(MatMulShapes.SimdIsas))]
-    public CpuIsa Isa { get; set; }
-
-    /// <summary>Random weights and 128 tokens.</summary>
-    [GlobalSetup]
-    public void Setup()
-    {
-        (_n, _k) = MatMulShapes.Parse(Shape);
-        _w = MatMulShapes.RandomValues(_n * _k, 1);
-        _x = MatMulShapes.RandomValues(MatMulShapes.PrefillTokens * _k, 2);
-        _y = new float[MatMulShapes.PrefillTokens * _n];
-    }
-
+/// <summary>f32 GEMM (128 tokens) per SIMD path and shape, single thread, against the Dot-per-output loop.</summary>
+public class F32GemmBenchmarks : PrefillSuite<F32MatMulCase>
+{
     /// <summary>Y = X·Wᵀ with the tiled kernel.</summary>
     [Benchmark]
-    public void Tiled() => MatMulF32Tiled.ComputeRows(Isa, _x, MatMulShapes.PrefillTokens, _w, _k, _n, _y, 0, _n);
+    public void Tiled() => Case.Tiled(Isa);
 
-    /// <summary>Y = X·Wᵀ with one TensorPrimitives.Dot per output (the previous loop).</summary>
+    /// <summary>Y = X·Wᵀ with one TensorPrimitives.Dot per output.</summary>
     [Benchmark(Baseline = true)]
-    public void DotPerOutput() => MatMulF32.ComputeRows(_x, MatMulShapes.PrefillTokens, _w, _k, _n, _y, 0, _n);
+    public void DotPerOutput() => Case.DotPerOutput();
 }
