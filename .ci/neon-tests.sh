@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the int8/f32 kernel tests on Arm NEON under user-mode qemu on an x86 machine:
+# Runs the int8/f32/half kernel tests on Arm NEON under user-mode qemu on an x86 machine:
 # once with qemu's default CPU ("max": AdvSimd + the dot-product extension, so the sdot path runs)
 # and once as a Cortex-A72 (no dot product, so the smull/sadalp path runs).
 # Usage: bash .ci/neon-tests.sh [publish-dir]   (exit code non-zero if either run fails)
@@ -14,6 +14,8 @@ artifacts_dir="${publish_dir}-artifacts"
 filters=(-noColor
          -class 'Transformer.Kernels.Tests.Q8MatMulTests'
          -class 'Transformer.Kernels.Tests.IsaMatMulF32Tests'
+         -class 'Transformer.Kernels.Tests.HalfMatMulTests'
+         -class 'Transformer.Kernels.Tests.HalfWeightBackendTests'
          -class 'Transformer.Kernels.Tests.Q8FormatTests'
          -class 'Transformer.Kernels.Tests.IsaSelectionTests')
 

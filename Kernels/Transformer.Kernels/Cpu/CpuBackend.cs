@@ -54,13 +54,20 @@ public sealed class CpuBackend : IBackend
         if (matrix.Shape.Count != 2) throw new ArgumentException($"tensor '{matrix.Name}' is not a matrix: {matrix}");
         return format switch
         {
-            WeightFormat.F32 => new CpuF32Weight(matrix),
+            WeightFormat.F32 => FloatWeight(matrix),
             // Q8 blocks run along K; a matrix whose K is not a whole number of blocks stays float32.
             WeightFormat.Q8 when matrix.Shape[1] % Q8Format.BlockSize == 0 => new CpuQ8Weight(matrix.Name, Q8Weight.Quantize(matrix)),
-            WeightFormat.Q8 => new CpuF32Weight(matrix),
+            WeightFormat.Q8 => FloatWeight(matrix),
             _ => throw new NotSupportedException($"the CPU backend cannot hold weights as {format}"),
         };
     }
+
+    /// <summary>
+    /// A float-computing weight: F16/BF16 stay 16-bit (widened inside the kernels, half the bytes per
+    /// token); anything else becomes or stays float32.
+    /// </summary>
+    private static DeviceWeight FloatWeight(HostTensor matrix) =>
+        matrix.Type is DType.F16 or DType.BF16 ? new CpuHalfWeight(matrix) : new CpuF32Weight(matrix);
 
     /// <inheritdoc/>
     public DeviceWeight PrepareQuantizedWeight(string name, Q8Weight weight) => new CpuQ8Weight(name, weight);
@@ -82,6 +89,7 @@ public sealed class CpuBackend : IBackend
             {
                 case CpuF32Weight f: f.Row(tokens[t]).CopyTo(rows.Row(t)); break;
                 case CpuQ8Weight q: q.DequantizeRow(tokens[t], rows.Row(t)); break;
+                case CpuHalfWeight h: h.WidenRow(tokens[t], rows.Row(t)); break;
                 default: throw new ArgumentException($"weight '{table.Name}' ({table.Format}) does not belong to the CPU backend");
             }
         }

@@ -6,7 +6,8 @@ namespace Transformer.Kernels.Cpu;
 
 /// <summary>
 /// A float32 weight matrix [out, in]. An F32 source (typically a memory-mapped file) is used in
-/// place; F16/BF16 sources are widened once at load.
+/// place; F16/BF16 sources are widened once here (the backend itself keeps those as
+/// <see cref="CpuHalfWeight"/>).
 /// </summary>
 public sealed class CpuF32Weight : DeviceWeight
 {

@@ -12,7 +12,7 @@ namespace Transformer.Kernels.Cpu;
 /// </summary>
 internal sealed class MatMulWork(CpuIsa isa) : IParallelWork
 {
-    // The f32 and int8 kernels compute 4 output rows per tile; other block sizes fall to a slower tail.
+    // The f32, half and int8 kernels compute 4 output rows per tile; other block sizes fall to a slower tail.
     private const int RowTile = 4;
 
     private readonly Dictionary<int, Q8Activations> _quantizedInputs = [];
@@ -43,7 +43,7 @@ internal sealed class MatMulWork(CpuIsa isa) : IParallelWork
             if (input.Columns != weight.InFeatures || output.Columns != weight.OutFeatures || output.Rows != input.Rows)
                 throw new ArgumentException($"matmul shapes: x[{input.Rows}, {input.Columns}] · '{weight.Name}'ᵀ[{weight.InFeatures}, {weight.OutFeatures}] → y[{output.Rows}, {output.Columns}]");
             if (weight is CpuQ8Weight) _quantizedInput ??= QuantizedInput(input);
-            else if (weight is not CpuF32Weight) throw new ArgumentException($"weight '{weight.Name}' ({weight.Format}) does not belong to the CPU backend");
+            else if (weight is not (CpuF32Weight or CpuHalfWeight)) throw new ArgumentException($"weight '{weight.Name}' ({weight.Format}) does not belong to the CPU backend");
             _weights[j] = weight;
             _outputs[j] = output;
 
@@ -69,6 +69,8 @@ internal sealed class MatMulWork(CpuIsa isa) : IParallelWork
         int start = _itemStart[index], end = _itemEnd[index];
         if (weight is CpuQ8Weight q)
             Q8MatMul.ComputeRows(isa, _quantizedInput!, q.Weight, y.Span, start, end);
+        else if (weight is CpuHalfWeight h)
+            MatMulHalf.ComputeRows(isa, h.Type, _input.Span, _input.Rows, h.Bits, h.InFeatures, h.OutFeatures, y.Span, start, end);
         else
         {
             var f = (CpuF32Weight)weight;
