@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using Transformer.Kernels.Backend;
 using Transformer.Kernels.Cpu;
 using Transformer.Kernels.Cpu.Isa;
+using Transformer.Kernels.Quantized;
 using Transformer.Kernels.Tensors;
 using Xunit;
 
@@ -68,6 +69,30 @@ public class HalfWeightBackendTests
         backend.Download(output, rows);
         for (int t = 0; t < tokens.Length; t++)
             Assert.Equal(widened.AsSpan(tokens[t] * c.K, c.K).ToArray(), rows.AsSpan(t * c.K, c.K).ToArray());
+    }
+
+    /// <summary>
+    /// Q8 from a 16-bit source quantizes the exactly widened values (the same blocks as from the
+    /// float32 tensor); a K that is not whole blocks stays 16-bit rather than becoming a float32 copy.
+    /// </summary>
+    [Theory]
+    [InlineData(DType.F16)]
+    [InlineData(DType.BF16)]
+    public void Q8_at_load_quantizes_the_widened_values_and_a_K_off_the_blocks_stays_16_bit(DType type)
+    {
+        using var backend = new CpuBackend(new CpuBackendOptions { Isa = CpuIsa.Scalar, Threads = 1 });
+        var whole = new HalfCase(type, Rows: 6, K: 2 * Q8Format.BlockSize, Tokens: 1, Seed: 7);
+        var stored = new HostTensor("w", type, [whole.Rows, whole.K], MemoryMarshal.AsBytes(whole.WeightBits().AsSpan()).ToArray());
+        using var quantized = backend.PrepareWeight(stored, WeightFormat.Q8);
+        var expected = Q8Weight.Quantize(stored.ToFloat32(), whole.Rows, whole.K);
+        var q = Assert.IsType<CpuQ8Weight>(quantized);
+        Assert.Equal(expected.Values.ToArray(), q.Weight.Values.ToArray());
+        Assert.Equal(expected.Scales.ToArray(), q.Weight.Scales.ToArray());
+
+        var ragged = new HalfCase(type, Rows: 6, K: Q8Format.BlockSize + 3, Tokens: 1, Seed: 7);
+        var raggedTensor = new HostTensor("w", type, [ragged.Rows, ragged.K], MemoryMarshal.AsBytes(ragged.WeightBits().AsSpan()).ToArray());
+        using var kept = backend.PrepareWeight(raggedTensor, WeightFormat.Q8);
+        Assert.IsType<CpuHalfWeight>(kept);
     }
 
     private static float[] MatMul(CpuBackend backend, DeviceWeight weight, float[] x, HalfCase c)
