@@ -46,7 +46,7 @@ public sealed class Int8AccuracyTests(ITestOutputHelper output)
         int[] tokens = ReferenceJson.Ints(ReferenceJson.Load(Path.Combine(TestModels.Fixture(variant), "reference.json")).GetProperty("token_ids"));
 
         var m = Int8AccuracyMetrics.Compare(TestModels.AllLogits(f32, tokens), TestModels.AllLogits(int8, tokens), f32.Config.VocabSize);
-        output.WriteLine($"{variant} (hidden 32: projections with K = 32 quantized, down_proj K = 86 kept f32), {tokens.Length} positions: {m}");
+        output.WriteLine($"{variant} (hidden 32: projections with K = 32 quantized, down_proj K = 86 kept unquantized), {tokens.Length} positions: {m}");
 
         // Measured (2026-11-25) over the nine fixtures: top-1 14 to 16 of 16, KL mean ≤ 7.1E-5 and max
         // ≤ 1.3E-4 nats, max |Δlogit| ≤ 0.059. Random tiny models have near-uniform next-token
