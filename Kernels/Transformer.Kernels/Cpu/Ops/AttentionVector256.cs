@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Transformer.Kernels.Cpu.Ops;
 
@@ -17,6 +18,13 @@ internal static class AttentionVector256
     public static bool Supports(int d) => Vector256.IsHardwareAccelerated && d % Lanes == 0;
 
     /// <summary>scores[p] = (query · keys[p]) · scale for positions [0, length).</summary>
+    /// <remarks>
+    /// Eight positions at a time: eight lane-wise FMA chains, then one transpose-and-add network
+    /// (<see cref="SumEight"/>) that turns the eight accumulators into one vector of eight scores.
+    /// A horizontal sum per position cost as much as the position's FMAs. Leftover positions take
+    /// <see cref="SumOne"/>, which adds in the same order, so a position's score is the same bits
+    /// whatever group it fell in (prefill and decode agree).
+    /// </remarks>
     public static void Scores(ReadOnlySpan<float> query, ReadOnlySpan<float> keys, int length, float scale, Span<float> scores)
     {
         int d = query.Length;
@@ -24,20 +32,61 @@ internal static class AttentionVector256
             throw new ArgumentException($"attention over {length} positions of {d} needs {length * d} keys and {length} scores, got {keys.Length} and {scores.Length}");
         ref float q = ref MemoryMarshal.GetReference(query);
         ref float k = ref MemoryMarshal.GetReference(keys);
-        for (int p = 0; p < length; p++)
+        ref float s = ref MemoryMarshal.GetReference(scores);
+        var scaleVector = Vector256.Create(scale);
+        int p = 0;
+        if (Avx.IsSupported)
+        {
+            for (; p + Lanes <= length; p += Lanes)
+            {
+                ref float rows = ref Unsafe.Add(ref k, (nint)p * d);
+                Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
+                for (int i = 0; i < d; i += Lanes)
+                {
+                    var qi = Vector256.LoadUnsafe(ref q, (nuint)i);
+                    a0 = Vector256.FusedMultiplyAdd(qi, Vector256.LoadUnsafe(ref rows, (nuint)i), a0);
+                    a1 = Vector256.FusedMultiplyAdd(qi, Vector256.LoadUnsafe(ref rows, (nuint)(d + i)), a1);
+                    a2 = Vector256.FusedMultiplyAdd(qi, Vector256.LoadUnsafe(ref rows, (nuint)(2 * d + i)), a2);
+                    a3 = Vector256.FusedMultiplyAdd(qi, Vector256.LoadUnsafe(ref rows, (nuint)(3 * d + i)), a3);
+                    a4 = Vector256.FusedMultiplyAdd(qi, Vector256.LoadUnsafe(ref rows, (nuint)(4 * d + i)), a4);
+                    a5 = Vector256.FusedMultiplyAdd(qi, Vector256.LoadUnsafe(ref rows, (nuint)(5 * d + i)), a5);
+                    a6 = Vector256.FusedMultiplyAdd(qi, Vector256.LoadUnsafe(ref rows, (nuint)(6 * d + i)), a6);
+                    a7 = Vector256.FusedMultiplyAdd(qi, Vector256.LoadUnsafe(ref rows, (nuint)(7 * d + i)), a7);
+                }
+                (SumEight(a0, a1, a2, a3, a4, a5, a6, a7) * scaleVector).StoreUnsafe(ref s, (nuint)p);
+            }
+        }
+        for (; p < length; p++)
         {
             ref float row = ref Unsafe.Add(ref k, (nint)p * d);
-            // Two chains hide the FMA latency for d ≥ 16.
-            Vector256<float> a0 = Vector256<float>.Zero, a1 = Vector256<float>.Zero;
-            int i = 0;
-            for (; i + 2 * Lanes <= d; i += 2 * Lanes)
-            {
-                a0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref q, (nuint)i), Vector256.LoadUnsafe(ref row, (nuint)i), a0);
-                a1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref q, (nuint)(i + Lanes)), Vector256.LoadUnsafe(ref row, (nuint)(i + Lanes)), a1);
-            }
-            if (i < d) a0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref q, (nuint)i), Vector256.LoadUnsafe(ref row, (nuint)i), a0);
-            scores[p] = Vector256.Sum(a0 + a1) * scale;
+            Vector256<float> a = default;
+            for (int i = 0; i < d; i += Lanes)
+                a = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref q, (nuint)i), Vector256.LoadUnsafe(ref row, (nuint)i), a);
+            Unsafe.Add(ref s, p) = SumOne(a) * scale;
         }
+    }
+
+    /// <summary>
+    /// The lane sums of eight vectors as one vector, each ((l0+l1)+(l2+l3)) + ((l4+l5)+(l6+l7)):
+    /// pairwise adds within 128-bit halves, then the halves added across.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> SumEight(Vector256<float> a0, Vector256<float> a1, Vector256<float> a2, Vector256<float> a3,
+        Vector256<float> a4, Vector256<float> a5, Vector256<float> a6, Vector256<float> a7)
+    {
+        // [a0 01, a0 23, a1 01, a1 23 | a0 45, a0 67, a1 45, a1 67] and so on.
+        var g0 = Avx.HorizontalAdd(Avx.HorizontalAdd(a0, a1), Avx.HorizontalAdd(a2, a3)); // [a0..a3 0123 | a0..a3 4567]
+        var g1 = Avx.HorizontalAdd(Avx.HorizontalAdd(a4, a5), Avx.HorizontalAdd(a6, a7)); // [a4..a7 0123 | a4..a7 4567]
+        return Avx.Permute2x128(g0, g1, 0x20) + Avx.Permute2x128(g0, g1, 0x31);
+    }
+
+    /// <summary>The lane sum of one vector in <see cref="SumEight"/>'s order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float SumOne(Vector256<float> a)
+    {
+        float low = (a.GetElement(0) + a.GetElement(1)) + (a.GetElement(2) + a.GetElement(3));
+        float high = (a.GetElement(4) + a.GetElement(5)) + (a.GetElement(6) + a.GetElement(7));
+        return low + high;
     }
 
     /// <summary>output = Σ_p weights[p] · values[p] over positions [0, weights.Length).</summary>
