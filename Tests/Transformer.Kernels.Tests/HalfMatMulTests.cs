@@ -12,6 +12,16 @@ public class HalfMatMulTests
 {
     public static TheoryData<CpuIsa> Isas => Q8TestData.AllIsas();
 
+    /// <summary>Every path with one token (weights widened in registers) and with eight (widened once per row block).</summary>
+    public static TheoryData<CpuIsa, int> IsasAndTokens()
+    {
+        var data = new TheoryData<CpuIsa, int>();
+        foreach (var isa in Enum.GetValues<CpuIsa>())
+            foreach (int tokens in new[] { 1, 8 })
+                data.Add(isa, tokens);
+        return data;
+    }
+
     /// <summary>
     /// Widening is exact, so the only error is float32 summation of K products of the widened
     /// values: in any order, with or without FMA, within γ_n·Σ|w·x| of the exact sum for n ≤ K + 16
@@ -57,6 +67,7 @@ public class HalfMatMulTests
     /// <summary>
     /// Every finite bit pattern, through the vector widening: rows of 16 patterns (a whole vector on
     /// every path) times one-hot tokens pick out single weights, so y must equal the exact scalar widening.
+    /// All 16 tokens in one call take the widen-once GEMM path; one token per call, the in-register GEMV.
     /// </summary>
     [Theory]
     [MemberData(nameof(Isas))]
@@ -72,20 +83,46 @@ public class HalfMatMulTests
             ushort[] w = patterns.AsSpan(0, rows * k).ToArray();
             var x = new float[k * k];
             for (int t = 0; t < k; t++) x[t * k + t] = 1;
-            var y = new float[k * rows];
-            MatMulHalf.ComputeRows(isa, type, x, k, w, k, rows, y, 0, rows);
+            var batched = new float[k * rows];
+            MatMulHalf.ComputeRows(isa, type, x, k, w, k, rows, batched, 0, rows);
+            var single = new float[k * rows];
+            for (int t = 0; t < k; t++)
+                MatMulHalf.ComputeRows(isa, type, x.AsSpan(t * k, k), 1, w, k, rows, single.AsSpan(t * rows, rows), 0, rows);
             for (int o = 0; o < rows; o++)
                 for (int t = 0; t < k; t++)
                 {
                     float expected = MatMulHalf.Widen(type, w[o * k + t]);
-                    Assert.True(expected == y[t * rows + o], $"{type} pattern 0x{w[o * k + t]:X4}: got {y[t * rows + o]}, exact {expected}");
+                    Assert.True(expected == batched[t * rows + o], $"{type} pattern 0x{w[o * k + t]:X4}, batched: got {batched[t * rows + o]}, exact {expected}");
+                    Assert.True(expected == single[t * rows + o], $"{type} pattern 0x{w[o * k + t]:X4}, one token: got {single[t * rows + o]}, exact {expected}");
                 }
         }
     }
 
+    /// <summary>Many tokens (weights widened once per row block) give bitwise the one-token results.</summary>
     [Theory]
     [MemberData(nameof(Isas))]
-    public void Infinities_and_NaN_survive_the_vector_widening(CpuIsa isa)
+    public void Batched_rows_equal_one_token_rows_bitwise(CpuIsa isa)
+    {
+        Q8TestData.SkipUnlessSupported(isa);
+        foreach (var type in new[] { DType.F16, DType.BF16 })
+        {
+            var c = new HalfCase(type, Rows: 13, K: 75, Tokens: 11, Seed: 7);
+            ushort[] w = c.WeightBits();
+            float[] x = c.Activations();
+            var batched = new float[c.Tokens * c.Rows];
+            MatMulHalf.ComputeRows(isa, type, x, c.Tokens, w, c.K, c.Rows, batched, 0, c.Rows);
+            for (int t = 0; t < c.Tokens; t++)
+            {
+                var one = new float[c.Rows];
+                MatMulHalf.ComputeRows(isa, type, x.AsSpan(t * c.K, c.K), 1, w, c.K, c.Rows, one, 0, c.Rows);
+                Assert.Equal(one, batched.AsSpan(t * c.Rows, c.Rows).ToArray());
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(IsasAndTokens))]
+    public void Infinities_and_NaN_survive_the_vector_widening(CpuIsa isa, int tokens)
     {
         Q8TestData.SkipUnlessSupported(isa);
         const int k = 16;
@@ -95,14 +132,17 @@ public class HalfMatMulTests
             float[] specials = [float.PositiveInfinity, float.NegativeInfinity, float.NaN, 0f];
             var w = new ushort[specials.Length * k];
             for (int r = 0; r < specials.Length; r++) w[r * k] = HalfTestData.Narrow(type, specials[r]);
-            var x = new float[k];
-            x[0] = 1;
-            var y = new float[specials.Length];
-            MatMulHalf.ComputeRows(isa, type, x, 1, w, k, specials.Length, y, 0, specials.Length);
-            Assert.Equal(float.PositiveInfinity, y[0]);
-            Assert.Equal(float.NegativeInfinity, y[1]);
-            Assert.True(float.IsNaN(y[2]), $"{type}: NaN widened to {y[2]}");
-            Assert.Equal(0f, y[3]);
+            var x = new float[tokens * k];
+            for (int t = 0; t < tokens; t++) x[t * k] = 1;
+            var y = new float[tokens * specials.Length];
+            MatMulHalf.ComputeRows(isa, type, x, tokens, w, k, specials.Length, y, 0, specials.Length);
+            for (int t = 0; t < tokens; t++)
+            {
+                Assert.Equal(float.PositiveInfinity, y[t * specials.Length]);
+                Assert.Equal(float.NegativeInfinity, y[t * specials.Length + 1]);
+                Assert.True(float.IsNaN(y[t * specials.Length + 2]), $"{type}: NaN widened to {y[t * specials.Length + 2]}");
+                Assert.Equal(0f, y[t * specials.Length + 3]);
+            }
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
 using Transformer.Kernels.Tensors;
 using Transformer.Loader;
@@ -25,11 +26,19 @@ public sealed class SyntheticWeightSource : IWeightSource
 
     private enum TensorKind { Matrix, Ones, Zeros }
 
-    /// <summary>Describes the tensors of <paramref name="config"/>; values are generated on lookup.</summary>
-    public SyntheticWeightSource(ModelConfig config, ulong seed = 0x5EED)
+    /// <summary>
+    /// Describes the tensors of <paramref name="config"/>; values are generated on lookup. The weight matrices
+    /// are stored as <paramref name="matrixType"/> (F32, or F16/BF16 rounded to nearest from the same float32
+    /// values, as a 16-bit checkpoint holds them); norm weights and biases stay F32.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="matrixType"/> is not F32, F16 or BF16.</exception>
+    public SyntheticWeightSource(ModelConfig config, ulong seed = 0x5EED, DType matrixType = DType.F32)
     {
         Config = config ?? throw new ArgumentNullException(nameof(config));
+        if (matrixType is not (DType.F32 or DType.F16 or DType.BF16))
+            throw new ArgumentException($"synthetic weight matrices can be F32, F16 or BF16, not {matrixType}", nameof(matrixType));
         _seed = seed;
+        MatrixType = matrixType;
         int hidden = config.HiddenSize, ffn = config.IntermediateSize, q = config.QueryWidth, kv = config.KvWidth;
         Add("model.embed_tokens.weight", TensorKind.Matrix, config.VocabSize, hidden);
         for (int i = 0; i < config.NumLayers; i++)
@@ -65,11 +74,14 @@ public sealed class SyntheticWeightSource : IWeightSource
     /// <summary>The configuration the tensors are shaped for.</summary>
     public ModelConfig Config { get; }
 
+    /// <summary>The dtype the weight matrices are stored in.</summary>
+    public DType MatrixType { get; }
+
     /// <summary>Names of every tensor, in model order.</summary>
     public IReadOnlyList<string> Names => _order;
 
     /// <inheritdoc/>
-    public string Description => $"synthetic weights (seed {_seed:X})";
+    public string Description => MatrixType == DType.F32 ? $"synthetic weights (seed {_seed:X})" : $"synthetic {MatrixType} weights (seed {_seed:X})";
 
     /// <summary>Every tensor, generated now (all of them: for a large preset, gigabytes).</summary>
     public IReadOnlyCollection<HostTensor> Tensors => _order.Select(Generate).ToArray();
@@ -107,7 +119,20 @@ public sealed class SyntheticWeightSource : IWeightSource
             case TensorKind.Zeros: Array.Clear(bytes); break;
             default: FillUniform(bytes, count, 1f / MathF.Sqrt(shape[^1]), TensorSeed(name)); break;
         }
-        return new HostTensor(name, DType.F32, shape, bytes);
+        return kind == TensorKind.Matrix && MatrixType != DType.F32
+            ? new HostTensor(name, MatrixType, shape, Narrow(MemoryMarshal.Cast<byte, float>(bytes.AsSpan()), MatrixType))
+            : new HostTensor(name, DType.F32, shape, bytes);
+    }
+
+    private static byte[] Narrow(ReadOnlySpan<float> values, DType type)
+    {
+        var bytes = GC.AllocateUninitializedArray<byte>(values.Length * sizeof(ushort));
+        var narrow = MemoryMarshal.Cast<byte, ushort>(bytes.AsSpan());
+        if (type == DType.F16)
+            TensorPrimitives.ConvertToHalf(values, MemoryMarshal.Cast<ushort, Half>(narrow));
+        else
+            for (int i = 0; i < values.Length; i++) narrow[i] = BFloat16Conversion.FromSingle(values[i]);
+        return bytes;
     }
 
     private static void FillUniform(byte[] bytes, long count, float amplitude, ulong seed)

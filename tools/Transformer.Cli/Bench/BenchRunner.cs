@@ -36,8 +36,8 @@ public static class BenchRunner
         var cpu = selection.Backend as CpuBackend;
         using var profiler = new ProfilingBackend(selection.Backend);
         long loadStart = Stopwatch.GetTimestamp();
-        using var model = new LlamaModel(config, new SyntheticWeightSource(config), profiler,
-            new ModelOptions { WeightFormat = settings.Format, PrefillChunk = settings.PromptTokens }, ownsWeights: true);
+        using var model = new LlamaModel(config, new SyntheticWeightSource(config, matrixType: settings.Weights.Storage), profiler,
+            new ModelOptions { WeightFormat = settings.Weights.Format, PrefillChunk = settings.PromptTokens }, ownsWeights: true);
         double loadSeconds = Stopwatch.GetElapsedTime(loadStart).TotalSeconds;
 
         int[] tokens = Tokens(positions, config.VocabSize);
@@ -60,7 +60,7 @@ public static class BenchRunner
             DeviceReason = selection.Reason,
             // The ISA and thread count are the CPU backend's; a GPU row has neither.
             Isa = cpu is null ? "-" : CpuIsaSupport.Name(cpu.Isa),
-            Quant = KernelOptions.QuantName(settings.Format),
+            Quant = settings.Weights.Name,
             Threads = cpu?.Options.EffectiveThreads ?? 0,
             PromptTokens = settings.PromptTokens,
             GenTokens = settings.GenTokens,

@@ -12,23 +12,21 @@ public static class KernelOptions
     public const string F32 = "f32";
     /// <summary>The --quant value for int8 (Q8) weights quantized at load.</summary>
     public const string Int8 = "int8";
-    /// <summary>The --quant value that measures both (bench only).</summary>
+    /// <summary>The bench's --quant value that measures f32 and int8.</summary>
     public const string Both = "both";
     /// <summary>The --isa value that measures every supported path (bench only).</summary>
     public const string AllIsas = "all";
 
-    /// <summary>--quant f32|int8 (and <c>both</c> when <paramref name="allowBoth"/>).</summary>
-    public static Option<string> Quant(bool allowBoth)
+    /// <summary>--quant f32|int8 for loading a model.</summary>
+    public static Option<string> Quant()
     {
         var option = new Option<string>("--quant", "-q")
         {
-            Description = allowBoth
-                ? "Weight format: f32, int8 (quantized at load) or both"
-                : "Weight format: f32, or int8 (quantized at load; a pre-quantized model is int8 already)",
-            DefaultValueFactory = _ => allowBoth ? Both : F32,
+            Description = "Weight format: f32, or int8 (quantized at load; a pre-quantized model is int8 already)",
+            DefaultValueFactory = _ => F32,
             HelpName = "FORMAT",
         };
-        option.AcceptOnlyFromAmong(allowBoth ? [F32, Int8, Both] : [F32, Int8]);
+        option.AcceptOnlyFromAmong([F32, Int8]);
         return option;
     }
 
@@ -53,9 +51,6 @@ public static class KernelOptions
         Int8 => WeightFormat.Q8,
         _ => throw new ArgumentException($"--quant '{quant}' names no single weight format"),
     };
-
-    /// <summary>The --quant name of a weight format.</summary>
-    public static string QuantName(WeightFormat format) => format == WeightFormat.Q8 ? Int8 : F32;
 
     /// <summary>
     /// The path an --isa value selects: null leaves the choice to <see cref="CpuIsaSelection"/> (environment

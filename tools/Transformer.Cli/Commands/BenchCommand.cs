@@ -24,7 +24,7 @@ public static class BenchCommand
         };
         preset.AcceptOnlyFromAmong([.. SyntheticPresets.Names]);
         var threads = CommonOptions.Threads();
-        var quant = KernelOptions.Quant(allowBoth: true);
+        var quant = BenchWeights.Option();
         var isa = KernelOptions.Isa(allowAll: true);
         var promptTokens = new Option<int>("--prompt-tokens") { Description = "Prompt length of the prefill measurement", DefaultValueFactory = _ => 128, HelpName = "N" };
         var genTokens = new Option<int>("--gen-tokens") { Description = "Tokens decoded one at a time", DefaultValueFactory = _ => 128, HelpName = "N" };
@@ -43,20 +43,19 @@ public static class BenchCommand
             var isas = parsed.GetValue(isa) == KernelOptions.AllIsas
                 ? CpuIsaSupport.Supported
                 : [KernelOptions.Resolve(parsed.GetValue(isa))];
-            string quantValue = parsed.GetValue(quant)!;
-            WeightFormat[] formats = quantValue == KernelOptions.Both ? [WeightFormat.F32, WeightFormat.Q8] : [KernelOptions.Format(quantValue)];
+            var weightSets = BenchWeights.Parse(parsed.GetValue(quant)!);
             bool asJson = parsed.GetValue(json);
             var devices = DeviceOption.Split(parsed.GetValue(device)!);
 
             var results = new List<BenchResult>();
             // Devices side by side: every CPU path, then each GPU device once (ISA paths are the CPU's).
             var runs = devices.SelectMany(d => d == DeviceOption.Cpu ? isas.Select(path => (Device: d, Isa: path)) : [(Device: d, Isa: isas[0])]);
-            foreach (var format in formats)
+            foreach (var weights in weightSets)
             {
                 foreach (var (deviceName, path) in runs)
                 {
                     cancellation.ThrowIfCancellationRequested();
-                    var result = BenchRunner.Run(new BenchSettings(parsed.GetValue(preset)!, path, format, parsed.GetValue(threads),
+                    var result = BenchRunner.Run(new BenchSettings(parsed.GetValue(preset)!, path, weights, parsed.GetValue(threads),
                         parsed.GetValue(promptTokens), parsed.GetValue(genTokens), deviceName, parsed.GetValue(reps)));
                     results.Add(result);
                     // Progress goes to stderr with --json so stdout stays one parseable document.

@@ -30,7 +30,7 @@ public static class RunCommand
         var seed = new Option<int>("--seed", "-s") { Description = "Random seed; the same seed gives the same text. Default: a fresh seed", HelpName = "S" };
         var tokenizer = CommonOptions.Tokenizer();
         var threads = CommonOptions.Threads();
-        var quant = KernelOptions.Quant(allowBoth: false);
+        var quant = KernelOptions.Quant();
         var isa = KernelOptions.Isa(allowAll: false);
         var device = DeviceOption.Create(allowList: false, DeviceOption.Auto);
 

@@ -32,17 +32,20 @@ internal readonly struct Bf16Format : IHalfFormat
 
 /// <summary>
 /// IEEE binary16. .NET 10 exposes no vcvtph2ps / fcvtl intrinsic, so the vector conversion is
-/// integer work: move exponent and mantissa into float position (shift by 13) and multiply by 2^112
-/// to rebias the exponent (15 → 127). The multiply is exact, and it also normalizes F16 subnormals
-/// (which land as float subnormals before it). Exponent 31 (infinity, NaN) would come out finite, so
-/// those lanes get the all-ones float exponent OR-ed in; the sign is copied last. The scalar
-/// conversion is the BCL's exact one.
+/// integer work, and it must not compute on float subnormals: x86 takes a microcode assist of
+/// ~100+ cycles for every instruction that sees one, which made an earlier multiply-based version
+/// (exponent rebias by ×2^112) run F16 models at half BF16 speed on weights with a few F16 subnormals.
+/// Here: move exponent and mantissa into float position (shift by 13) and add 112 to the exponent
+/// (15 → 127 bias); exponent 31 (infinity, NaN) gets 112 more, landing on 255. F16 subnormals
+/// (exponent 0) are built as the normal float 2^-14·(1 + m/1024) and 2^-14 is subtracted, which is
+/// exact (Sterbenz) and normal (≥ 2^-24). The sign is copied last. The scalar conversion is the BCL's.
 /// </summary>
 internal readonly struct F16Format : IHalfFormat
 {
     private const uint MagnitudeMask = 0x7FFF, ExponentMask = 0x7C00, SignMask = 0x8000;
-    private const uint ExponentRebias = 0x77800000; // 2^112 as float bits
-    private const uint FloatExponentAllOnes = 0x7F800000;
+    private const uint ExponentRebias = 112u << 23;
+    private const uint ImplicitOne = 1u << 23;
+    private const float SubnormalBase = 1f / (1 << 14); // 2^-14: the smallest normal F16
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float ToSingle(ushort bits) => (float)BitConverter.UInt16BitsToHalf(bits);
@@ -50,25 +53,34 @@ internal readonly struct F16Format : IHalfFormat
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Widen(Vector512<uint> h)
     {
-        var magnitude = ((h & Vector512.Create(MagnitudeMask)) << 13).AsSingle() * Vector512.Create(ExponentRebias).AsSingle();
-        var special = Vector512.Equals(h & Vector512.Create(ExponentMask), Vector512.Create(ExponentMask)) & Vector512.Create(FloatExponentAllOnes);
-        return (magnitude.AsUInt32() | special | ((h & Vector512.Create(SignMask)) << 16)).AsSingle();
+        var exponent = h & Vector512.Create(ExponentMask);
+        var rebiased = ((h & Vector512.Create(MagnitudeMask)) << 13) + Vector512.Create(ExponentRebias);
+        rebiased += Vector512.Equals(exponent, Vector512.Create(ExponentMask)) & Vector512.Create(ExponentRebias);
+        var subnormal = (rebiased + Vector512.Create(ImplicitOne)).AsSingle() - Vector512.Create(SubnormalBase);
+        var magnitude = Vector512.ConditionalSelect(Vector512.Equals(exponent, Vector512<uint>.Zero), subnormal.AsUInt32(), rebiased);
+        return (magnitude | ((h & Vector512.Create(SignMask)) << 16)).AsSingle();
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Widen(Vector256<uint> h)
     {
-        var magnitude = ((h & Vector256.Create(MagnitudeMask)) << 13).AsSingle() * Vector256.Create(ExponentRebias).AsSingle();
-        var special = Vector256.Equals(h & Vector256.Create(ExponentMask), Vector256.Create(ExponentMask)) & Vector256.Create(FloatExponentAllOnes);
-        return (magnitude.AsUInt32() | special | ((h & Vector256.Create(SignMask)) << 16)).AsSingle();
+        var exponent = h & Vector256.Create(ExponentMask);
+        var rebiased = ((h & Vector256.Create(MagnitudeMask)) << 13) + Vector256.Create(ExponentRebias);
+        rebiased += Vector256.Equals(exponent, Vector256.Create(ExponentMask)) & Vector256.Create(ExponentRebias);
+        var subnormal = (rebiased + Vector256.Create(ImplicitOne)).AsSingle() - Vector256.Create(SubnormalBase);
+        var magnitude = Vector256.ConditionalSelect(Vector256.Equals(exponent, Vector256<uint>.Zero), subnormal.AsUInt32(), rebiased);
+        return (magnitude | ((h & Vector256.Create(SignMask)) << 16)).AsSingle();
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> Widen(Vector128<uint> h)
     {
-        var magnitude = ((h & Vector128.Create(MagnitudeMask)) << 13).AsSingle() * Vector128.Create(ExponentRebias).AsSingle();
-        var special = Vector128.Equals(h & Vector128.Create(ExponentMask), Vector128.Create(ExponentMask)) & Vector128.Create(FloatExponentAllOnes);
-        return (magnitude.AsUInt32() | special | ((h & Vector128.Create(SignMask)) << 16)).AsSingle();
+        var exponent = h & Vector128.Create(ExponentMask);
+        var rebiased = ((h & Vector128.Create(MagnitudeMask)) << 13) + Vector128.Create(ExponentRebias);
+        rebiased += Vector128.Equals(exponent, Vector128.Create(ExponentMask)) & Vector128.Create(ExponentRebias);
+        var subnormal = (rebiased + Vector128.Create(ImplicitOne)).AsSingle() - Vector128.Create(SubnormalBase);
+        var magnitude = Vector128.ConditionalSelect(Vector128.Equals(exponent, Vector128<uint>.Zero), subnormal.AsUInt32(), rebiased);
+        return (magnitude | ((h & Vector128.Create(SignMask)) << 16)).AsSingle();
     }
 }
 
