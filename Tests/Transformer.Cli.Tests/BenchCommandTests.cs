@@ -52,9 +52,26 @@ public sealed class BenchCommandTests
         Assert.Contains(lines, l => l.Contains("decode ms per token:") && l.Contains("matmul") && l.Contains("attention") && l.Contains("norms"));
     }
 
+    [Fact]
+    public async Task Quant_all_measures_f32_bf16_f16_and_int8_with_their_weight_traffic()
+    {
+        var result = await CliRun.InvokeAsync("bench", "--preset", "tiny", "--isa", "scalar", "--quant", "all", "--threads", "1",
+            "--prompt-tokens", "8", "--gen-tokens", "2", "--reps", "1", "--json");
+
+        Assert.Equal(0, result.ExitCode);
+        using var json = JsonDocument.Parse(result.Output);
+        var bytes = json.RootElement.EnumerateArray().ToDictionary(r => r.GetProperty("quant").GetString()!, r => r.GetProperty("weight_bytes_per_token").GetInt64());
+        Assert.Equal(["f32", "bf16", "f16", "int8"], bytes.Keys);
+        // 16-bit matrices are read as stored: half the float32 bytes (norms stay float32, so not exactly half).
+        Assert.InRange(bytes["bf16"], bytes["f32"] / 2, bytes["f32"] * 0.55);
+        Assert.Equal(bytes["bf16"], bytes["f16"]);
+        Assert.True(bytes["int8"] < bytes["bf16"]);
+    }
+
     [Theory]
     [InlineData("--preset", "gpt-5")]
     [InlineData("--quant", "int4")]
+    [InlineData("--quant", "fp8")]
     [InlineData("--isa", "sse2")]
     [InlineData("--prompt-tokens", "0")]
     [InlineData("--reps", "0")]

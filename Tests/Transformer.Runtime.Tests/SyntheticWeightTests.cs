@@ -1,5 +1,6 @@
 using Transformer.Kernels.Backend;
 using Transformer.Kernels.Cpu;
+using Transformer.Kernels.Tensors;
 using Transformer.Loader;
 using Transformer.Runtime.Llama;
 using Transformer.Runtime.Synthetic;
@@ -38,6 +39,32 @@ public sealed class SyntheticWeightTests
         Assert.InRange(variance, 0.9 * bound * bound / 3, 1.1 * bound * bound / 3);
         Assert.All(source.Get("model.norm.weight").ToFloat32(), v => Assert.Equal(1f, v));
         Assert.False(source.TryGet("model.layers.9.mlp.up_proj.weight", out _));
+    }
+
+    [Theory]
+    [InlineData(DType.BF16)]
+    [InlineData(DType.F16)]
+    public void Sixteen_bit_matrices_are_the_float32_values_rounded_and_norms_stay_float32(DType type)
+    {
+        var config = SyntheticPresets.Get("tiny");
+        using var wide = new SyntheticWeightSource(config);
+        using var narrow = new SyntheticWeightSource(config, matrixType: type);
+        const string name = "model.layers.0.self_attn.q_proj.weight";
+
+        var matrix = narrow.Get(name);
+        Assert.Equal(type, matrix.Type);
+        float[] expected = wide.Get(name).ToFloat32().Select(v => type == DType.BF16
+            ? BitConverter.Int32BitsToSingle(BFloat16Conversion.FromSingle(v) << 16)
+            : (float)(Half)v).ToArray();
+        Assert.Equal(expected, matrix.ToFloat32());
+        Assert.Equal(DType.F32, narrow.Get("model.norm.weight").Type);
+    }
+
+    [Fact]
+    public void Matrices_in_another_dtype_are_an_error_naming_it()
+    {
+        var error = Assert.Throws<ArgumentException>(() => new SyntheticWeightSource(SyntheticPresets.Get("tiny"), matrixType: DType.I8));
+        Assert.Contains("I8", error.Message);
     }
 
     [Theory]
