@@ -87,6 +87,31 @@ public class Q8MatMulTests
         }).QuickCheckThrowOnFailure();
     }
 
+    /// <summary>
+    /// Tiles reduce four accumulators with one network and row tails reduce one at a time; both
+    /// must add the lanes in the reference order, bit for bit, or a result would depend on which
+    /// tile computed it.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Isas))]
+    public void Accumulator_sums_add_lanes_in_the_reference_order_together_and_alone(CpuIsa isa)
+    {
+        Q8TestData.SkipUnlessSupported(isa);
+        int lanes = Q8MatMul.AccumulatorLanes(isa);
+        Prop.ForAll(Q8TestData.AccumulatorLanes(4 * lanes).ToArbitrary(), values =>
+        {
+            var together = new float[4];
+            var oneByOne = new float[4];
+            Q8MatMul.AccumulatorSums(isa, values, together, oneByOne);
+            for (int i = 0; i < 4; i++)
+            {
+                int expected = BitConverter.SingleToInt32Bits(Q8Reference.LaneSum(values.AsSpan(i * lanes, lanes)));
+                Assert.Equal(expected, BitConverter.SingleToInt32Bits(together[i]));
+                Assert.Equal(expected, BitConverter.SingleToInt32Bits(oneByOne[i]));
+            }
+        }).QuickCheckThrowOnFailure();
+    }
+
     [Theory]
     [MemberData(nameof(Isas))]
     public void Row_ranges_fill_only_their_rows_and_together_give_the_whole(CpuIsa isa)

@@ -53,6 +53,15 @@ internal static class Q8TestData
             (1, Gen.Elements(-127, 127, 0, 1, -1)))
         .Select(v => (sbyte)v).ArrayOf(Q8Format.BlockSize);
 
+    /// <summary>
+    /// Accumulator lanes of both signs and exponents 2^±24 apart, so most ways of adding them
+    /// round differently (cancellation and absorption) and a wrong lane order shows.
+    /// </summary>
+    public static Gen<float[]> AccumulatorLanes(int count) =>
+        (from mantissa in Gen.Choose(-(1 << 24), 1 << 24)
+         from exponent in Gen.Choose(-24, 24)
+         select (float)Math.ScaleB(mantissa, exponent)).ArrayOf(count);
+
     public static TheoryData<CpuIsa> AllIsas()
     {
         var data = new TheoryData<CpuIsa>();

@@ -1,3 +1,5 @@
+using System.Runtime.Intrinsics;
+
 namespace Transformer.Kernels.Quantized;
 
 /// <summary>
@@ -29,6 +31,12 @@ internal interface IQ8Accumulator<TI, TF>
     /// <summary>a · b, lane-wise (one IEEE rounding per lane, the same as the scalar product).</summary>
     static abstract TF Multiply(TF a, TF b);
 
-    /// <summary>Σ of the accumulator's lanes.</summary>
-    static abstract float SumFloat(TF acc);
+    /// <summary>
+    /// [Σa, Σb, Σc, Σd]: the lane sums of four accumulators in one vector, each added in the order
+    /// of <see cref="Q8Reference.LaneSum"/> (adjacent lanes paired, recursively). One transpose-and-add
+    /// network for all four costs about what one horizontal sum did, and the fixed order makes a
+    /// result independent of which accumulators it was reduced with (a single one reduces as
+    /// <c>Sum4(a, a, a, a)</c>), so GEMM tiles, GEMV tiles and row tails agree bitwise.
+    /// </summary>
+    static abstract Vector128<float> Sum4(TF a, TF b, TF c, TF d);
 }

@@ -29,6 +29,8 @@ internal readonly struct Q8AccumulatorNeon : IQ8Accumulator<Vector128<int>, Vect
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> Multiply(Vector128<float> a, Vector128<float> b) => a * b;
 
+    /// <summary>faddp adds adjacent lanes of its two operands: [a0+a1, a2+a3, b0+b1, b2+b3], then again across.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float SumFloat(Vector128<float> acc) => Vector128.Sum(acc);
+    public static Vector128<float> Sum4(Vector128<float> a, Vector128<float> b, Vector128<float> c, Vector128<float> d) =>
+        AdvSimd.Arm64.AddPairwise(AdvSimd.Arm64.AddPairwise(a, b), AdvSimd.Arm64.AddPairwise(c, d));
 }

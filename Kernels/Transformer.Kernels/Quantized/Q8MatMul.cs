@@ -78,6 +78,47 @@ public static class Q8MatMul
         };
     }
 
+    /// <summary>How many float lanes one accumulator of <paramref name="isa"/>'s path has.</summary>
+    public static int AccumulatorLanes(CpuIsa isa) => isa switch
+    {
+        CpuIsa.Scalar => 1,
+        CpuIsa.Avx512 => Vector512<float>.Count,
+        CpuIsa.AvxVnni or CpuIsa.Avx2 => Vector256<float>.Count,
+        CpuIsa.NeonDp or CpuIsa.Neon => Vector128<float>.Count,
+        _ => throw new ArgumentOutOfRangeException(nameof(isa), isa, "unknown ISA"),
+    };
+
+    /// <summary>
+    /// The lane sums of four accumulators of <paramref name="isa"/>'s path (<paramref name="accumulators"/>
+    /// holds 4 · <see cref="AccumulatorLanes"/> floats, one accumulator after another), reduced
+    /// together as a tile does into <paramref name="together"/> and one at a time as a row tail does
+    /// into <paramref name="oneByOne"/>, exposed so tests can hold both to <see cref="Q8Reference.LaneSum"/>
+    /// bitwise.
+    /// </summary>
+    public static void AccumulatorSums(CpuIsa isa, ReadOnlySpan<float> accumulators, Span<float> together, Span<float> oneByOne)
+    {
+        int lanes = AccumulatorLanes(isa);
+        if (accumulators.Length != 4 * lanes || together.Length != 4 || oneByOne.Length != 4)
+            throw new ArgumentException($"four accumulators of {lanes} lanes and four sums each, got {accumulators.Length}, {together.Length} and {oneByOne.Length}");
+        if (isa == CpuIsa.Scalar)
+        {
+            for (int i = 0; i < 4; i++) together[i] = oneByOne[i] = accumulators[i];
+            return;
+        }
+        CpuIsaSelection.Require(isa);
+        ref float a = ref MemoryMarshal.GetReference(accumulators);
+        ref float t = ref MemoryMarshal.GetReference(together);
+        ref float o = ref MemoryMarshal.GetReference(oneByOne);
+        switch (isa)
+        {
+            case CpuIsa.Avx512: Avx512Tiled.LaneSums(ref a, ref t, ref o); break;
+            case CpuIsa.AvxVnni: AvxVnniTiled.LaneSums(ref a, ref t, ref o); break;
+            case CpuIsa.Avx2: Avx2Tiled.LaneSums(ref a, ref t, ref o); break;
+            case CpuIsa.NeonDp: NeonDpTiled.LaneSums(ref a, ref t, ref o); break;
+            case CpuIsa.Neon: NeonTiled.LaneSums(ref a, ref t, ref o); break;
+        }
+    }
+
     internal static void CheckShapes(Q8Activations x, Q8Weight w, Span<float> y, int rowStart, int rowEnd)
     {
         if (x.Features != w.InFeatures)

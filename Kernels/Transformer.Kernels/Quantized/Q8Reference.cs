@@ -17,6 +17,19 @@ public static class Q8Reference
     }
 
     /// <summary>
+    /// Σ of a float accumulator's lanes in the order every SIMD path reduces them: each half summed
+    /// this way, then the two added (((l0+l1) + (l2+l3)) + ((l4+l5) + (l6+l7)) for eight lanes).
+    /// </summary>
+    public static float LaneSum(ReadOnlySpan<float> lanes)
+    {
+        if (lanes.Length == 0 || (lanes.Length & (lanes.Length - 1)) != 0)
+            throw new ArgumentException($"an accumulator has a power-of-two number of lanes, got {lanes.Length}");
+        if (lanes.Length == 1) return lanes[0];
+        int half = lanes.Length / 2;
+        return LaneSum(lanes[..half]) + LaneSum(lanes[half..]);
+    }
+
+    /// <summary>
     /// y[t, o] = Σ_b (sw[o, b] · sx[t, b]) · Σ_i w[o, b, i] · x[t, b, i] for output rows
     /// [rowStart, rowEnd) and every token; y is [tokens, OutFeatures].
     /// </summary>

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace Transformer.Kernels.Quantized;
 
@@ -8,8 +9,8 @@ namespace Transformer.Kernels.Quantized;
 /// rows × 4 tokens: each block's weights are loaded (and widened) once for 4 tokens and each
 /// activation block once for 4 rows, with 16 independent accumulators in registers. Token
 /// tails use 4 × 1 tiles (also the whole GEMV), row tails 1 × 1. Every (row, token) result is
-/// the same chain of <c>MultiplyAdd</c> in block order whichever tile computed it, so GEMM and
-/// GEMV agree bitwise.
+/// the same chain of <c>MultiplyAdd</c> in block order, reduced by <c>Sum4</c> in one fixed lane
+/// order, whichever tile computed it, so GEMM and GEMV agree bitwise.
 /// </summary>
 internal static class Q8Tiled<TDot, TAcc, TW, TX, TI, TF>
     where TDot : struct, IQ8BlockDot<TW, TX, TI>
@@ -58,7 +59,30 @@ internal static class Q8Tiled<TDot, TAcc, TW, TX, TI, TF>
             TI dot = TDot.Dot(TDot.LoadWeights(ref Unsafe.Add(ref w, at)), TDot.LoadActivations(ref Unsafe.Add(ref x, at)));
             acc = TAcc.MultiplyAdd(acc, dot, Unsafe.Add(ref sw, b) * Unsafe.Add(ref sx, b));
         }
-        return TAcc.SumFloat(acc);
+        return Sum(acc);
+    }
+
+    /// <summary>One accumulator's lane sum, through the same network as the tiles' four.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float Sum(TF acc) => TAcc.Sum4(acc, acc, acc, acc).ToScalar();
+
+    /// <summary>
+    /// The lane sums of the four accumulators stored at <paramref name="lanes"/>, reduced together
+    /// as a tile does into <paramref name="together"/> and one at a time as a row tail does into
+    /// <paramref name="oneByOne"/> (four floats each).
+    /// </summary>
+    public static void LaneSums(ref float lanes, ref float together, ref float oneByOne)
+    {
+        int width = Unsafe.SizeOf<TF>() / sizeof(float);
+        TF a = Load(ref lanes), b = Load(ref Unsafe.Add(ref lanes, width));
+        TF c = Load(ref Unsafe.Add(ref lanes, 2 * width)), d = Load(ref Unsafe.Add(ref lanes, 3 * width));
+        TAcc.Sum4(a, b, c, d).StoreUnsafe(ref together);
+        oneByOne = Sum(a);
+        Unsafe.Add(ref oneByOne, 1) = Sum(b);
+        Unsafe.Add(ref oneByOne, 2) = Sum(c);
+        Unsafe.Add(ref oneByOne, 3) = Sum(d);
+
+        static TF Load(ref float at) => Unsafe.ReadUnaligned<TF>(ref Unsafe.As<float, byte>(ref at));
     }
 
     private static void Tile4x1(ref sbyte w, ref float sw, ref sbyte x, ref float sx, int k, int blocks, ref float y)
@@ -85,10 +109,7 @@ internal static class Q8Tiled<TDot, TAcc, TW, TX, TI, TF>
             a2 = TAcc.MultiplyAdd(a2, TDot.Dot(TDot.LoadWeights(ref Unsafe.Add(ref w2, at)), xb), TAcc.Multiply(TAcc.Splat(Unsafe.Add(ref s2, b)), sxb));
             a3 = TAcc.MultiplyAdd(a3, TDot.Dot(TDot.LoadWeights(ref Unsafe.Add(ref w3, at)), xb), TAcc.Multiply(TAcc.Splat(Unsafe.Add(ref s3, b)), sxb));
         }
-        y = TAcc.SumFloat(a0);
-        Unsafe.Add(ref y, 1) = TAcc.SumFloat(a1);
-        Unsafe.Add(ref y, 2) = TAcc.SumFloat(a2);
-        Unsafe.Add(ref y, 3) = TAcc.SumFloat(a3);
+        TAcc.Sum4(a0, a1, a2, a3).StoreUnsafe(ref y);
     }
 
     private static void Tile4x4(ref sbyte w, ref float sw, ref sbyte x, ref float sx, int k, int blocks, ref float y, int n)
@@ -149,18 +170,10 @@ internal static class Q8Tiled<TDot, TAcc, TW, TX, TI, TF>
             a32 = TAcc.MultiplyAdd(a32, TDot.Dot(wb, x2b), TAcc.Multiply(r, t2));
             a33 = TAcc.MultiplyAdd(a33, TDot.Dot(wb, x3b), TAcc.Multiply(r, t3));
         }
-        Store(ref y, TAcc.SumFloat(a00), TAcc.SumFloat(a10), TAcc.SumFloat(a20), TAcc.SumFloat(a30));
-        Store(ref Unsafe.Add(ref y, n), TAcc.SumFloat(a01), TAcc.SumFloat(a11), TAcc.SumFloat(a21), TAcc.SumFloat(a31));
-        Store(ref Unsafe.Add(ref y, 2 * n), TAcc.SumFloat(a02), TAcc.SumFloat(a12), TAcc.SumFloat(a22), TAcc.SumFloat(a32));
-        Store(ref Unsafe.Add(ref y, 3 * n), TAcc.SumFloat(a03), TAcc.SumFloat(a13), TAcc.SumFloat(a23), TAcc.SumFloat(a33));
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store(ref float y, float v0, float v1, float v2, float v3)
-    {
-        y = v0;
-        Unsafe.Add(ref y, 1) = v1;
-        Unsafe.Add(ref y, 2) = v2;
-        Unsafe.Add(ref y, 3) = v3;
+        // Token t's four rows are contiguous in y: one network and one store per token.
+        TAcc.Sum4(a00, a10, a20, a30).StoreUnsafe(ref y);
+        TAcc.Sum4(a01, a11, a21, a31).StoreUnsafe(ref Unsafe.Add(ref y, n));
+        TAcc.Sum4(a02, a12, a22, a32).StoreUnsafe(ref Unsafe.Add(ref y, 2 * n));
+        TAcc.Sum4(a03, a13, a23, a33).StoreUnsafe(ref Unsafe.Add(ref y, 3 * n));
     }
 }
