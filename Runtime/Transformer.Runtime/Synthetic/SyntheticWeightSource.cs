@@ -120,18 +120,25 @@ public sealed class SyntheticWeightSource : IWeightSource
             default: FillUniform(bytes, count, 1f / MathF.Sqrt(shape[^1]), TensorSeed(name)); break;
         }
         return kind == TensorKind.Matrix && MatrixType != DType.F32
-            ? new HostTensor(name, MatrixType, shape, Narrow(MemoryMarshal.Cast<byte, float>(bytes.AsSpan()), MatrixType))
+            ? new HostTensor(name, MatrixType, shape, Narrow(bytes, MatrixType))
             : new HostTensor(name, DType.F32, shape, bytes);
     }
 
-    private static byte[] Narrow(ReadOnlySpan<float> values, DType type)
+    private static byte[] Narrow(byte[] floatBytes, DType type)
     {
-        var bytes = GC.AllocateUninitializedArray<byte>(values.Length * sizeof(ushort));
-        var narrow = MemoryMarshal.Cast<byte, ushort>(bytes.AsSpan());
-        if (type == DType.F16)
-            TensorPrimitives.ConvertToHalf(values, MemoryMarshal.Cast<ushort, Half>(narrow));
-        else
-            for (int i = 0; i < values.Length; i++) narrow[i] = BFloat16Conversion.FromSingle(values[i]);
+        int count = floatBytes.Length / sizeof(float);
+        var bytes = GC.AllocateUninitializedArray<byte>(count * sizeof(ushort));
+        // In parallel chunks like the generation: a 1.1B-parameter model has a billion values to round.
+        Parallel.For(0, (count + ChunkElements - 1) / ChunkElements, chunk =>
+        {
+            int begin = chunk * ChunkElements, length = Math.Min(ChunkElements, count - begin);
+            var values = MemoryMarshal.Cast<byte, float>(floatBytes.AsSpan()).Slice(begin, length);
+            var narrow = MemoryMarshal.Cast<byte, ushort>(bytes.AsSpan()).Slice(begin, length);
+            if (type == DType.F16)
+                TensorPrimitives.ConvertToHalf(values, MemoryMarshal.Cast<ushort, Half>(narrow));
+            else
+                for (int i = 0; i < values.Length; i++) narrow[i] = BFloat16Conversion.FromSingle(values[i]);
+        });
         return bytes;
     }
 
