@@ -54,7 +54,7 @@ internal sealed class LlamaActivations : IDisposable
     /// </summary>
     public RowViews Views(int rows, int logitRows)
     {
-        if (rows > Rows || logitRows > LogitRows)
+        if (rows > Rows || logitRows > LogitRows || logitRows < 0)
             throw new ArgumentOutOfRangeException(nameof(rows), $"a step of {rows} rows ({logitRows} with logits) exceeds activations for {Rows} ({LogitRows})");
         if (_views is { } cached && cached.Rows == rows && cached.LogitRows == logitRows) return cached;
         return _views = new RowViews(this, rows, logitRows);

@@ -64,13 +64,13 @@ public sealed class LlamaModel : IDisposable
     /// Runs one step: <paramref name="tokens"/>[r] is row r of <paramref name="step"/>, at its position in its
     /// own sequence, attending to that sequence's cached positions in <paramref name="pool"/> and writing
     /// its own key and value there. Returns the logits of the step's logit rows, [LogitRowCount, vocab],
-    /// valid until the buffers run the next step. Each row's result depends only on its own sequence:
+    /// valid until the buffers run the next step (no rows when no row wants logits). Each row's result depends only on its own sequence:
     /// the weights are read once for all rows, but no sum runs across rows.
     /// </summary>
     public DeviceTensor Forward(StepBuffers buffers, KvPool pool, StepLayout step, ReadOnlySpan<int> tokens)
     {
         if (tokens.Length != step.Rows) throw new ArgumentException($"a step of {step.Rows} rows got {tokens.Length} tokens", nameof(tokens));
-        if (step.Rows == 0 || step.LogitRowCount == 0) throw new ArgumentException("a step needs at least one row and one logit row", nameof(step));
+        if (step.Rows == 0) throw new ArgumentException("a step needs at least one row", nameof(step));
         if (step.BlockSize != pool.Shape.BlockSize) throw new ArgumentException($"the step's blocks of {step.BlockSize} do not match the pool's {pool.Shape.BlockSize}", nameof(step));
         for (int i = 0; i < tokens.Length; i++)
         {
@@ -127,8 +127,10 @@ public sealed class LlamaModel : IDisposable
             Observe(l, "out", first, x);
         }
 
-        // Only the rows whose next token is wanted go through the final norm and the classifier.
+        // Only the rows whose next token is wanted go through the final norm and the classifier
+        // (none when the step only carries middle chunks of prompts).
         var (last, normed, logits) = (views.Gathered, views.GatheredNormed, views.Logits);
+        if (step.LogitRowCount == 0) return logits;
         b.GatherRows(x, step, last);                                        // the logit rows of x           (rows, hidden)
         b.RmsNorm(last, Weights.FinalNorm, c.RmsNormEps, normed);          // h = rmsnorm(x)
         b.MatMul(normed, [Weights.LmHead], [logits]);                       // logits = h·Wclsᵀ              (rows, vocab)

@@ -26,13 +26,27 @@ public sealed class Sampler
     public SamplingOptions Options { get; }
 
     /// <summary>True when the choice is a plain argmax, which a backend can compute on its device.</summary>
-    public bool IsGreedy => Options.Temperature == 0 && Options.RepetitionPenalty == 1f;
+    public bool IsGreedy => Options.Temperature == 0 && Options.RepetitionPenalty == 1f && !HasOpenAiPenalties;
 
-    /// <summary>Chooses a token. The logits are modified in place (penalties, temperature).</summary>
-    public int Sample(Span<float> logits, ReadOnlySpan<int> context)
+    private bool HasOpenAiPenalties => Options.FrequencyPenalty != 0f || Options.PresencePenalty != 0f;
+
+    /// <summary>
+    /// Chooses a token; <paramref name="context"/> is every token so far (prompt and generated), which the
+    /// frequency and presence penalties also take as the generated tokens. The logits are modified in
+    /// place (penalties, temperature).
+    /// </summary>
+    public int Sample(Span<float> logits, ReadOnlySpan<int> context) => Sample(logits, context, context);
+
+    /// <summary>
+    /// Chooses a token: the repetition penalty looks at <paramref name="context"/> (prompt and generated
+    /// tokens), the frequency and presence penalties at <paramref name="generated"/> only. The logits are
+    /// modified in place (penalties, temperature).
+    /// </summary>
+    public int Sample(Span<float> logits, ReadOnlySpan<int> context, ReadOnlySpan<int> generated)
     {
         EnsureScratch(logits.Length);
         ApplyRepetitionPenalty(logits, context);
+        ApplyOpenAiPenalties(logits, generated);
         if (Options.Temperature == 0) return TensorPrimitives.IndexOfMax(logits);
 
         TensorPrimitives.Divide(logits, Options.Temperature, logits);
@@ -54,6 +68,22 @@ public sealed class Sampler
             logits[token] = logits[token] > 0 ? logits[token] / penalty : logits[token] * penalty;
         }
         foreach (int token in context)
+            if ((uint)token < (uint)logits.Length) _penalized[token] = false;
+    }
+
+    private void ApplyOpenAiPenalties(Span<float> logits, ReadOnlySpan<int> generated)
+    {
+        if (!HasOpenAiPenalties) return;
+        // logit -= count · frequency + (count > 0) · presence: the presence part once per distinct token.
+        foreach (int token in generated)
+        {
+            if ((uint)token >= (uint)logits.Length) continue;
+            logits[token] -= Options.FrequencyPenalty;
+            if (_penalized[token]) continue;
+            _penalized[token] = true;
+            logits[token] -= Options.PresencePenalty;
+        }
+        foreach (int token in generated)
             if ((uint)token < (uint)logits.Length) _penalized[token] = false;
     }
 
