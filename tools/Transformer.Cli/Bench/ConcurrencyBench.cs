@@ -24,16 +24,16 @@ public static class ConcurrencyBench
     public sealed record StreamTimes(long Submitted, IReadOnlyList<long> Tokens);
 
     /// <summary>Runs every level in process, through the scheduler's API.</summary>
-    public static IEnumerable<ConcurrencyResult> Run(BenchSettings settings, IReadOnlyList<int> levels, CancellationToken cancellation)
+    public static IEnumerable<ConcurrencyResult> Run(BenchSettings settings, IReadOnlyList<int> levels, int blockSize, CancellationToken cancellation)
     {
         var config = SyntheticPresets.Get(settings.Preset);
         using var selection = BackendSelection.Create(settings.Device, CpuIsaSupport.Name(settings.Isa), settings.Threads);
         using var model = new LlamaModel(config, new SyntheticWeightSource(config, matrixType: settings.Weights.Storage), selection.Backend,
-            new ModelOptions { WeightFormat = settings.Weights.Format }, ownsWeights: true);
+            new ModelOptions { WeightFormat = settings.Weights.Format, KvBlockSize = blockSize }, ownsWeights: true);
         foreach (int level in levels)
         {
             using var scheduler = new Scheduler(model, Options(level, settings));
-            yield return Measure(settings, level, model.Config.VocabSize, selection.Backend.Description, "in-process",
+            yield return Measure(settings, level, model.Config.VocabSize, $"{selection.Backend.Description}, KV blocks of {blockSize}", "in-process",
                 (prompts, gen, ct) => InProcess(scheduler, prompts, gen, ct), cancellation);
         }
     }

@@ -36,6 +36,13 @@ public static class BenchCommand
             Description = "Comma-separated stream counts (e.g. 1,2,4,8,16,32): aggregate decode tok/s, time to first token and inter-token latency through the serving scheduler, per count",
             HelpName = "N[,N...]",
         };
+        var blockSize = new Option<int>("--kv-block-size")
+        {
+            Description = $"Positions per KV block for --concurrency (default {Transformer.Runtime.ModelOptions.DefaultKvBlockSize})",
+            DefaultValueFactory = _ => Transformer.Runtime.ModelOptions.DefaultKvBlockSize,
+            HelpName = "N",
+        };
+        blockSize.Validators.Add(r => { if (r.GetValueOrDefault<int>() is < 1 or > 4096) r.AddError("--kv-block-size must be from 1 to 4096"); });
         concurrency.Validators.Add(r =>
         {
             if (r.GetValueOrDefault<string?>() is { } text && ParseLevels(text) is null)
@@ -46,7 +53,7 @@ public static class BenchCommand
 
         var command = new Command("bench", "Measure prefill and decode speed on synthetic weights of a preset shape, per CPU path and weight format")
         {
-            preset, threads, quant, isa, promptTokens, genTokens, reps, json, device, concurrency,
+            preset, threads, quant, isa, promptTokens, genTokens, reps, json, device, concurrency, blockSize,
         };
         CommandAction.Set(command, context, (parsed, cancellation) =>
         {
@@ -59,7 +66,7 @@ public static class BenchCommand
 
             if (parsed.GetValue(concurrency) is { } levelsText)
                 return Task.FromResult(RunConcurrency(context, parsed.GetValue(preset)!, isas, weightSets, devices, ParseLevels(levelsText)!,
-                    parsed.GetValue(threads), parsed.GetValue(promptTokens), parsed.GetValue(genTokens), parsed.GetValue(reps), asJson, cancellation));
+                    parsed.GetValue(threads), parsed.GetValue(promptTokens), parsed.GetValue(genTokens), parsed.GetValue(reps), parsed.GetValue(blockSize), asJson, cancellation));
 
             var results = new List<BenchResult>();
             // Devices side by side: every CPU path, then each GPU device once (ISA paths are the CPU's).
@@ -85,7 +92,7 @@ public static class BenchCommand
     }
 
     private static int RunConcurrency(CliContext context, string preset, IReadOnlyList<CpuIsa> isas, IReadOnlyList<BenchWeights> weightSets,
-        IReadOnlyList<string> devices, IReadOnlyList<int> levels, int threads, int promptTokens, int genTokens, int reps, bool asJson,
+        IReadOnlyList<string> devices, IReadOnlyList<int> levels, int threads, int promptTokens, int genTokens, int reps, int blockSize, bool asJson,
         CancellationToken cancellation)
     {
         var results = new List<ConcurrencyResult>();
@@ -95,7 +102,7 @@ public static class BenchCommand
                 foreach (var path in device == DeviceOption.Cpu ? isas : [isas[0]])
                 {
                     var settings = new BenchSettings(preset, path, weights, threads, promptTokens, genTokens, device, reps);
-                    foreach (var result in ConcurrencyBench.Run(settings, levels, cancellation))
+                    foreach (var result in ConcurrencyBench.Run(settings, levels, blockSize, cancellation))
                     {
                         results.Add(result);
                         writer.WriteLine(ConcurrencyBench.Line(result));
