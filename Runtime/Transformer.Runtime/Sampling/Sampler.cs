@@ -36,12 +36,29 @@ public sealed class Sampler
         EnsureScratch(logits.Length);
         ApplyPenalties(logits, context);
         if (Options.Temperature == 0) return TensorPrimitives.IndexOfMax(logits);
+        int candidates = Filter(logits);
+        return Draw(_probabilities.AsSpan(0, logits.Length), candidates);
+    }
 
+    /// <summary>
+    /// The ids a draw chooses among: what survives penalties, temperature, top-k, top-p and min-p, most likely
+    /// first (every id, in id order, when no filter is on; the argmax alone when greedy). <see cref="Sample"/> draws from exactly these, in proportion to their
+    /// probabilities; tests hold the filters to their definitions through it. The logits are modified as by Sample.
+    /// </summary>
+    internal int[] Candidates(Span<float> logits, ReadOnlySpan<int> context)
+    {
+        EnsureScratch(logits.Length);
+        ApplyPenalties(logits, context);
+        if (Options.Temperature == 0) return [TensorPrimitives.IndexOfMax(logits)];
+        return _order.AsSpan(0, Filter(logits)).ToArray();
+    }
+
+    /// <summary>Temperature and softmax into _probabilities, then the filters; returns how many ranked ids survive.</summary>
+    private int Filter(Span<float> logits)
+    {
         TensorPrimitives.Divide(logits, Options.Temperature, logits);
-        Span<float> p = _probabilities.AsSpan(0, logits.Length);
-        TensorPrimitives.SoftMax(logits, p);
-        int candidates = RankCandidates(logits.Length);
-        return Draw(p, candidates);
+        TensorPrimitives.SoftMax(logits, _probabilities.AsSpan(0, logits.Length));
+        return RankCandidates(logits.Length);
     }
 
     /// <summary>
