@@ -126,7 +126,7 @@ internal sealed class Lexer
         if (string.CompareOrdinal(_source, i, "raw", 0, 3) != 0) return -1;
         i = SkipSpace(i + 3);
         if (string.CompareOrdinal(_source, i, "-%}", 0, 3) == 0) return SkipSpace(i + 3);
-        if (string.CompareOrdinal(_source, i, "%}", 0, 2) == 0) return i + 2 < _source.Length && _source[i + 2] == '\n' ? i + 3 : i + 2;
+        if (string.CompareOrdinal(_source, i, "%}", 0, 2) == 0) return i + 2;
         return -1;
     }
 
