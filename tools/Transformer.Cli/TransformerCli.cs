@@ -16,6 +16,8 @@ public static class TransformerCli
         InspectCommand.Create,
         BenchCommand.Create,
         QuantizeCommand.Create,
+        TemplateCommand.Create,
+        ChatCommand.Create,
     ];
 
     /// <summary>Builds the root command for a context.</summary>
