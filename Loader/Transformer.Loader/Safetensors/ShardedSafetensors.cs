@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Unicode;
 using Transformer.Kernels.Tensors;
 
 namespace Transformer.Loader.Safetensors;
@@ -109,10 +110,15 @@ public sealed class ShardedSafetensors : IWeightSource
 
     private static Dictionary<string, string> ReadWeightMap(string indexPath)
     {
+        byte[] bytes = File.ReadAllBytes(indexPath);
+        // JsonDocument accepts invalid UTF-8 inside strings and only fails when a name is read, with an
+        // InvalidOperationException that does not say which file (found by fuzzing, tools/Fuzz).
+        if (!Utf8.IsValid(bytes))
+            throw new ModelFormatException($"{indexPath}: not valid UTF-8");
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(File.ReadAllBytes(indexPath));
+            document = JsonDocument.Parse(bytes);
         }
         catch (JsonException e)
         {
