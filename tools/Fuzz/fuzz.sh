@@ -15,6 +15,7 @@ build="${FUZZ_BUILD:-${TMPDIR:-/tmp}/transformer-fuzz-build}"
 findings="${FUZZ_FINDINGS:-${TMPDIR:-/tmp}/transformer-fuzz-findings}/$target"
 corpus="$repo_root/tools/Fuzz/corpus/$target"
 sharpfuzz_version=2.3.0
+json_targets=$'safetensors\nsafetensors-index\nconfig-json\ntokenizer-json'
 
 [ -d "$corpus" ] || { echo "error: no corpus for target '$target' ($corpus)" >&2; exit 2; }
 command -v afl-fuzz >/dev/null || { echo "error: afl-fuzz not found (apt-get install afl++)" >&2; exit 2; }
@@ -47,8 +48,15 @@ mkdir -p "$(dirname "$findings")"
 export AFL_SKIP_BIN_CHECK=1 AFL_NO_UI=1 AFL_NO_AFFINITY=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1
 export AFL_FORKSRV_INIT_TMOUT=60000
 export DOTNET_GCHeapHardLimit=0x40000000 DOTNET_CLI_TELEMETRY_OPTOUT=1
+# Dictionaries: the target's own tokens (field names, dtypes, magic numbers), plus JSON's for JSON formats.
+dictionaries=()
+for dict in "$repo_root/tools/Fuzz/dictionaries/$target.dict" "$repo_root/tools/Fuzz/dictionaries/json.dict"; do
+  [ -f "$dict" ] || continue
+  [ "$(basename "$dict")" != json.dict ] || grep -q -x "$target" <<<"$json_targets" || continue
+  dictionaries+=(-x "$dict")
+done
 set +e
-afl-fuzz -i "$corpus" -o "$findings" -t 1000 -m none "$@" -- dotnet "$build/bin/transformer-fuzz.dll" "$target" \
+afl-fuzz -i "$corpus" -o "$findings" -t 1000 -m none "${dictionaries[@]}" "$@" -- dotnet "$build/bin/transformer-fuzz.dll" "$target" \
   </dev/null >"$findings.log" 2>&1
 afl_rc=$?
 if [ "$afl_rc" -ne 0 ]; then tail -n 40 "$findings.log"; echo "error: afl-fuzz exited with $afl_rc (its log: $findings.log)" >&2; fi
