@@ -84,7 +84,7 @@ public sealed class IlgpuBackend : IBackend
 
     /// <inheritdoc/>
     public string Description =>
-        $"ilgpu {Accelerator.AcceleratorType.ToString().ToLowerInvariant()} '{Accelerator.Name}', {Accelerator.MemorySize / (1024 * 1024)} MiB";
+        $"ilgpu {Accelerator.AcceleratorType.ToString().ToLowerInvariant()} '{Accelerator.Name}'{GpuDeviceSelector.MemoryNote(Accelerator.AcceleratorType, Accelerator.MemorySize)}";
 
     private AcceleratorStream Stream => Accelerator.DefaultStream;
 

@@ -26,13 +26,11 @@ public static class BenchCommand
         var threads = CommonOptions.Threads();
         var quant = BenchWeights.Option();
         var isa = KernelOptions.Isa(allowAll: true);
-        var promptTokens = new Option<int>("--prompt-tokens") { Description = "Prompt length of the prefill measurement", DefaultValueFactory = _ => 128, HelpName = "N" };
-        var genTokens = new Option<int>("--gen-tokens") { Description = "Tokens decoded one at a time", DefaultValueFactory = _ => 128, HelpName = "N" };
-        var reps = new Option<int>("--reps") { Description = "Timed runs after a warm-up; the best prefill and the best decode are reported", DefaultValueFactory = _ => 3, HelpName = "N" };
+        var promptTokens = NumberOptions.Int("--prompt-tokens", [], "Prompt length of the prefill measurement", defaultValue: 128, min: 1);
+        var genTokens = NumberOptions.Int("--gen-tokens", [], "Tokens decoded one at a time", defaultValue: 128, min: 1);
+        var reps = NumberOptions.Int("--reps", [], "Timed runs after a warm-up; the best prefill and the best decode are reported", defaultValue: 3, min: 1);
         var device = DeviceOption.Create(allowList: true, DeviceOption.Cpu);
         var json = new Option<bool>("--json") { Description = "Print a JSON array (one object per configuration) instead of the table" };
-        foreach (var count in new[] { promptTokens, genTokens, reps })
-            count.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 1) r.AddError($"{r.Option.Name} must be at least 1"); });
 
         var command = new Command("bench", "Measure prefill and decode speed on synthetic weights of a preset shape, per CPU path and weight format")
         {

@@ -21,7 +21,7 @@ public static class DeviceOption
             Description = $"Backend: {string.Join(", ", Names)} (auto prefers CUDA, then OpenCL, then the CPU)"
                           + (allowList ? "; several, comma-separated, are measured side by side" : ""),
             DefaultValueFactory = _ => defaultValue,
-            HelpName = allowList ? "DEVICE[,DEVICE...]" : "DEVICE",
+            HelpName = allowList ? "DEVICE[,DEVICE...]" : string.Join('|', Names),
         };
         option.Validators.Add(result =>
         {
