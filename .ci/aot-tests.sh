@@ -4,12 +4,14 @@
 # binary prints byte for byte what the JIT build prints, and that asking it for a GPU says this build has none.
 # Prints the binary's size and start-up times, one line per check, and closes with
 # `aot tests: N passed, N failed`; exit code 1 if any failed.
-# Usage: bash .ci/aot-tests.sh [work-dir]   AOT_TEST_MODEL: the model to run (default ../shared/models/stories260K)
+# Usage: bash .ci/aot-tests.sh [work-dir]
+# AOT_TEST_MODEL: the model to run (default ../shared/models/stories260K, else the embedded models/stories260K)
 set -euo pipefail
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 shared="${TRANSFORMER_SHARED_DIR:-$repo_root/../shared}"
 model="${AOT_TEST_MODEL:-$shared/models/stories260K}"
+[ -n "${AOT_TEST_MODEL:-}" ] || [ -d "$model" ] || model="$repo_root/models/stories260K"
 work="${1:-$(mktemp -d "${TMPDIR:-/tmp}/transformer-aot.XXXXXX")}"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 case "$(uname -m)" in
@@ -61,6 +63,12 @@ same_text() {
   [ -s "$work/aot.out" ]
 }
 check "transformer ${run_args[*]}: AOT prints byte for byte the JIT build's text" same_text
+bundled_model() { # the publish folder carries the default model: run without --model prints the same text
+  "$aot/transformer" run --prompt "Once upon a time" --max-tokens 64 --temperature 0 </dev/null >"$work/aot-default.out" 2>"$work/aot-default.err" \
+    || { sed 's/^/    /' "$work/aot-default.err"; return 1; }
+  cmp "$work/jit.out" "$work/aot-default.out" || { diff "$work/jit.out" "$work/aot-default.out" | head -n 20 | sed 's/^/    /'; return 1; }
+}
+check "AOT run without --model (its bundled stories260K) prints the same text" bundled_model
 says_no_gpu() {
   local rc=0
   "$aot/transformer" run --model "$model" --prompt "Once" --max-tokens 1 --device cuda </dev/null >/dev/null 2>"$work/cuda.err" || rc=$?

@@ -1,3 +1,5 @@
+using Transformer.Loader;
+using Transformer.Tokenizers.HuggingFace;
 using Transformer.Tokenizers.Llama2c;
 
 namespace Transformer.Tokenizers.Tests;
@@ -17,5 +19,13 @@ public sealed class FuzzFindingTests
         var tokenizer = Llama2cTokenizer.FromBytes(Finding("llama2c-eos-piece-starts-with-space.bin"), "finding");
         Assert.Equal([2], tokenizer.EosIds);
         Assert.True(tokenizer.DecodeBytes(previousToken: 1, token: 2).IsEmpty);
+    }
+
+    [Fact]
+    public void A_tokenizer_json_with_a_negative_id_is_rejected_naming_the_id()
+    {
+        // A mutated gpt2-style fixture; the decoding table was indexed with the negative id (IndexOutOfRangeException).
+        var error = Assert.Throws<ModelFormatException>(() => ByteLevelBpeTokenizer.FromJson(Finding("tokenizer-json-negative-id.json"), "finding"));
+        Assert.Matches("has id -[0-9]+; token ids run from 0", error.Message);
     }
 }
