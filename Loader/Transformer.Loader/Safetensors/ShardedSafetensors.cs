@@ -1,6 +1,6 @@
 using System.Text.Json;
-using System.Text.Unicode;
 using Transformer.Kernels.Tensors;
+using Transformer.Loader.Json;
 
 namespace Transformer.Loader.Safetensors;
 
@@ -117,21 +117,7 @@ public sealed class ShardedSafetensors : IWeightSource
 
     private static Dictionary<string, string> ReadWeightMap(string indexPath)
     {
-        byte[] bytes = File.ReadAllBytes(indexPath);
-        // JsonDocument accepts invalid UTF-8 inside strings and only fails when a name is read, with an
-        // InvalidOperationException that does not say which file (found by fuzzing, tools/Fuzz).
-        if (!Utf8.IsValid(bytes))
-            throw new ModelFormatException($"{indexPath}: not valid UTF-8");
-        JsonDocument document;
-        try
-        {
-            document = JsonDocument.Parse(bytes);
-        }
-        catch (JsonException e)
-        {
-            throw new ModelFormatException($"{indexPath}: not valid JSON: {e.Message}", e);
-        }
-        using (document)
+        using (var document = StrictJson.Parse(File.ReadAllBytes(indexPath), $"{indexPath}: "))
         {
             if (document.RootElement.ValueKind != JsonValueKind.Object
                 || !document.RootElement.TryGetProperty("weight_map", out var map)
