@@ -100,7 +100,7 @@ public static class BenchCommand
                         writer.WriteLine(ConcurrencyBench.Line(result));
                     }
                 }
-        if (asJson) context.Out.WriteLine(System.Text.Json.JsonSerializer.Serialize(results, new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
+        if (asJson) context.Out.WriteLine(System.Text.Json.JsonSerializer.Serialize<IReadOnlyList<ConcurrencyResult>>(results, BenchJsonContext.Default.IReadOnlyListConcurrencyResult));
         return 0;
     }
 
