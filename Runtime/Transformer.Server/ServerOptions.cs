@@ -39,9 +39,6 @@ public sealed record ServerOptions
     /// <summary>Loads the model; null calls <see cref="LanguageModel.Load"/> on <see cref="ModelPath"/> with <see cref="Model"/>. Runs after the server is listening.</summary>
     public Func<CancellationToken, LanguageModel>? LoadModel { get; init; }
 
-    /// <summary>Renders chat requests instead of a Jinja template (tests of the HTTP layer).</summary>
-    internal Prompts.IChatPromptRenderer? ChatRenderer { get; init; }
-
     /// <summary>Throws on values outside their ranges, naming the setting.</summary>
     public void Validate()
     {

@@ -32,8 +32,7 @@ internal static class ChatCompletionsEndpoint
                 $"{model.ChatMissingReason}; serve it with --chat-template FILE, or use /v1/completions with a plain prompt",
                 "invalid_request_error", "chat_template_missing", "messages");
         }
-        var prompt = chat.Render(json, addGenerationPrompt: true);
-        var tokens = model.Tokenizer.Encode(prompt.Text, prompt.AddBos);
+        var tokens = chat.Render(json, addGenerationPrompt: true, aborted).Encode(model.Tokenizer);
         if (tokens.Count == 0) throw ApiException.InvalidField("messages", "the rendered conversation encodes to no tokens");
 
         var choices = Enumerable.Range(0, settings.N)

@@ -19,8 +19,7 @@ internal static class TokenizeEndpoints
         {
             ChatMessages.Check(json);
             var chat = model.Chat ?? throw new ApiException(StatusCodes.Status400BadRequest, model.ChatMissingReason, "invalid_request_error", "chat_template_missing", "messages");
-            var prompt = chat.Render(json, body.AddGenerationPrompt ?? true);
-            tokens = model.Tokenizer.Encode(prompt.Text, prompt.AddBos);
+            tokens = chat.Render(json, body.AddGenerationPrompt ?? true, context.RequestAborted).Encode(model.Tokenizer);
         }
         else
         {

@@ -49,7 +49,7 @@ internal sealed class ModelHost : IDisposable
             var token = _stopping.Token;
             language = _options.LoadModel is { } load ? load(token) : LanguageModel.Load(_options.ModelPath, _options.Model);
             token.ThrowIfCancellationRequested();
-            var (chat, missing) = ChatPrompts.For(_options, language);
+            var (chat, missing) = ChatPrompts.For(_options);
             served = new ServedModel(language, new Scheduler(language.Model, _options.Serving), _options.ResolvedModelId, chat, missing);
         }
         catch (Exception e)

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Transformer.Loader.Tokenization;
 
 namespace Transformer.Server.Prompts;
 
@@ -6,8 +7,21 @@ namespace Transformer.Server.Prompts;
 internal interface IChatPromptRenderer
 {
     /// <summary>Renders the conversation; throws <see cref="Api.ApiException"/> (400, naming the field) when it cannot.</summary>
-    ChatPrompt Render(JsonObject body, bool addGenerationPrompt);
+    ChatPrompt Render(JsonObject body, bool addGenerationPrompt, CancellationToken cancellation);
 }
 
-/// <summary>Rendered prompt text, and whether the tokenizer should put BOS before it.</summary>
-internal sealed record ChatPrompt(string Text, bool AddBos);
+/// <summary>Rendered prompt text, and tokenizer_config.json's <c>add_bos_token</c> (null when it does not say).</summary>
+internal sealed record ChatPrompt(string Text, bool? AddBosToken)
+{
+    /// <summary>
+    /// The prompt's token ids. Templates that write BOS themselves (Llama 3, Mistral, Gemma) get it from the
+    /// text, which the tokenizers encode as the BOS id; for the others BOS is put first unless the tokenizer
+    /// config says not to, so a prompt never starts with two.
+    /// </summary>
+    public IReadOnlyList<int> Encode(ITokenizer tokenizer)
+    {
+        var tokens = tokenizer.Encode(Text, addBos: false);
+        if (tokenizer.BosId is not { } bos || AddBosToken == false || (tokens.Count > 0 && tokens[0] == bos)) return tokens;
+        return [bos, .. tokens];
+    }
+}
