@@ -15,23 +15,13 @@ internal static class RequestBody
 {
     private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = 64 };
 
-    public static async Task<(T Body, JsonObject Json)> ReadAsync<T>(HttpRequest request, JsonTypeInfo<T> type, CancellationToken cancellation)
+    public static async Task<(T Body, JsonObject Json)> ReadAsync<T>(HttpRequest request, JsonTypeInfo<T> type, long limit, CancellationToken cancellation)
     {
+        byte[] bytes = await ReadBytesAsync(request, limit, cancellation).ConfigureAwait(false);
         JsonNode? node;
         try
         {
-            node = await JsonNode.ParseAsync(request.Body, documentOptions: DocumentOptions, cancellationToken: cancellation).ConfigureAwait(false);
-        }
-        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
-        {
-            long? limit = request.HttpContext.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize;
-            throw new ApiException(StatusCodes.Status413PayloadTooLarge,
-                $"the request body is larger than this server accepts ({limit?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "the configured limit"} bytes)",
-                "invalid_request_error", "request_too_large");
-        }
-        catch (BadHttpRequestException e)
-        {
-            throw new ApiException(e.StatusCode, $"the request body could not be read: {Quote.Clip(e.Message)}", "invalid_request_error");
+            node = JsonNode.Parse(bytes, documentOptions: DocumentOptions);
         }
         catch (JsonException e)
         {
@@ -49,6 +39,39 @@ internal static class RequestBody
             throw ApiException.InvalidField(param, $"'{param}' must be {FieldTypes.Expected(type, e.Path)}");
         }
     }
+
+    /// <summary>
+    /// The whole body, refused with 413 as soon as it is known to be larger than <paramref name="limit"/>
+    /// (by its Content-Length, or while it arrives). The limit is enforced here rather than by Kestrel
+    /// (see <see cref="Hosting.ApiMiddleware"/>) so that Kestrel drains the rest of the body after the
+    /// answer and a client that sends its whole body before reading (no Expect: 100-continue) still gets the
+    /// 413 instead of a broken connection.
+    /// </summary>
+    private static async Task<byte[]> ReadBytesAsync(HttpRequest request, long limit, CancellationToken cancellation)
+    {
+        if (request.ContentLength > limit) throw TooLarge(limit);
+        var body = new MemoryStream(request.ContentLength is { } length ? (int)length : 4096);
+        var reader = request.BodyReader;
+        try
+        {
+            while (true)
+            {
+                var result = await reader.ReadAsync(cancellation).ConfigureAwait(false);
+                if (body.Length + result.Buffer.Length > limit) throw TooLarge(limit);
+                foreach (var segment in result.Buffer) body.Write(segment.Span);
+                reader.AdvanceTo(result.Buffer.End);
+                if (result.IsCompleted) return body.ToArray();
+            }
+        }
+        catch (BadHttpRequestException e)
+        {
+            throw new ApiException(e.StatusCode, $"the request body could not be read: {Quote.Clip(e.Message)}", "invalid_request_error");
+        }
+    }
+
+    private static ApiException TooLarge(long limit) => new(StatusCodes.Status413PayloadTooLarge,
+        $"the request body is larger than this server accepts ({limit.ToString(System.Globalization.CultureInfo.InvariantCulture)} bytes)",
+        "invalid_request_error", "request_too_large");
 
     private static string Describe(JsonNode? node) => node switch
     {

@@ -11,7 +11,7 @@ internal static class TokenizeEndpoints
     public static async Task TokenizeAsync(HttpContext context, ServerContext server)
     {
         server.Host.Require();
-        var (body, json) = await RequestBody.ReadAsync(context.Request, ServerJsonContext.Default.TokenizeBody, context.RequestAborted).ConfigureAwait(false);
+        var (body, json) = await RequestBody.ReadAsync(context.Request, ServerJsonContext.Default.TokenizeBody, server.Options.MaxRequestBodyBytes, context.RequestAborted).ConfigureAwait(false);
         var model = server.ModelFor(body.Model);
         IReadOnlyList<int> tokens;
         if (body.Messages is not null && body.Prompt is not null) throw ApiException.InvalidBody("send either 'prompt' or 'messages', not both");
@@ -33,7 +33,7 @@ internal static class TokenizeEndpoints
     public static async Task DetokenizeAsync(HttpContext context, ServerContext server)
     {
         server.Host.Require();
-        var (body, _) = await RequestBody.ReadAsync(context.Request, ServerJsonContext.Default.DetokenizeBody, context.RequestAborted).ConfigureAwait(false);
+        var (body, _) = await RequestBody.ReadAsync(context.Request, ServerJsonContext.Default.DetokenizeBody, server.Options.MaxRequestBodyBytes, context.RequestAborted).ConfigureAwait(false);
         var model = server.ModelFor(body.Model);
         var ids = body.Tokens ?? throw ApiException.InvalidField("tokens", "'tokens' (an array of token ids) is required");
         var bytes = new List<byte>();

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing;
 using Transformer.Server.Api;
 using Transformer.Server.Endpoints;
@@ -17,6 +18,8 @@ internal sealed class ApiMiddleware(RequestDelegate next, ServerContext server)
 
     public async Task InvokeAsync(HttpContext context)
     {
+        // Bodies are limited by RequestBody instead (see there), which lets Kestrel drain an oversized one after the 413.
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit) limit.MaxRequestBodySize = null;
         try
         {
             if (_apiKey is not null && NeedsKey(context.Request.Path) && !HasKey(context.Request))
