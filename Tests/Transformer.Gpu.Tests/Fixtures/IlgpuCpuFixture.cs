@@ -17,7 +17,7 @@ public sealed class IlgpuCpuFixture : AcceleratorFixture
     {
         var context = Context.Create(builder => builder.CPU(new CPUDevice(4, 4, 1)).EnableAlgorithms());
         return (context, context.GetCPUDevices()[0].CreateAccelerator(context), "");
-    }, new IlgpuLaunchSizes(ReductionThreads: 16, GemmTile: 4, AttentionThreads: 16));
+    }, new IlgpuLaunchSizes(ReductionThreads: 16, GemmTile: 4));
 
     public override string Name => "ilgpu-cpu";
 }
