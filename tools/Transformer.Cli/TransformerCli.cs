@@ -16,6 +16,7 @@ public static class TransformerCli
         InspectCommand.Create,
         BenchCommand.Create,
         QuantizeCommand.Create,
+        ServeCommand.Create,
     ];
 
     /// <summary>Builds the root command for a context.</summary>

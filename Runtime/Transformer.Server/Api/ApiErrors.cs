@@ -14,7 +14,7 @@ internal static class ApiErrors
         response.StatusCode = e.Status;
         if (e.RetryAfterSeconds is { } seconds) response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
         if (e.Status == StatusCodes.Status401Unauthorized) response.Headers.WWWAuthenticate = "Bearer";
-        await response.WriteAsJsonAsync(Body(e), ServerJsonContext.Default.ErrorResponse, contentType: "application/json", context.RequestAborted).ConfigureAwait(false);
+        await response.WriteAsJsonAsync(Body(e), ServerJsonContext.Api.ErrorResponse, contentType: "application/json", context.RequestAborted).ConfigureAwait(false);
     }
 
     /// <summary>An unexpected failure, as a 500 that says what went wrong without a stack trace.</summary>

@@ -14,6 +14,7 @@ internal sealed record PromptTokensDetails(int CachedTokens);
 internal sealed record ChatCompletion(string Id, long Created, string Model, string SystemFingerprint,
     IReadOnlyList<ChatChoice> Choices, Usage Usage)
 {
+    [JsonPropertyOrder(-1)]
     public string Object => "chat.completion";
 }
 
@@ -28,6 +29,7 @@ internal sealed record ChatCompletionChunk(string Id, long Created, string Model
     IReadOnlyList<ChatChunkChoice> Choices,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] Usage? Usage)
 {
+    [JsonPropertyOrder(-1)]
     public string Object => "chat.completion.chunk";
 }
 
@@ -53,6 +55,7 @@ internal sealed record TextCompletion(string Id, long Created, string Model, str
     IReadOnlyList<TextChoice> Choices,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] Usage? Usage)
 {
+    [JsonPropertyOrder(-1)]
     public string Object => "text_completion";
 }
 
@@ -66,12 +69,14 @@ internal sealed record TextLogprobs(IReadOnlyList<string> Tokens, IReadOnlyList<
 /// <summary>GET /v1/models.</summary>
 internal sealed record ModelList(IReadOnlyList<ModelCard> Data)
 {
+    [JsonPropertyOrder(-1)]
     public string Object => "list";
 }
 
 /// <summary>The served model.</summary>
 internal sealed record ModelCard(string Id, long Created, string OwnedBy, int MaxModelLen)
 {
+    [JsonPropertyOrder(-1)]
     public string Object => "model";
 }
 

@@ -1,3 +1,5 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace Transformer.Server.Api;
@@ -16,4 +18,12 @@ namespace Transformer.Server.Api;
 [JsonSerializable(typeof(DetokenizeResult))]
 [JsonSerializable(typeof(HealthStatus))]
 [JsonSerializable(typeof(ErrorResponse))]
-internal sealed partial class ServerJsonContext : JsonSerializerContext;
+internal sealed partial class ServerJsonContext : JsonSerializerContext
+{
+    /// <summary>
+    /// The context the server uses: as <see cref="Default"/>, but text is written as UTF-8 with only what JSON
+    /// requires escaped (no \u0022 for a quote, no \uXXXX for every non-ASCII letter), as OpenAI's API writes it.
+    /// Nothing here is embedded in HTML, which is what the default escaping guards against.
+    /// </summary>
+    public static ServerJsonContext Api { get; } = new(new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+}

@@ -12,7 +12,7 @@ internal static class ChatCompletionsEndpoint
     {
         var aborted = context.RequestAborted;
         var model = server.Host.Require();
-        var (body, json) = await RequestBody.ReadAsync(context.Request, ServerJsonContext.Default.ChatCompletionBody, server.Options.MaxRequestBodyBytes, aborted).ConfigureAwait(false);
+        var (body, json) = await RequestBody.ReadAsync(context.Request, ServerJsonContext.Api.ChatCompletionBody, server.Options.MaxRequestBodyBytes, aborted).ConfigureAwait(false);
         model = server.ModelFor(body.Model);
 
         if (body.TopLogprobs is { } top)

@@ -11,7 +11,7 @@ internal static class CompletionsEndpoint
     {
         var aborted = context.RequestAborted;
         server.Host.Require();
-        var (body, _) = await RequestBody.ReadAsync(context.Request, ServerJsonContext.Default.CompletionBody, server.Options.MaxRequestBodyBytes, aborted).ConfigureAwait(false);
+        var (body, _) = await RequestBody.ReadAsync(context.Request, ServerJsonContext.Api.CompletionBody, server.Options.MaxRequestBodyBytes, aborted).ConfigureAwait(false);
         var model = server.ModelFor(body.Model);
 
         if (body.Echo == true) throw ApiException.InvalidField("echo", "'echo' is not supported: the response holds only the generated text");

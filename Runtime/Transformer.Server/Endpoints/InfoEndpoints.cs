@@ -11,7 +11,7 @@ internal static class InfoEndpoints
     {
         var model = server.Host.Require();
         var list = new ModelList([new ModelCard(model.Id, model.Created, "transformer", model.ContextLength)]);
-        return context.Response.WriteAsJsonAsync(list, ServerJsonContext.Default.ModelList, contentType: "application/json", context.RequestAborted);
+        return context.Response.WriteAsJsonAsync(list, ServerJsonContext.Api.ModelList, contentType: "application/json", context.RequestAborted);
     }
 
     /// <summary>200 once the model serves; 503 while it loads, or with the reason it failed to load.</summary>
@@ -21,7 +21,7 @@ internal static class InfoEndpoints
             : server.Host.Failure is { } failure ? (StatusCodes.Status503ServiceUnavailable, new HealthStatus("failed", Quote.Clip(failure.Message)))
             : (StatusCodes.Status503ServiceUnavailable, new HealthStatus("loading", null));
         context.Response.StatusCode = status;
-        return context.Response.WriteAsJsonAsync(body, ServerJsonContext.Default.HealthStatus, contentType: "application/json", context.RequestAborted);
+        return context.Response.WriteAsJsonAsync(body, ServerJsonContext.Api.HealthStatus, contentType: "application/json", context.RequestAborted);
     }
 
     public static async Task MetricsAsync(HttpContext context, ServerContext server)

@@ -11,7 +11,7 @@ internal static class TokenizeEndpoints
     public static async Task TokenizeAsync(HttpContext context, ServerContext server)
     {
         server.Host.Require();
-        var (body, json) = await RequestBody.ReadAsync(context.Request, ServerJsonContext.Default.TokenizeBody, server.Options.MaxRequestBodyBytes, context.RequestAborted).ConfigureAwait(false);
+        var (body, json) = await RequestBody.ReadAsync(context.Request, ServerJsonContext.Api.TokenizeBody, server.Options.MaxRequestBodyBytes, context.RequestAborted).ConfigureAwait(false);
         var model = server.ModelFor(body.Model);
         IReadOnlyList<int> tokens;
         if (body.Messages is not null && body.Prompt is not null) throw ApiException.InvalidBody("send either 'prompt' or 'messages', not both");
@@ -27,13 +27,13 @@ internal static class TokenizeEndpoints
             tokens = model.Tokenizer.Encode(body.Prompt, addBos: body.AddSpecialTokens ?? true);
         }
         var result = new TokenizeResult(tokens, tokens.Count, model.ContextLength);
-        await context.Response.WriteAsJsonAsync(result, ServerJsonContext.Default.TokenizeResult, contentType: "application/json", context.RequestAborted).ConfigureAwait(false);
+        await context.Response.WriteAsJsonAsync(result, ServerJsonContext.Api.TokenizeResult, contentType: "application/json", context.RequestAborted).ConfigureAwait(false);
     }
 
     public static async Task DetokenizeAsync(HttpContext context, ServerContext server)
     {
         server.Host.Require();
-        var (body, _) = await RequestBody.ReadAsync(context.Request, ServerJsonContext.Default.DetokenizeBody, server.Options.MaxRequestBodyBytes, context.RequestAborted).ConfigureAwait(false);
+        var (body, _) = await RequestBody.ReadAsync(context.Request, ServerJsonContext.Api.DetokenizeBody, server.Options.MaxRequestBodyBytes, context.RequestAborted).ConfigureAwait(false);
         var model = server.ModelFor(body.Model);
         var ids = body.Tokens ?? throw ApiException.InvalidField("tokens", "'tokens' (an array of token ids) is required");
         var bytes = new List<byte>();
@@ -47,6 +47,6 @@ internal static class TokenizeEndpoints
             previous = token;
         }
         var result = new DetokenizeResult(Encoding.UTF8.GetString([.. bytes]));
-        await context.Response.WriteAsJsonAsync(result, ServerJsonContext.Default.DetokenizeResult, contentType: "application/json", context.RequestAborted).ConfigureAwait(false);
+        await context.Response.WriteAsJsonAsync(result, ServerJsonContext.Api.DetokenizeResult, contentType: "application/json", context.RequestAborted).ConfigureAwait(false);
     }
 }

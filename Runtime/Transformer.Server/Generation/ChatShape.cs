@@ -7,8 +7,8 @@ namespace Transformer.Server.Generation;
 internal sealed class ChatShape(string id, long created, string model, string fingerprint, bool logprobs)
     : IResponseShape<ChatCompletionChunk, ChatCompletion>
 {
-    public JsonTypeInfo<ChatCompletionChunk> ChunkType => ServerJsonContext.Default.ChatCompletionChunk;
-    public JsonTypeInfo<ChatCompletion> WholeType => ServerJsonContext.Default.ChatCompletion;
+    public JsonTypeInfo<ChatCompletionChunk> ChunkType => ServerJsonContext.Api.ChatCompletionChunk;
+    public JsonTypeInfo<ChatCompletion> WholeType => ServerJsonContext.Api.ChatCompletion;
 
     public IEnumerable<ChatCompletionChunk> Opening(int choices) =>
         Enumerable.Range(0, choices).Select(i => Chunk([new ChatChunkChoice(i, new ChatDelta("assistant", ""), null, null)]));

@@ -29,7 +29,7 @@ internal static class CompletionResponder
             {
                 // Headers are gone: the error travels as an event, and the stream ends without [DONE].
                 failed = true;
-                await sse.DataAsync(ApiErrors.Body(ApiErrors.Internal(error)), ServerJsonContext.Default.ErrorResponse, aborted).ConfigureAwait(false);
+                await sse.DataAsync(ApiErrors.Body(ApiErrors.Internal(error)), ServerJsonContext.Api.ErrorResponse, aborted).ConfigureAwait(false);
                 return;
             }
             if (e.Text.Length > 0 || e.Tokens.Count > 0)

@@ -31,7 +31,7 @@ internal sealed class SseStream(HttpResponse response)
     {
         var writer = response.BodyWriter;
         writer.Write(DataPrefix);
-        using (var json = new Utf8JsonWriter(writer)) JsonSerializer.Serialize(json, chunk, type);
+        using (var json = new Utf8JsonWriter(writer, new JsonWriterOptions { Encoder = type.Options.Encoder })) JsonSerializer.Serialize(json, chunk, type);
         writer.Write(EventEnd);
         await writer.FlushAsync(cancellation).ConfigureAwait(false);
     }

@@ -7,8 +7,8 @@ namespace Transformer.Server.Generation;
 internal sealed class TextShape(string id, long created, string model, string fingerprint, bool logprobs)
     : IResponseShape<TextCompletion, TextCompletion>
 {
-    public JsonTypeInfo<TextCompletion> ChunkType => ServerJsonContext.Default.TextCompletion;
-    public JsonTypeInfo<TextCompletion> WholeType => ServerJsonContext.Default.TextCompletion;
+    public JsonTypeInfo<TextCompletion> ChunkType => ServerJsonContext.Api.TextCompletion;
+    public JsonTypeInfo<TextCompletion> WholeType => ServerJsonContext.Api.TextCompletion;
 
     public IEnumerable<TextCompletion> Opening(int choices) => [];
 
