@@ -5,7 +5,8 @@ namespace Transformer.Server.Tests;
 /// <summary>Clients that go away, mid-stream or while queued, free their sequences and blocks (seen in /metrics).</summary>
 public sealed class CancellationTests
 {
-    private const string LongStream = """{"prompt":"Once upon a time","max_tokens":480,"temperature":0,"stream":true}""";
+    // ignore_eos: a story's end would otherwise finish the request early, and a test of cancellation could pass without it.
+    private const string LongStream = """{"prompt":"Once upon a time","max_tokens":480,"temperature":0,"ignore_eos":true,"stream":true}""";
 
     [Fact]
     public async Task Clients_dropping_mid_stream_and_while_queued_leave_no_running_sequences_or_used_blocks()
@@ -24,7 +25,7 @@ public sealed class CancellationTests
             running.Add((response, body));
         }
         using var dropQueued = new CancellationTokenSource();
-        var queued = Enumerable.Range(0, 2).Select(_ => server.PostAsync("v1/completions", """{"prompt":"Lily","max_tokens":100}""", dropQueued.Token)).ToList();
+        var queued = Enumerable.Range(0, 2).Select(_ => server.PostAsync("v1/completions", """{"prompt":"Lily","max_tokens":480,"ignore_eos":true}""", dropQueued.Token)).ToList();
 
         var before = await server.WaitForMetricsAsync(m => m.Value("transformer_running_sequences") == 2 && m.Value("transformer_queue_length") == 2, "two running and two queued");
         output?.WriteLine($"before: {Line(before)}");
@@ -45,7 +46,9 @@ public sealed class CancellationTests
         output?.WriteLine($"after:  {Line(after)}");
         Assert.Equal(0, after.Value("transformer_queue_length"));
         Assert.Equal(after.Value("transformer_kv_blocks_total"), after.Value("transformer_kv_blocks_free"));
-        // The dropped streams stopped long before their 480 tokens: at most a few steps ran after each hang-up.
+        // The queued requests never started (only the two streams had a first token), and the dropped streams
+        // stopped long before their 480 tokens.
+        Assert.Equal(2, after.Value("transformer_time_to_first_token_seconds_count"));
         Assert.True(after.Value("transformer_generated_tokens_total") < 2 * 480, $"generated {after.Value("transformer_generated_tokens_total")} tokens");
 
         // And the server still answers.
@@ -58,7 +61,7 @@ public sealed class CancellationTests
     {
         await using var server = await TestServer.StartAsync(TestServer.Options(new Serving.ServingOptions { MaxSequences = 2, QueueLimit = 2 }));
         using var drop = new CancellationTokenSource();
-        var request = server.PostAsync("v1/completions", """{"prompt":"Once upon a time","max_tokens":480,"temperature":0}""", drop.Token);
+        var request = server.PostAsync("v1/completions", """{"prompt":"Once upon a time","max_tokens":480,"temperature":0,"ignore_eos":true}""", drop.Token);
         await server.WaitForMetricsAsync(m => m.Value("transformer_generated_tokens_total") > 0, "the request to generate");
         drop.Cancel();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => request);

@@ -23,6 +23,8 @@ internal abstract class GenerationBody
     public long? Seed { get; set; }
     public JsonElement? Stop { get; set; }
     public int? N { get; set; }
+    /// <summary>vLLM's extension: keep generating past end-of-sequence tokens (benchmarks, tests of long generations).</summary>
+    public bool? IgnoreEos { get; set; }
 }
 
 /// <summary><c>stream_options</c>.</summary>
