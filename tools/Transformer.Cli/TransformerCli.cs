@@ -18,6 +18,7 @@ public static class TransformerCli
         QuantizeCommand.Create,
         TemplateCommand.Create,
         ChatCommand.Create,
+        ServeCommand.Create,
     ];
 
     /// <summary>Builds the root command for a context.</summary>
