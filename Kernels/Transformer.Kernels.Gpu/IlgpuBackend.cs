@@ -78,7 +78,7 @@ public sealed class IlgpuBackend : IBackend
     /// <summary>The accelerator the ops run on.</summary>
     public Accelerator Accelerator { get; }
 
-    /// <summary>The group and tile sizes in force.</summary>
+    /// <summary>The group sizes in force.</summary>
     public IlgpuLaunchSizes Sizes { get; }
 
     /// <summary>How the device was chosen, when the backend was created by <see cref="Open"/>; null for a caller's accelerator.</summary>
@@ -86,7 +86,7 @@ public sealed class IlgpuBackend : IBackend
 
     /// <inheritdoc/>
     public string Description =>
-        $"ilgpu {Accelerator.AcceleratorType.ToString().ToLowerInvariant()} '{Accelerator.Name}', {Accelerator.MemorySize / (1024 * 1024)} MiB";
+        $"ilgpu {Accelerator.AcceleratorType.ToString().ToLowerInvariant()} '{Accelerator.Name}'{GpuDeviceSelector.MemoryNote(Accelerator.AcceleratorType, Accelerator.MemorySize)}";
 
     private AcceleratorStream Stream => Accelerator.DefaultStream;
 
@@ -193,22 +193,11 @@ public sealed class IlgpuBackend : IBackend
             if (x.Columns != w.InFeatures || y.Columns != w.OutFeatures || y.Rows != x.Rows)
                 throw new ArgumentException($"matmul shapes: x[{x.Rows}, {x.Columns}] · '{w.Name}'ᵀ[{w.InFeatures}, {w.OutFeatures}] → y[{y.Rows}, {y.Columns}]");
             if (x.Rows == 0 || w.OutFeatures == 0) continue;
-            if (x.Rows == 1)
-            {
-                var config = new KernelConfig(w.OutFeatures, Sizes.ReductionThreads);
-                var threads = SpecializedValue.New(Sizes.ReductionThreads);
-                if (w is IlgpuQ8Weight q8) _kernels.Q8Gemv(config, x.View, q8.Values, q8.Scales, y.View, w.InFeatures, threads);
-                else _kernels.Gemv(config, x.View, ((IlgpuF32Weight)w).Values, y.View, w.InFeatures, threads);
-            }
-            else
-            {
-                int tile = Sizes.GemmTile;
-                var config = new KernelConfig(new Index2D(Ceiling(w.OutFeatures, tile), Ceiling(x.Rows, tile)), new Index2D(tile, tile));
-                if (w is IlgpuQ8Weight q8)
-                    _kernels.Q8Gemm(config, x.View, q8.Values, q8.Scales, y.View, x.Rows, w.InFeatures, w.OutFeatures, SpecializedValue.New(tile));
-                else
-                    _kernels.Gemm(config, x.View, ((IlgpuF32Weight)w).Values, y.View, x.Rows, w.InFeatures, w.OutFeatures, SpecializedValue.New(tile));
-            }
+            // One kernel for every row count: a row's sum runs in the same order alone or in a batch.
+            var config = new KernelConfig(new Index2D(w.OutFeatures, Ceiling(x.Rows, MatMulKernels.RowsPerGroup)), new Index2D(Sizes.ReductionThreads, 1));
+            var threads = SpecializedValue.New(Sizes.ReductionThreads);
+            if (w is IlgpuQ8Weight q8) _kernels.MatMulQ8(config, x.View, q8.Values, q8.Scales, y.View, x.Rows, w.InFeatures, w.OutFeatures, threads);
+            else _kernels.MatMulF32(config, x.View, ((IlgpuF32Weight)w).Values, y.View, x.Rows, w.InFeatures, w.OutFeatures, threads);
         }
     }
 

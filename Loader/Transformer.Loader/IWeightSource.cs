@@ -25,7 +25,7 @@ public static class WeightSourceExtensions
     public static HostTensor Get(this IWeightSource source, string name) =>
         source.TryGet(name, out var tensor)
             ? tensor
-            : throw new ModelFormatException($"{source.Description}: missing tensor '{name}'");
+            : throw new ModelFormatException($"{source.Description}: missing tensor '{InputQuote.Cap(name)}'");
 
     /// <summary>The tensor with this name and exactly this shape.</summary>
     public static HostTensor Get(this IWeightSource source, string name, params int[] shape)
@@ -33,7 +33,7 @@ public static class WeightSourceExtensions
         var tensor = source.Get(name);
         if (!tensor.Shape.SequenceEqual(shape))
             throw new ModelFormatException(
-                $"{source.Description}: tensor '{name}' has shape [{string.Join(", ", tensor.Shape)}], the config implies [{string.Join(", ", shape)}]");
+                $"{source.Description}: tensor '{InputQuote.Cap(name)}' has shape [{string.Join(", ", tensor.Shape)}], the config implies [{string.Join(", ", shape)}]");
         return tensor;
     }
 }

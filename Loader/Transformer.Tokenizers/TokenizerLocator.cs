@@ -38,6 +38,10 @@ public static class TokenizerLocator
     /// <summary>The tokenizer file beside a model, by <see cref="SearchPatterns"/>.</summary>
     /// <param name="modelPath">The model's folder, or any file in it.</param>
     /// <exception cref="FileNotFoundException">None was found; the message lists what was looked for.</exception>
+    /// <exception cref="ModelFormatException">
+    /// A tokenizer.json is there but unreadable (not JSON, or of no family this engine reads): an error rather than a
+    /// silent turn to the next file, which could be a different tokenizer.
+    /// </exception>
     public static string Find(string modelPath)
     {
         ArgumentNullException.ThrowIfNull(modelPath);
@@ -49,11 +53,11 @@ public static class TokenizerLocator
             {
                 foreach (string candidate in Directory.GetFiles(folder, pattern).Order(StringComparer.Ordinal))
                 {
-                    // A SentencePiece-style tokenizer.json (Metaspace, byte fallback) is not one we read;
-                    // such models ship tokenizer.model too, which the search reaches next.
-                    if (Path.GetExtension(candidate) == ".json" && !ByteLevelBpeTokenizer.IsByteLevel(candidate))
+                    // A SentencePiece-style tokenizer.json (Metaspace, byte fallback) is the tokenizer.model beside it
+                    // in another form; the search reaches that file next.
+                    if (Path.GetExtension(candidate) == ".json" && TokenizerJsonClassifier.Classify(candidate) == TokenizerJsonKind.SentencePieceStyle)
                     {
-                        skipped.Add($"{Path.GetFileName(candidate)} (not byte-level BPE)");
+                        skipped.Add($"{Path.GetFileName(candidate)} (SentencePiece-style, read from tokenizer.model or tok*.model instead)");
                         continue;
                     }
 

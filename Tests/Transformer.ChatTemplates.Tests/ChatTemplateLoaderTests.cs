@@ -133,9 +133,9 @@ public sealed class ChatTemplateLoaderTests
     [Fact]
     public void The_real_qwen3_config_has_its_template_and_no_bos()
     {
-        Assert.SkipUnless(TemplatePackages.Available("qwen3"), TemplatePackages.SkipReason("qwen3"));
+        Assert.SkipUnless(ChatTemplatePackages.Available("qwen3"), ChatTemplatePackages.SkipReason("qwen3"));
 
-        var template = ChatTemplateLoader.Find(TemplatePackages.ModelsFolder("qwen3")).Require();
+        var template = ChatTemplateLoader.Find(ChatTemplatePackages.ModelsFolder("qwen3")).Require();
 
         Assert.Null(template.BosToken);
         Assert.Equal("<|im_end|>", template.EosToken);

@@ -40,12 +40,12 @@ public sealed class GoldenTemplateTests
         ModelChatTemplate chat;
         if (recorded["package"] is not null)
         {
-            Assert.SkipUnless(TemplatePackages.Available(template), TemplatePackages.SkipReason(template));
-            string packageJson = Path.Combine(TemplatePackages.ModelsFolder(template), "..", "package.json");
+            Assert.SkipUnless(ChatTemplatePackages.Available(template), ChatTemplatePackages.SkipReason(template));
+            string packageJson = Path.Combine(ChatTemplatePackages.ModelsFolder(template), "..", "package.json");
             string version = (string)JsonNode.Parse(File.ReadAllText(packageJson))!["version"]!;
             Assert.True(version == (string)recorded["version"]!,
                 $"{recorded["package"]} {version} is installed but the goldens come from {recorded["version"]}; run .ci/chat-template-prereqs.sh or re-render the goldens");
-            chat = ChatTemplateLoader.Find(TemplatePackages.ModelsFolder(template)).Require();
+            chat = ChatTemplateLoader.Find(ChatTemplatePackages.ModelsFolder(template)).Require();
         }
         else
         {

@@ -5,6 +5,12 @@ namespace Transformer.Cli.Tests;
 /// <summary>Every kind of bad input gives exactly one <c>error: </c> line on stderr, nothing on stdout, and a non-zero exit.</summary>
 public sealed class BadInputTests
 {
+    private const string TinyConfig = """
+        {"architectures": ["LlamaForCausalLM"], "model_type": "llama", "hidden_size": 8, "intermediate_size": 16,
+         "num_hidden_layers": 1, "num_attention_heads": 2, "num_key_value_heads": 1, "vocab_size": 16,
+         "max_position_embeddings": 32}
+        """;
+
     [Theory]
     [InlineData("--max-tokens", "-1", "--max-tokens must be ≥ 0")]
     [InlineData("--max-tokens", "many", "'many'")]
@@ -24,12 +30,57 @@ public sealed class BadInputTests
         AssertOneError(result, expected);
     }
 
+    [Theory]
+    [InlineData("run", "--max-tokens", "99999999999", "--max-tokens 99999999999 is out of range")]
+    [InlineData("run", "-n", "-99999999999", "--max-tokens -99999999999 is out of range")]
+    [InlineData("run", "--top-k", "3000000000", "--top-k 3000000000 is out of range")]
+    [InlineData("run", "--seed", "99999999999", "--seed 99999999999 is out of range")]
+    [InlineData("run", "--threads", "99999999999999999999999", "--threads 99999999999999999999999 is out of range")]
+    [InlineData("bench", "--reps", "99999999999", "--reps 99999999999 is out of range")]
+    [InlineData("bench", "--prompt-tokens", "4294967296", "--prompt-tokens 4294967296 is out of range")]
+    [InlineData("inspect", "--threads", "2147483648", "--threads 2147483648 is out of range")]
+    public async Task An_out_of_range_integer_says_so(string command, string option, string value, string expected)
+    {
+        string[] args = command == "bench" ? ["bench", "--preset", "tiny", option, value] : [command, "--model", "unused", option, value];
+        var result = await CliRun.InvokeAsync(args);
+
+        Assert.Equal(CliErrors.Usage, result.ExitCode);
+        AssertOneError(result, expected);
+        Assert.Contains("to 2147483647", result.StandardError.Replace("and at most", "to"));
+    }
+
     [Fact]
-    public async Task Unknown_option_and_missing_command()
+    public async Task Unknown_option_and_missing_required_option()
     {
         AssertOneError(await CliRun.InvokeAsync("run", "--model", "x", "--no-such-option"), "--no-such-option");
-        AssertOneError(await CliRun.InvokeAsync(), "command");
-        AssertOneError(await CliRun.InvokeAsync("inspect"), "--model");
+        AssertOneError(await CliRun.InvokeAsync("quantize", "--out", "x"), "--model");
+    }
+
+    [Fact]
+    public async Task A_garbage_safetensors_header_gives_a_short_line()
+    {
+        using var dir = new TempDirectory();
+        // A header whose one key is 5,000 characters long: the message quotes the tensor name, capped.
+        string name = new('x', 5000);
+        byte[] header = Encoding.UTF8.GetBytes($"{{\"{name}\": 7}}");
+        File.WriteAllText(Path.Combine(dir.Path, "config.json"), TinyConfig);
+        string weights = Path.Combine(dir.Path, "model.safetensors");
+        File.WriteAllBytes(weights, [.. BitConverter.GetBytes((long)header.Length), .. header]);
+
+        var result = await CliRun.InvokeAsync("inspect", "--model", weights);
+
+        AssertOneError(result, "(5,000 characters)");
+        Assert.True(result.ErrorLines[0].Length < 400, $"{result.ErrorLines[0].Length} characters: {result.ErrorLines[0]}");
+    }
+
+    [Fact]
+    public async Task A_long_bad_option_value_is_quoted_capped()
+    {
+        string value = new string('9', 300) + "x";
+        var result = await CliRun.InvokeAsync("run", "--model", "unused", "--max-tokens", value);
+
+        AssertOneError(result, "(301 characters)");
+        Assert.True(result.ErrorLines[0].Length < 200, result.ErrorLines[0]);
     }
 
     [Fact]
@@ -52,11 +103,7 @@ public sealed class BadInputTests
     public async Task Malformed_safetensors_names_the_file()
     {
         using var dir = new TempDirectory();
-        File.WriteAllText(Path.Combine(dir.Path, "config.json"), """
-            {"architectures": ["LlamaForCausalLM"], "model_type": "llama", "hidden_size": 8, "intermediate_size": 16,
-             "num_hidden_layers": 1, "num_attention_heads": 2, "num_key_value_heads": 1, "vocab_size": 16,
-             "max_position_embeddings": 32}
-            """);
+        File.WriteAllText(Path.Combine(dir.Path, "config.json"), TinyConfig);
         string weights = Path.Combine(dir.Path, "model.safetensors");
         // A header length far beyond the file.
         File.WriteAllBytes(weights, [.. BitConverter.GetBytes(1_000_000L), .. Encoding.ASCII.GetBytes("{}")]);
@@ -110,16 +157,20 @@ public sealed class BadInputTests
     }
 
     [Fact]
-    public async Task No_model_and_no_hub_says_to_pass_a_model()
+    public async Task A_corrupt_tokenizer_json_beside_the_model_is_an_error_even_with_another_tokenizer_there()
     {
-        using var cache = HubFixture.NewCache();
-        var result = await CliRun.InvokeAsync(CliRun.NoNetwork(cache.Path), "run", "--prompt", "Once upon a time");
+        using var dir = new TempDirectory();
+        foreach (string file in new[] { "stories260K.bin", "tok512.bin" })
+            File.Copy(Path.Combine(DefaultModel.Directory, file), Path.Combine(dir.Path, file));
+        string tokenizerJson = Path.Combine(dir.Path, "tokenizer.json");
+        File.WriteAllText(tokenizerJson, "{\"model\": {\"type\": \"BPE\", \"vocab\": {");
 
-        AssertOneError(result, "karpathy/tinyllamas/stories260K");
-        Assert.Contains("pass --model PATH", result.StandardError);
+        var result = await CliRun.InvokeAsync("run", "--model", dir.Path, "--prompt", "Lily", "-n", "4");
+
+        AssertOneError(result, tokenizerJson + ": not valid JSON");
     }
 
-    private static void AssertOneError(CliResult result, string expectedFragment)
+    internal static void AssertOneError(CliResult result, string expectedFragment)
     {
         Assert.NotEqual(0, result.ExitCode);
         Assert.Empty(result.StandardOutput);

@@ -70,6 +70,22 @@ public sealed class QuantizeCommandTests : IDisposable
         Assert.Contains("llama2.c", result.StandardError);
     }
 
+    [Fact]
+    public async Task An_already_quantized_model_is_refused_with_the_reason()
+    {
+        Assert.SkipUnless(SharedModels.Available, SharedModels.SkipReason);
+        Assert.Equal(0, (await CliRun.InvokeAsync("quantize", "--model", GreedyCases.ModelPath("safetensors"), "--out", _output)).ExitCode);
+        string again = _output + "-again";
+
+        var result = await CliRun.InvokeAsync("quantize", "--model", _output, "--out", again);
+
+        Assert.Equal(CliErrors.Failure, result.ExitCode);
+        string error = Assert.Single(result.ErrorLines);
+        Assert.Contains("already quantized to int8 (Q8)", error);
+        Assert.Contains(_output, error);
+        Assert.False(Directory.Exists(again), "nothing is written for a refused model");
+    }
+
     private static float[] Logits(string path, WeightFormat format, int[] tokens, out WeightFormat firstLayerFormat)
     {
         var files = ModelFiles.Open(path);

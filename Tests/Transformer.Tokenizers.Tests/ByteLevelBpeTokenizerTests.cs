@@ -94,11 +94,46 @@ public sealed class ByteLevelBpeTokenizerTests
         string json = File.ReadAllText(FixturePath("llama3-style", "tokenizer.json"));
         ModelFormatException Reject(string text) => Assert.Throws<ModelFormatException>(() => ByteLevelBpeTokenizer.FromJson(Encoding.UTF8.GetBytes(text), "bad.json"));
 
-        Assert.Contains("not a valid tokenizer.json", Reject(json[..(json.Length / 2)]).Message);
+        Assert.Contains("bad.json: not valid JSON: ", Reject(json[..(json.Length / 2)]).Message);
+        Assert.Contains("not a valid tokenizer.json", Reject(json.Replace("\"!\": 0,", "\"!\": \"zero\",")).Message);
         Assert.Contains("no \"model\"", Reject("{}").Message);
         Assert.Contains("\"Unigram\"", Reject(json.Replace("\"type\": \"BPE\"", "\"type\": \"Unigram\"")).Message);
         Assert.Contains("missing from the vocabulary", Reject(json.Replace("\"Ġt\",\n    \"he\"", "\"Ġt\",\n    \"hx\"")).Message);
         Assert.Contains("\"Metaspace\" is not supported", Reject(json.Replace("\"type\": \"ByteLevel\",\n    \"add_prefix_space\": false", "\"type\": \"Metaspace\",\n    \"add_prefix_space\": false")).Message);
         Assert.Contains("lacks", Reject(json.Replace("\"!\": 0,", "")).Message);
+    }
+
+    /// <summary>
+    /// Regression for a fuzz finding: mutated files with vocabulary or added-token ids negative or far beyond any
+    /// vocabulary threw IndexOutOfRangeException from the decoding table (or asked for gigabytes of it).
+    /// </summary>
+    [Theory]
+    [InlineData("vocab", -1)]
+    [InlineData("vocab", int.MinValue)]
+    [InlineData("vocab", ByteLevelBpeTokenizer.MaxTokenId + 1)]
+    [InlineData("vocab", int.MaxValue)]
+    [InlineData("added", -5)]
+    [InlineData("added", int.MaxValue)]
+    public void TokenIdsOutsideAnyVocabularyAreAFormatError(string where, int id)
+    {
+        var root = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(FixturePath("gpt2-style", "tokenizer.json")))!;
+        if (where == "vocab") root["model"]!["vocab"]!["12"] = id;
+        else root["added_tokens"]![0]!["id"] = id;
+
+        var e = Assert.Throws<ModelFormatException>(() => ByteLevelBpeTokenizer.FromJson(Encoding.UTF8.GetBytes(root.ToJsonString()), "mutated.json"));
+
+        string what = where == "vocab" ? "vocabulary piece \"12\"" : "added token \"<|endoftext|>\"";
+        Assert.StartsWith($"mutated.json: {what} has id {id}; token ids run from 0 to at most 4,194,303", e.Message);
+    }
+
+    [Fact]
+    public void TheLargestAllowedIdLoads()
+    {
+        var root = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(FixturePath("gpt2-style", "tokenizer.json")))!;
+        root["added_tokens"]![0]!["id"] = ByteLevelBpeTokenizer.MaxTokenId;
+
+        var tokenizer = ByteLevelBpeTokenizer.FromJson(Encoding.UTF8.GetBytes(root.ToJsonString()), "edge.json");
+
+        Assert.Equal(ByteLevelBpeTokenizer.MaxTokenId + 1, tokenizer.VocabSize);
     }
 }

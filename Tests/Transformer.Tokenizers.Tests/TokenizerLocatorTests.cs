@@ -1,3 +1,4 @@
+using System.Text;
 using Transformer.Loader;
 using Transformer.Tokenizers.HuggingFace;
 using Transformer.Tokenizers.Llama2c;
@@ -48,16 +49,69 @@ public sealed class TokenizerLocatorTests : IDisposable
         Assert.Equal(Path.Combine(_folder, "tokenizer.json"), TokenizerLocator.Find(model));
     }
 
-    [Fact]
-    public void SkipsATokenizerJsonThatIsNotByteLevel()
+    [Theory]
+    [InlineData("{\"model\": {\"type\": \"BPE\"}, \"pre_tokenizer\": {\"type\": \"Metaspace\"}}")]
+    [InlineData("{\"model\": {\"type\": \"BPE\", \"byte_fallback\": true}, \"normalizer\": {\"type\": \"Replace\", \"content\": \"\u2581\"}}")]
+    public void SkipsASentencePieceStyleTokenizerJsonForTheSameTokenizerInAnotherFile(string json)
     {
-        Put("tokenizer.json", "{\"model\": {\"type\": \"BPE\"}, \"pre_tokenizer\": {\"type\": \"Metaspace\"}}"u8.ToArray());
+        Put("tokenizer.json", Encoding.UTF8.GetBytes(json));
         Put("tok.bin", Llama2cFiles.Synthetic());
         Assert.IsType<Llama2cTokenizer>(TokenizerLocator.Load(_folder));
 
         File.Delete(Path.Combine(_folder, "tok.bin"));
         var e = Assert.Throws<FileNotFoundException>(() => TokenizerLocator.Find(_folder));
-        Assert.Contains("tokenizer.json (not byte-level BPE)", e.Message);
+        Assert.Contains("tokenizer.json (SentencePiece-style, read from tokenizer.model or tok*.model instead)", e.Message);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void ATokenizerJsonThatIsNotJsonIsAnErrorNamingItWhetherOrNotAnotherTokenizerIsThere(bool withAnother)
+    {
+        string path = Put("tokenizer.json", "{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 1,"u8.ToArray());
+        if (withAnother) Put("tok.bin", Llama2cFiles.Synthetic());
+
+        var e = Assert.Throws<ModelFormatException>(() => TokenizerLocator.Load(_folder));
+
+        Assert.StartsWith($"{path}: not valid JSON: ", e.Message);
+    }
+
+    [Theory]
+    [InlineData("[1, 2, 3]", "the document is an array, not an object")]
+    [InlineData("{\"model\": {\"type\": \"WordPiece\"}, \"pre_tokenizer\": {\"type\": \"BertPreTokenizer\"}}", "neither byte-level BPE")]
+    [InlineData("{}", "neither byte-level BPE")]
+    public void ATokenizerJsonOfNoFamilyWeReadIsAnErrorNotASkip(string json, string expected)
+    {
+        string path = Put("tokenizer.json", Encoding.UTF8.GetBytes(json));
+        Put("tok.bin", Llama2cFiles.Synthetic());
+
+        var e = Assert.Throws<ModelFormatException>(() => TokenizerLocator.Find(_folder));
+
+        Assert.StartsWith(path + ": ", e.Message);
+        Assert.Contains(expected, e.Message);
+    }
+
+    [Fact]
+    public void ACorruptByteLevelTokenizerJsonIsAnErrorNotASkip()
+    {
+        string json = File.ReadAllText(Fixture("gpt2-style")).Replace("\"!\": 0,", "");
+        string path = Put("tokenizer.json", Encoding.UTF8.GetBytes(json));
+        Put("tok.bin", Llama2cFiles.Synthetic());
+
+        var e = Assert.Throws<ModelFormatException>(() => TokenizerLocator.Load(_folder));
+
+        Assert.StartsWith(path + ": vocabulary lacks", e.Message);
+    }
+
+    [Fact]
+    public void ACorruptTokenizerModelIsAnErrorEvenWithATokBinBesideIt()
+    {
+        string path = Put("tokenizer.model", "not a protobuf at all"u8.ToArray());
+        Put("tok.bin", Llama2cFiles.Synthetic());
+
+        var e = Assert.Throws<ModelFormatException>(() => TokenizerLocator.Load(_folder));
+
+        Assert.Contains(path, e.Message);
     }
 
     [Fact]

@@ -26,6 +26,9 @@ public static partial class CliErrors
         return Usage;
     }
 
+    /// <summary>A piece of the user's input as an error message may quote it (capped, control characters escaped).</summary>
+    public static string Quote(string text) => Transformer.Loader.InputQuote.Cap(text);
+
     /// <summary>
     /// The exception's message on one line. Argument exceptions carry .NET's " (Parameter 'x')" and
     /// "Actual value was …" decorations, which say nothing to a command-line user.
@@ -42,7 +45,17 @@ public static partial class CliErrors
         return OneLine(message);
     }
 
-    private static string OneLine(string message) => WhitespaceRun().Replace(message.Trim(), " ");
+    /// <summary>
+    /// The longest error line printed. Messages cap the input they quote (<see cref="Quote"/>); this bounds what
+    /// any other message could print, such as one from a library that quotes without a cap.
+    /// </summary>
+    public const int MaxLineLength = 1000;
+
+    private static string OneLine(string message)
+    {
+        string line = WhitespaceRun().Replace(message.Trim(), " ");
+        return line.Length <= MaxLineLength ? line : line[..MaxLineLength] + $"… (message cut; {line.Length} characters in all)";
+    }
 
     [GeneratedRegex(@"\s*Actual value was .*$", RegexOptions.Multiline)]
     private static partial Regex ActualValueLine();

@@ -12,7 +12,10 @@ public static class CommonOptions
         Recursive = true,
     };
 
-    /// <summary>--model PATH (required unless the command has a default).</summary>
+    /// <summary>
+    /// --model PATH (required unless the command has a default). Its value may name a Hub model too; commands
+    /// resolve it with <see cref="ModelArgument.ResolveAsync"/>.
+    /// </summary>
     public static Option<string> Model(bool required, string description) => new("--model", "-m")
     {
         Description = description,
@@ -28,13 +31,6 @@ public static class CommonOptions
     };
 
     /// <summary>--threads N: CPU worker threads.</summary>
-    public static Option<int> Threads()
-    {
-        var option = new Option<int>("--threads", "-t") { Description = "CPU worker threads; 0 uses every core", DefaultValueFactory = _ => 0, HelpName = "N" };
-        option.Validators.Add(result =>
-        {
-            if (int.TryParse(result.Tokens.FirstOrDefault()?.Value, out int threads) && threads < 0) result.AddError("--threads must be ≥ 0");
-        });
-        return option;
-    }
+    public static Option<int> Threads() =>
+        NumberOptions.Int("--threads", ["-t"], "CPU worker threads; 0 uses every core", defaultValue: 0, min: 0);
 }

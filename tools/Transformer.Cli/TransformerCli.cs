@@ -16,6 +16,8 @@ public static class TransformerCli
         InspectCommand.Create,
         BenchCommand.Create,
         QuantizeCommand.Create,
+        TemplateCommand.Create,
+        ChatCommand.Create,
         ServeCommand.Create,
     ];
 
@@ -29,11 +31,14 @@ public static class TransformerCli
     }
 
     /// <summary>
-    /// Parses and runs a command line. Returns the exit code: 0 on success, 1 for bad input, 2 when the command
-    /// line does not parse; every failure is one <c>error: </c> line on the context's error writer.
+    /// Parses and runs a command line. Returns the exit code: 0 on success (a bare <c>transformer</c> prints the usage),
+    /// 1 for bad input, 2 when the command line does not parse; every failure is one <c>error: </c> line on the
+    /// context's error writer.
     /// </summary>
     public static async Task<int> InvokeAsync(string[] args, CliContext context, CancellationToken cancellation = default)
     {
+        // A bare `transformer` is someone finding out what it does: the usage, not a parse error.
+        if (args.Length == 0) args = ["--help"];
         var parsed = Build(context).Parse(args);
         if (parsed.Errors.Count > 0) return CliErrors.ReportUsage(context.Error, parsed.Errors.Select(e => e.Message));
         var invocation = new InvocationConfiguration

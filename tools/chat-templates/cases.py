@@ -131,3 +131,43 @@ CASES = {
         case("tool_role_is_refused", TOOL_TURNS),
     ],
 }
+
+
+# --- Seeded random conversations: odd whitespace, thinking markers, tool calls, non-ASCII, parts ---
+import random
+
+_PIECES = ["Hello", " world", "\n", "  ", "\t", "<think>", "</think>", "é", "中文", "😀", "<tool_response>",
+           "</tool_response>", "{\"a\": 1}", "'quote'", "\"dq\"", "\\", "%s", "{{ x }}", "{% if %}", "\r\n", " - ", "42"]
+
+
+def _text(rng):
+    return "".join(rng.choice(_PIECES) for _ in range(rng.randint(0, 8)))
+
+
+def _random_conversation(rng, template):
+    messages = []
+    if rng.random() < 0.5:
+        messages.append(msg("system", _text(rng)))
+    for turn in range(rng.randint(1, 4)):
+        user = _text(rng)
+        if template == "gemma3" and rng.random() < 0.5:
+            messages.append(msg("user", parts(*[_text(rng) for _ in range(rng.randint(1, 3))])))
+        else:
+            messages.append(msg("user", user))
+        if template in ("qwen3", "llama3") and rng.random() < 0.4:
+            arguments = {"q": _text(rng), "n": rng.randint(-5, 5)} if rng.random() < 0.5 else "{\"q\": \"%s\"}" % rng.choice(["x", "é", "1"])
+            messages.append(msg("assistant", _text(rng), tool_calls=[call(f"c{turn}", rng.choice(["get_weather", "get_time"]), arguments)]))
+            messages.append(msg("tool", _text(rng), tool_call_id=f"c{turn}"))
+        if rng.random() < 0.8 or turn == 0:
+            extra = {"reasoning_content": _text(rng)} if template == "qwen3" and rng.random() < 0.3 else {}
+            messages.append(msg("assistant", _text(rng), **extra))
+    kwargs = {"enable_thinking": rng.choice([True, False])} if template == "qwen3" and rng.random() < 0.5 else {}
+    tools = [WEATHER_TOOL, TIME_TOOL][: rng.randint(1, 2)] if template == "qwen3" and rng.random() < 0.5 else None
+    return messages, tools, kwargs
+
+
+for _template in CASES:
+    _rng = random.Random(f"chat-template-goldens/{_template}")
+    for _i in range(12):
+        _messages, _tools, _kwargs = _random_conversation(_rng, _template)
+        CASES[_template].append(case(f"random_{_i:02d}", _messages, add_generation_prompt=_rng.random() < 0.5, tools=_tools, kwargs=_kwargs))

@@ -64,11 +64,18 @@ public static class GpuDeviceSelector
         foreach (var device in context)
         {
             string? problem = UnusableReason(device);
-            lines.Add($"{device.AcceleratorType} '{device.Name}', {device.MemorySize / (1024 * 1024)} MiB"
+            lines.Add($"{device.AcceleratorType} '{device.Name}'{MemoryNote(device.AcceleratorType, device.MemorySize)}"
                 + (problem is null ? "" : $" (unusable: {problem})"));
         }
         return lines;
     }
+
+    /// <summary>
+    /// <c>, 8192 MiB</c>: the device's memory, for real devices only. ILGPU's CPU emulator reports
+    /// <see cref="long.MaxValue"/> bytes (printed as 8,796,093,022,207 MiB), which says nothing about the machine.
+    /// </summary>
+    public static string MemoryNote(AcceleratorType type, long bytes) =>
+        type == AcceleratorType.CPU ? ", host memory" : $", {bytes / (1024 * 1024)} MiB";
 
     /// <summary>
     /// Why ILGPU cannot run this device, or null when it can. ILGPU's OpenCL backend emits generic

@@ -1,4 +1,6 @@
+using System.Text;
 using System.Text.Json;
+using Transformer.Loader.Json;
 
 namespace Transformer.Loader.Config;
 
@@ -34,16 +36,7 @@ public static class HuggingFaceConfig
     /// </summary>
     public static ModelConfig Parse(string json, string source)
     {
-        JsonDocument document;
-        try
-        {
-            document = JsonDocument.Parse(json);
-        }
-        catch (JsonException e)
-        {
-            throw new ModelFormatException($"{source}: not valid JSON: {e.Message}", e);
-        }
-        using (document)
+        using (var document = StrictJson.Parse(Encoding.UTF8.GetBytes(json), $"{source}: "))
         {
             if (document.RootElement.ValueKind != JsonValueKind.Object)
                 throw new ModelFormatException($"{source}: expected a JSON object, found {document.RootElement.ValueKind}");
@@ -64,16 +57,16 @@ public static class HuggingFaceConfig
         if (modelType is not null)
         {
             family = Families.FirstOrDefault(f => f.ModelType == modelType)
-                ?? throw new ModelFormatException($"{fields.Source}: model_type '{modelType}' is not supported; {supported}");
+                ?? throw new ModelFormatException($"{fields.Source}: model_type '{InputQuote.Cap(modelType)}' is not supported; {supported}");
         }
         if (architectures.Count > 0)
         {
             string architecture = architectures[0];
             var byArchitecture = Families.FirstOrDefault(f => f.Architecture == architecture)
-                ?? throw new ModelFormatException($"{fields.Source}: architecture '{architecture}' is not supported; {supported}");
+                ?? throw new ModelFormatException($"{fields.Source}: architecture '{InputQuote.Cap(architecture)}' is not supported; {supported}");
             if (family is not null && family != byArchitecture)
                 throw new ModelFormatException(
-                    $"{fields.Source}: model_type '{modelType}' disagrees with architectures[0] '{architecture}'");
+                    $"{fields.Source}: model_type '{InputQuote.Cap(modelType)}' disagrees with architectures[0] '{InputQuote.Cap(architecture)}'");
             family = byArchitecture;
         }
         return family ?? throw new ModelFormatException($"{fields.Source}: neither 'model_type' nor 'architectures' is given; {supported}");
@@ -83,7 +76,7 @@ public static class HuggingFaceConfig
     {
         string? activation = fields.OptionalString("hidden_act");
         if (activation is not null and not "silu")
-            throw new ModelFormatException($"{fields.Source}: hidden_act '{activation}' is not supported; supported: silu (SwiGLU MLP)");
+            throw new ModelFormatException($"{fields.Source}: hidden_act '{InputQuote.Cap(activation)}' is not supported; supported: silu (SwiGLU MLP)");
 
         int hidden = fields.RequiredInt("hidden_size");
         int heads = fields.RequiredInt("num_attention_heads");
@@ -151,7 +144,7 @@ public static class HuggingFaceConfig
                 scaling.RequiredFloat("low_freq_factor"),
                 scaling.RequiredFloat("high_freq_factor"),
                 scaling.RequiredInt("original_max_position_embeddings")),
-            _ => throw new ModelFormatException($"{fields.Source}: rope_scaling type '{type}' is not supported; {supported}"),
+            _ => throw new ModelFormatException($"{fields.Source}: rope_scaling type '{InputQuote.Cap(type)}' is not supported; {supported}"),
         };
     }
 }

@@ -91,8 +91,6 @@ internal readonly struct JsonFields(JsonElement obj, string source, string prefi
 
     private ModelFormatException WrongType(string name, string expected, JsonElement value)
     {
-        string raw = value.GetRawText();
-        if (raw.Length > 60) raw = raw[..60] + "...";
-        return new ModelFormatException($"{source}: field '{prefix}{name}' must be {expected}, found {raw}");
+        return new ModelFormatException($"{source}: field '{prefix}{name}' must be {expected}, found {InputQuote.Cap(value.GetRawText())}");
     }
 }

@@ -1,6 +1,6 @@
 using System.Text.Json;
-using System.Text.Unicode;
 using Transformer.Kernels.Tensors;
+using Transformer.Loader.Json;
 
 namespace Transformer.Loader.Safetensors;
 
@@ -32,20 +32,7 @@ internal sealed class SafetensorsHeader
     /// <summary>Parses <paramref name="json"/>; <paramref name="dataLength"/> is the size of the data region after the header.</summary>
     public static SafetensorsHeader Parse(ReadOnlySpan<byte> json, long dataLength, string path)
     {
-        if (!Utf8.IsValid(json))
-            throw new ModelFormatException($"{path}: safetensors header is not valid UTF-8");
-
-        JsonDocument document;
-        try
-        {
-            document = JsonDocument.Parse(json.ToArray());
-        }
-        catch (JsonException e)
-        {
-            throw new ModelFormatException($"{path}: safetensors header is not valid JSON: {e.Message}", e);
-        }
-
-        using (document)
+        using (var document = StrictJson.Parse(json.ToArray(), $"{path}: safetensors header is "))
         {
             var root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Object)
@@ -78,7 +65,7 @@ internal sealed class SafetensorsHeader
         foreach (var property in element.EnumerateObject())
         {
             if (!seen.Add(property.Name))
-                throw new ModelFormatException($"{path}: {where}: duplicate {keyKind} '{property.Name}'");
+                throw new ModelFormatException($"{path}: {where}: duplicate {keyKind} '{InputQuote.Cap(property.Name)}'");
             properties.Add(property);
         }
         return properties;
@@ -93,7 +80,7 @@ internal sealed class SafetensorsHeader
         {
             if (property.Value.ValueKind != JsonValueKind.String)
                 throw new ModelFormatException(
-                    $"{path}: '{MetadataKey}' value of '{property.Name}' must be a string, found {property.Value.ValueKind}");
+                    $"{path}: '{MetadataKey}' value of '{InputQuote.Cap(property.Name)}' must be a string, found {property.Value.ValueKind}");
             metadata[property.Name] = property.Value.GetString()!;
         }
         return metadata;
@@ -101,12 +88,12 @@ internal sealed class SafetensorsHeader
 
     private static SafetensorsEntry ParseEntry(string name, JsonElement value, long dataLength, string path)
     {
-        string where = $"{path}: tensor '{name}'";
+        string where = $"{path}: tensor '{InputQuote.Cap(name)}'";
         if (value.ValueKind != JsonValueKind.Object)
             throw new ModelFormatException($"{where}: entry must be an object with dtype, shape and data_offsets, found {value.ValueKind}");
 
         JsonElement? dtypeElement = null, shapeElement = null, offsetsElement = null;
-        foreach (var field in UniqueProperties(value, path, $"tensor '{name}'", "field"))
+        foreach (var field in UniqueProperties(value, path, $"tensor '{InputQuote.Cap(name)}'", "field"))
         {
             switch (field.Name)
             {
@@ -147,7 +134,7 @@ internal sealed class SafetensorsHeader
         string name = element.GetString()!;
         if (!DTypes.TryParse(name, out var type))
             throw new ModelFormatException(
-                $"{where}: unknown dtype '{name}'; supported dtypes: {string.Join(", ", DTypes.SupportedNames)}");
+                $"{where}: unknown dtype '{InputQuote.Cap(name)}'; supported dtypes: {string.Join(", ", DTypes.SupportedNames)}");
         return type;
     }
 
@@ -160,7 +147,7 @@ internal sealed class SafetensorsHeader
         foreach (var dim in element.EnumerateArray())
         {
             if (dim.ValueKind != JsonValueKind.Number || !dim.TryGetInt64(out long value))
-                throw new ModelFormatException($"{where}: shape entry {i} must be an integer, found {dim.GetRawText()}");
+                throw new ModelFormatException($"{where}: shape entry {i} must be an integer, found {InputQuote.Cap(dim.GetRawText())}");
             if (value < 0)
                 throw new ModelFormatException($"{where}: shape entry {i} is negative ({value})");
             if (value > int.MaxValue)
@@ -209,14 +196,10 @@ internal sealed class SafetensorsHeader
             if (entry.ByteLength == 0) continue;
             if (previous is not null && previous.End > entry.Begin)
                 throw new ModelFormatException(
-                    $"{path}: tensor '{entry.Name}' bytes [{entry.Begin}, {entry.End}) overlap tensor '{previous.Name}' bytes [{previous.Begin}, {previous.End})");
+                    $"{path}: tensor '{InputQuote.Cap(entry.Name)}' bytes [{entry.Begin}, {entry.End}) overlap tensor '{InputQuote.Cap(previous.Name)}' bytes [{previous.Begin}, {previous.End})");
             previous = entry;
         }
     }
 
-    private static string Abbreviate(JsonElement element)
-    {
-        string text = element.GetRawText();
-        return text.Length <= 60 ? text : text[..60] + "...";
-    }
+    private static string Abbreviate(JsonElement element) => InputQuote.Cap(element.GetRawText());
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Transformer.Kernels.Tensors;
+using Transformer.Loader.Json;
 
 namespace Transformer.Loader.Safetensors;
 
@@ -55,7 +56,7 @@ public sealed class ShardedSafetensors : IWeightSource
             {
                 string shardPath = Path.Combine(directory, file);
                 if (!File.Exists(shardPath))
-                    throw new ModelFormatException($"{indexPath}: shard file '{file}' does not exist (looked for {shardPath})");
+                    throw new ModelFormatException($"{indexPath}: shard file '{InputQuote.Cap(file)}' does not exist (looked for {shardPath})");
                 var shard = SafetensorsFile.Open(shardPath);
                 shards.Add(shard);
                 shardByFile[file] = shard;
@@ -64,7 +65,7 @@ public sealed class ShardedSafetensors : IWeightSource
             foreach (var (tensorName, file) in weightMap)
             {
                 if (!shardByFile[file].TryGet(tensorName, out _))
-                    throw new ModelFormatException($"{indexPath}: tensor '{tensorName}' is mapped to shard '{file}', which does not contain it");
+                    throw new ModelFormatException($"{indexPath}: tensor '{InputQuote.Cap(tensorName)}' is mapped to shard '{InputQuote.Cap(file)}', which does not contain it");
             }
 
             // Collect from the shards themselves, so a tensor stored twice is caught even when the index lists it once.
@@ -76,7 +77,7 @@ public sealed class ShardedSafetensors : IWeightSource
                 {
                     if (owner.TryGetValue(tensor.Name, out var first))
                         throw new ModelFormatException(
-                            $"{indexPath}: tensor '{tensor.Name}' appears in two shards: {first.FilePath} and {shard.FilePath}");
+                            $"{indexPath}: tensor '{InputQuote.Cap(tensor.Name)}' appears in two shards: {first.FilePath} and {shard.FilePath}");
                     owner[tensor.Name] = shard;
                     tensors.Add(tensor);
                 }
@@ -107,18 +108,16 @@ public sealed class ShardedSafetensors : IWeightSource
         foreach (var shard in _shards) shard.Dispose();
     }
 
+    /// <summary>
+    /// The shard file names an index lists, each once, in the order it first mentions them (what a downloader
+    /// fetches after the index). Throws <see cref="ModelFormatException"/> for a malformed index.
+    /// </summary>
+    public static IReadOnlyList<string> ShardFiles(string indexPath) =>
+        [.. ReadWeightMap(indexPath).Values.Distinct(StringComparer.Ordinal)];
+
     private static Dictionary<string, string> ReadWeightMap(string indexPath)
     {
-        JsonDocument document;
-        try
-        {
-            document = JsonDocument.Parse(File.ReadAllBytes(indexPath));
-        }
-        catch (JsonException e)
-        {
-            throw new ModelFormatException($"{indexPath}: not valid JSON: {e.Message}", e);
-        }
-        using (document)
+        using (var document = StrictJson.Parse(File.ReadAllBytes(indexPath), $"{indexPath}: "))
         {
             if (document.RootElement.ValueKind != JsonValueKind.Object
                 || !document.RootElement.TryGetProperty("weight_map", out var map)
@@ -129,13 +128,13 @@ public sealed class ShardedSafetensors : IWeightSource
             foreach (var entry in map.EnumerateObject())
             {
                 if (entry.Value.ValueKind != JsonValueKind.String)
-                    throw new ModelFormatException($"{indexPath}: weight_map entry '{entry.Name}' must be a shard file name, found {entry.Value.ValueKind}");
+                    throw new ModelFormatException($"{indexPath}: weight_map entry '{InputQuote.Cap(entry.Name)}' must be a shard file name, found {entry.Value.ValueKind}");
                 string file = entry.Value.GetString()!;
                 // Shards live beside the index; anything else would let an index reach arbitrary files.
                 if (file.Length == 0 || Path.GetFileName(file) != file)
-                    throw new ModelFormatException($"{indexPath}: weight_map entry '{entry.Name}' names '{file}', which is not a plain file name");
+                    throw new ModelFormatException($"{indexPath}: weight_map entry '{InputQuote.Cap(entry.Name)}' names '{InputQuote.Cap(file)}', which is not a plain file name");
                 if (!weightMap.TryAdd(entry.Name, file))
-                    throw new ModelFormatException($"{indexPath}: weight_map lists tensor '{entry.Name}' twice");
+                    throw new ModelFormatException($"{indexPath}: weight_map lists tensor '{InputQuote.Cap(entry.Name)}' twice");
             }
             if (weightMap.Count == 0)
                 throw new ModelFormatException($"{indexPath}: weight_map is empty");

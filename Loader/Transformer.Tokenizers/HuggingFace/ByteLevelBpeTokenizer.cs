@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Transformer.Loader;
@@ -37,7 +38,7 @@ public sealed class ByteLevelBpeTokenizer : ITokenizer
         string type = model.TryGetProperty("type", out JsonElement t) ? t.GetString() ?? "" : "BPE";
         if (type != "BPE")
         {
-            throw new ModelFormatException($"{sourceName}: model type \"{type}\" is not supported; only BPE is.");
+            throw new ModelFormatException($"{sourceName}: model type \"{InputQuote.Cap(type)}\" is not supported; only BPE is.");
         }
 
         _vocab = [];
@@ -53,6 +54,16 @@ public sealed class ByteLevelBpeTokenizer : ITokenizer
         _normalize = TokenizerJsonNormalizer.Parse(root.TryGetProperty("normalizer", out JsonElement n) ? n : default, sourceName);
         _preTokenizer = PreTokenizerPipeline.Parse(Required(root, "pre_tokenizer", sourceName), sourceName);
 
+        foreach ((string piece, int id) in _vocab)
+        {
+            RequireTokenId(id, $"vocabulary piece \"{InputQuote.Cap(piece)}\"", sourceName);
+        }
+
+        foreach (AddedToken token in _added.Tokens)
+        {
+            RequireTokenId(token.Id, $"added token \"{InputQuote.Cap(token.Content)}\"", sourceName);
+        }
+
         int vocabSize = 1 + Math.Max(_vocab.Values.DefaultIfEmpty(-1).Max(), _added.Tokens.Select(a => a.Id).DefaultIfEmpty(-1).Max());
         _decodedBytes = BuildDecodedBytes(vocabSize);
 
@@ -66,6 +77,12 @@ public sealed class ByteLevelBpeTokenizer : ITokenizer
             }
         }
     }
+
+    /// <summary>
+    /// Ids above this are refused: the decoding table has one entry per id up to the largest, and real vocabularies
+    /// stay in the hundreds of thousands, so a corrupt id cannot demand gigabytes.
+    /// </summary>
+    public const int MaxTokenId = (1 << 22) - 1;
 
     /// <summary>Loads a <c>tokenizer.json</c> file.</summary>
     /// <param name="path">The file.</param>
@@ -87,30 +104,26 @@ public sealed class ByteLevelBpeTokenizer : ITokenizer
     public static ByteLevelBpeTokenizer FromJson(byte[] utf8Json, string sourceName, int? bosId = null, IReadOnlyList<int>? eosIds = null)
     {
         ArgumentNullException.ThrowIfNull(utf8Json);
+        JsonDocument document;
         try
         {
-            using JsonDocument document = JsonDocument.Parse(utf8Json);
-            return new ByteLevelBpeTokenizer(document.RootElement, sourceName, bosId, eosIds);
+            document = JsonDocument.Parse(utf8Json);
         }
-        catch (Exception e) when (e is JsonException or InvalidOperationException or KeyNotFoundException or FormatException)
+        catch (JsonException e)
         {
-            throw new ModelFormatException($"{sourceName}: not a valid tokenizer.json: {e.Message}", e);
+            throw new ModelFormatException($"{sourceName}: not valid JSON: {e.Message}", e);
         }
-    }
 
-    /// <summary>True when the file's pre-tokenizer is byte-level, i.e. <see cref="Load"/> can read it.</summary>
-    /// <param name="path">A <c>tokenizer.json</c> file.</param>
-    public static bool IsByteLevel(string path)
-    {
-        try
+        using (document)
         {
-            using JsonDocument document = JsonDocument.Parse(File.ReadAllBytes(path));
-            return document.RootElement.TryGetProperty("pre_tokenizer", out JsonElement pre)
-                && pre.GetRawText().Contains("\"ByteLevel\"", StringComparison.Ordinal);
-        }
-        catch (JsonException)
-        {
-            return false;
+            try
+            {
+                return new ByteLevelBpeTokenizer(document.RootElement, sourceName, bosId, eosIds);
+            }
+            catch (Exception e) when (e is InvalidOperationException or KeyNotFoundException or FormatException)
+            {
+                throw new ModelFormatException($"{sourceName}: not a valid tokenizer.json: {e.Message}", e);
+            }
         }
     }
 
@@ -205,11 +218,11 @@ public sealed class ByteLevelBpeTokenizer : ITokenizer
                 ? (merge[0].GetString()!, merge[1].GetString()!)
                 : merge.ValueKind == JsonValueKind.String && merge.GetString()!.Split(' ') is [string x, string y]
                     ? (x, y)
-                    : throw new ModelFormatException($"{sourceName}: merge {rank} ({merge.GetRawText()}) is neither \"a b\" nor [a, b].");
+                    : throw new ModelFormatException($"{sourceName}: merge {rank} ({InputQuote.Cap(merge.GetRawText())}) is neither \"a b\" nor [a, b].");
 
             if (!_vocab.TryGetValue(a, out int left) || !_vocab.TryGetValue(b, out int right) || !_vocab.TryGetValue(a + b, out int merged))
             {
-                throw new ModelFormatException($"{sourceName}: merge {rank} (\"{a}\" + \"{b}\") names a piece missing from the vocabulary.");
+                throw new ModelFormatException($"{sourceName}: merge {rank} (\"{InputQuote.Cap(a)}\" + \"{InputQuote.Cap(b)}\") names a piece missing from the vocabulary.");
             }
 
             table.TryAdd(PairKey(left, right), (merged, rank)); // a repeated merge keeps its first (best) rank
@@ -217,6 +230,14 @@ public sealed class ByteLevelBpeTokenizer : ITokenizer
         }
 
         return table;
+    }
+
+    private static void RequireTokenId(int id, string what, string sourceName)
+    {
+        if (id < 0 || id > MaxTokenId)
+        {
+            throw new ModelFormatException(string.Create(CultureInfo.InvariantCulture, $"{sourceName}: {what} has id {id}; token ids run from 0 to at most {MaxTokenId:N0}."));
+        }
     }
 
     private void RequireByteAlphabet(string sourceName)

@@ -42,7 +42,7 @@ internal sealed class PreTokenizerPipeline
             string type = step.ValueKind == JsonValueKind.Object ? TypeOf(step) : "null";
             if (addPrefixSpace is not null)
             {
-                throw new ModelFormatException($"{sourceName}: pre_tokenizer step \"{type}\" after ByteLevel is not supported.");
+                throw new ModelFormatException($"{sourceName}: pre_tokenizer step \"{InputQuote.Cap(type)}\" after ByteLevel is not supported.");
             }
 
             switch (type)
@@ -59,7 +59,7 @@ internal sealed class PreTokenizerPipeline
 
                     break;
                 default:
-                    throw new ModelFormatException($"{sourceName}: pre_tokenizer \"{type}\" is not supported; only byte-level BPE (Split steps then ByteLevel) is.");
+                    throw new ModelFormatException($"{sourceName}: pre_tokenizer \"{InputQuote.Cap(type)}\" is not supported; only byte-level BPE (Split steps then ByteLevel) is.");
             }
         }
 
@@ -115,7 +115,7 @@ internal sealed class PreTokenizerPipeline
         {
             "Isolated" => IsolatingSplit(regex),
             "Removed" => RemovingSplit(regex),
-            _ => throw new ModelFormatException($"{sourceName}: Split behavior \"{behavior}\" is not supported (Isolated and Removed are)."),
+            _ => throw new ModelFormatException($"{sourceName}: Split behavior \"{InputQuote.Cap(behavior)}\" is not supported (Isolated and Removed are)."),
         };
     }
 

@@ -31,7 +31,7 @@ internal static class TokenizerJsonNormalizer
             "NFD" => NormalizationForm.FormD,
             "NFKC" => NormalizationForm.FormKC,
             "NFKD" => NormalizationForm.FormKD,
-            _ => throw new ModelFormatException($"{sourceName}: normalizer \"{type}\" is not supported (none, NFC, NFD, NFKC, NFKD are)."),
+            _ => throw new ModelFormatException($"{sourceName}: normalizer \"{InputQuote.Cap(type)}\" is not supported (none, NFC, NFD, NFKC, NFKD are)."),
         };
         return text => text.Normalize(form);
     }

@@ -139,7 +139,7 @@ public sealed class SentencePieceBpeTokenizer : ITokenizer
         SentencePieceType.Unknown => Encoding.UTF8.GetBytes(UnknownSurface),
         SentencePieceType.Byte => BytePiece.TryParse(entry.Piece, out byte value)
             ? [value]
-            : throw new ModelFormatException($"{sourceName}: byte piece {id} is spelled \"{entry.Piece}\", not <0xNN>."),
+            : throw new ModelFormatException($"{sourceName}: byte piece {id} is spelled \"{InputQuote.Cap(entry.Piece)}\", not <0xNN>."),
         _ => Encoding.UTF8.GetBytes(entry.Piece.Replace(SentencePieceWhitespace.SpaceSymbol, ' ')),
     };
 

@@ -27,14 +27,55 @@ internal sealed class HubFileFetcher : IDisposable
     {
         string? commit = null, linkedEtag = null;
         long? linkedSize = null;
+        var response = await SendAsync(url, hop =>
+        {
+            commit ??= Header(hop, "X-Repo-Commit");
+            linkedEtag ??= Header(hop, "X-Linked-Etag");
+            linkedSize ??= long.TryParse(Header(hop, "X-Linked-Size"), out long size) ? size : null;
+        }, cancellation).ConfigureAwait(false);
+
+        string? etag = NormalizeEtag(linkedEtag ?? response.Headers.ETag?.Tag ?? Header(response, "ETag"));
+        if (etag is null)
+        {
+            response.Dispose();
+            throw new HubDownloadException($"{url}: the server sent no usable ETag, so the file cannot be cached");
+        }
+        return new HubFileResponse(url, response, commit, etag, response.Content.Headers.ContentLength ?? linkedSize);
+    }
+
+    /// <summary>
+    /// The body of a small answer (the Hub's JSON API), at most <paramref name="maxBytes"/>: a larger one is an
+    /// error rather than an unbounded read.
+    /// </summary>
+    public async Task<byte[]> GetSmallAsync(Uri url, int maxBytes, CancellationToken cancellation)
+    {
+        using var response = await SendAsync(url, _ => { }, cancellation).ConfigureAwait(false);
+        if (response.Content.Headers.ContentLength > maxBytes)
+            throw new HubDownloadException($"{url}: the answer is {response.Content.Headers.ContentLength} bytes, more than the {maxBytes} expected");
+        await using var body = await response.Content.ReadAsStreamAsync(cancellation).ConfigureAwait(false);
+        using var buffer = new MemoryStream();
+        var chunk = new byte[BufferSize];
+        int read;
+        while ((read = await body.ReadAsync(chunk, cancellation).ConfigureAwait(false)) > 0)
+        {
+            if (buffer.Length + read > maxBytes) throw new HubDownloadException($"{url}: the answer is more than the {maxBytes} bytes expected");
+            buffer.Write(chunk, 0, read);
+        }
+        return buffer.ToArray();
+    }
+
+    /// <summary>
+    /// Sends a GET and follows redirects, showing every answer (redirects included) to <paramref name="onAnswer"/>.
+    /// Returns the first successful answer; an error status is a <see cref="HubDownloadException"/> saying what it means.
+    /// </summary>
+    private async Task<HttpResponseMessage> SendAsync(Uri url, Action<HttpResponseMessage> onAnswer, CancellationToken cancellation)
+    {
         var current = url;
         for (int hop = 0; hop <= MaxRedirects; hop++)
         {
             var response = await _http.SendAsync(new HttpRequestMessage(HttpMethod.Get, current), HttpCompletionOption.ResponseHeadersRead, cancellation)
                 .ConfigureAwait(false);
-            commit ??= Header(response, "X-Repo-Commit");
-            linkedEtag ??= Header(response, "X-Linked-Etag");
-            linkedSize ??= long.TryParse(Header(response, "X-Linked-Size"), out long size) ? size : null;
+            onAnswer(response);
 
             if ((int)response.StatusCode is >= 300 and < 400 && response.Headers.Location is { } location)
             {
@@ -55,14 +96,7 @@ internal sealed class HubFileFetcher : IDisposable
                 };
                 throw new HubDownloadException($"{url}: the server answered {(int)status} {reason}{hint}");
             }
-
-            string? etag = NormalizeEtag(linkedEtag ?? response.Headers.ETag?.Tag ?? Header(response, "ETag"));
-            if (etag is null)
-            {
-                response.Dispose();
-                throw new HubDownloadException($"{url}: the server sent no usable ETag, so the file cannot be cached");
-            }
-            return new HubFileResponse(url, response, commit, etag, response.Content.Headers.ContentLength ?? linkedSize);
+            return response;
         }
         throw new HubDownloadException($"{url}: more than {MaxRedirects} redirects");
     }

@@ -9,13 +9,6 @@ namespace Transformer.Text.Hub;
 /// <param name="Revision">A branch, tag or 40-hex commit; <c>main</c> by default.</param>
 public sealed record HubFileSet(string Repository, string Folder, IReadOnlyList<string> Files, string Revision = "main")
 {
-    /// <summary>
-    /// stories260K, llama2.c's 260K-parameter TinyStories model, with both of its tokenizers: the model
-    /// the CLI runs when no model is named. About 1.1 MB.
-    /// </summary>
-    public static HubFileSet Stories260K { get; } =
-        new("karpathy/tinyllamas", "stories260K", ["stories260K.bin", "tok512.model", "tok512.bin"]);
-
     /// <summary>The repository path of a file of the set (folder and name joined with '/').</summary>
     public string PathOf(string file) => Folder.Length == 0 ? file : $"{Folder}/{file}";
 
@@ -25,17 +18,23 @@ public sealed record HubFileSet(string Repository, string Folder, IReadOnlyList<
     /// <summary>Throws when a name could escape the cache folder or is not a repository id.</summary>
     internal void Validate()
     {
-        var parts = Repository.Split('/');
-        if (parts.Length != 2 || parts.Any(p => !IsSafeSegment(p)))
-            throw new ArgumentException($"'{Repository}' is not a Hub repository id of the form owner/name", nameof(Repository));
-        if (Folder.Length > 0 && Folder.Split('/').Any(p => !IsSafeSegment(p)))
-            throw new ArgumentException($"'{Folder}' is not a relative folder inside the repository", nameof(Folder));
+        ValidateLocation(Repository, Folder, Revision);
         if (Files.Count == 0) throw new ArgumentException("no files named", nameof(Files));
         foreach (var file in Files)
         {
             if (!IsSafeSegment(file)) throw new ArgumentException($"'{file}' is not a plain file name", nameof(Files));
         }
-        if (!IsSafeSegment(Revision)) throw new ArgumentException($"'{Revision}' is not a revision name", nameof(Revision));
+    }
+
+    /// <summary>Throws when the repository, folder or revision could escape the cache folder or is malformed.</summary>
+    internal static void ValidateLocation(string repository, string folder, string revision)
+    {
+        var parts = repository.Split('/');
+        if (parts.Length != 2 || parts.Any(p => !IsSafeSegment(p)))
+            throw new ArgumentException($"'{repository}' is not a Hub repository id of the form owner/name", nameof(repository));
+        if (folder.Length > 0 && folder.Split('/').Any(p => !IsSafeSegment(p)))
+            throw new ArgumentException($"'{folder}' is not a relative folder inside the repository", nameof(folder));
+        if (!IsSafeSegment(revision)) throw new ArgumentException($"'{revision}' is not a revision name", nameof(revision));
     }
 
     // Names end up as cache paths and URL segments: no separators, no '.'/'..', nothing empty.

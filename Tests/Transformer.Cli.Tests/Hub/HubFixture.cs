@@ -1,3 +1,4 @@
+using Transformer.Cli;
 using Transformer.Text.Hub;
 
 namespace Transformer.Cli.Tests;
@@ -5,27 +6,24 @@ namespace Transformer.Cli.Tests;
 /// <summary>The files the loopback Hub serves, and a throwaway cache folder per test.</summary>
 public static class HubFixture
 {
-    public static HubFileSet Files => HubFileSet.Stories260K;
+    /// <summary>stories260K as llama2.c's Hub repository holds it: one folder of karpathy/tinyllamas.</summary>
+    public static HubFileSet Files { get; } = new("karpathy/tinyllamas", "stories260K", ["stories260K.bin", "tok512.bin"]);
 
-    /// <summary>
-    /// stories260K's files from ../shared when present; otherwise same-named files of deterministic bytes, which
-    /// are enough to test downloading and caching (only the end-to-end run needs the real model).
-    /// </summary>
+    /// <summary>The same as a Hub model reference (what --model hf:karpathy/tinyllamas/stories260K names).</summary>
+    public static HubModelReference Model { get; } = new(Files.Repository, Files.Folder);
+
+    /// <summary>The real stories260K files: the bundled copy beside the test assembly, so no test here needs ../shared.</summary>
     public static IReadOnlyList<(string Name, byte[] Content)> Content() =>
-        Files.Files.Select((name, i) => (name, SharedModels.Available ? File.ReadAllBytes(SharedModels.Stories260KFile(name)) : Synthetic(i))).ToList();
+        Files.Files.Select(name => (name, File.ReadAllBytes(Path.Combine(DefaultModel.Directory, name)))).ToList();
 
-    public static LoopbackHub Serve(HubFault fault = HubFault.None) => new(Files.Repository, Files.Folder, Content(), fault);
+    /// <summary>Files the Hub lists beside the model that a model download must not fetch.</summary>
+    public static readonly string[] Unwanted = [".gitattributes", "README.md", "stories15M.bin", "stories260K/model.onnx"];
+
+    public static LoopbackHub Serve(HubFault fault = HubFault.None) => new(Files.Repository, Files.Folder, Content(), fault, Unwanted);
 
     public static HubOptions Options(Uri endpoint, string cache) => new() { Endpoint = endpoint.ToString(), CacheDirectory = cache, Offline = false };
 
     public static TempDirectory NewCache() => new();
-
-    private static byte[] Synthetic(int seed)
-    {
-        var bytes = new byte[100_000 + seed * 1000];
-        new Random(seed).NextBytes(bytes);
-        return bytes;
-    }
 }
 
 /// <summary>A temporary folder deleted when disposed.</summary>

@@ -16,10 +16,11 @@ public enum HubFault
 }
 
 /// <summary>
-/// A tiny HTTP/1.1 server on 127.0.0.1 laid out like the Hugging Face Hub: <c>/{repo}/resolve/{revision}/{folder}/{file}</c>
+/// A tiny HTTP/1.1 server on 127.0.0.1 laid out like the Hugging Face Hub: <c>/{repo}/resolve/{main|commit}/{folder}/{file}</c>
 /// answers with <c>X-Repo-Commit</c> and an ETag. The first file is served as the Hub serves large (LFS) files: a 302
 /// to a content address carrying <c>X-Linked-Etag</c>/<c>X-Linked-Size</c>. A second file gets a weak ETag (<c>W/"…"</c>).
-/// One request per connection (Connection: close) keeps it small.
+/// <c>/api/models/{repo}/revision/main</c> lists the repository as the Hub's model-info API does: the served files
+/// plus <c>extraListed</c> ones (listed, never served). One request per connection (Connection: close) keeps it small.
 /// </summary>
 public sealed class LoopbackHub : IAsyncDisposable
 {
@@ -28,20 +29,28 @@ public sealed class LoopbackHub : IAsyncDisposable
     private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _serving;
-    private readonly string _resolvePrefix;
+    private readonly string[] _resolvePrefixes;
+    private readonly string _listingTarget;
+    private readonly byte[] _listing;
     private readonly IReadOnlyDictionary<string, byte[]> _files;
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _targets = new();
     private readonly HubFault _fault;
     private readonly string _lfsFile;
     private readonly string _weakEtagFile;
     private int _requests;
 
-    public LoopbackHub(string repository, string folder, IReadOnlyList<(string Name, byte[] Content)> files, HubFault fault = HubFault.None)
+    public LoopbackHub(string repository, string folder, IReadOnlyList<(string Name, byte[] Content)> files, HubFault fault = HubFault.None,
+        IReadOnlyList<string>? extraListed = null)
     {
         _files = files.ToDictionary(f => f.Name, f => f.Content);
         _fault = fault;
         _lfsFile = files[0].Name;
         _weakEtagFile = files.Count > 1 ? files[1].Name : "";
-        _resolvePrefix = $"/{repository}/resolve/main/{folder}/";
+        string inFolder = folder.Length == 0 ? "" : folder + "/";
+        _resolvePrefixes = [$"/{repository}/resolve/main/{inFolder}", $"/{repository}/resolve/{Commit}/{inFolder}"];
+        _listingTarget = $"/api/models/{repository}/revision/main";
+        var siblings = files.Select(f => inFolder + f.Name).Concat(extraListed ?? []).Select(path => new { rfilename = path });
+        _listing = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(new { id = repository, sha = Commit, siblings });
         _listener.Start();
         Endpoint = new Uri($"http://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}");
         _serving = Task.Run(ServeAsync);
@@ -51,6 +60,9 @@ public sealed class LoopbackHub : IAsyncDisposable
 
     /// <summary>Requests answered so far.</summary>
     public int Requests => Volatile.Read(ref _requests);
+
+    /// <summary>The request targets (paths) asked for so far, in arrival order.</summary>
+    public IReadOnlyList<string> Targets => [.. _targets];
 
     /// <summary>The ETag the Hub gives a file: sha256 of the content for the LFS-style file, a sha1 for the others.</summary>
     public string EtagOf(string file) =>
@@ -84,6 +96,7 @@ public sealed class LoopbackHub : IAsyncDisposable
             var stream = client.GetStream();
             string? target = await ReadRequestTargetAsync(stream);
             if (target is null) return;
+            _targets.Enqueue(target);
             Interlocked.Increment(ref _requests);
             try
             {
@@ -103,9 +116,15 @@ public sealed class LoopbackHub : IAsyncDisposable
             await WriteAsync(stream, "404 Not Found", [], Encoding.UTF8.GetBytes("Entry not found"));
             return;
         }
-        if (target.StartsWith(_resolvePrefix, StringComparison.Ordinal) && _files.TryGetValue(Uri.UnescapeDataString(target[_resolvePrefix.Length..]), out var body))
+        if (target == _listingTarget)
         {
-            string file = Uri.UnescapeDataString(target[_resolvePrefix.Length..]);
+            await WriteAsync(stream, "200 OK", [("Content-Type", "application/json")], _listing);
+            return;
+        }
+        string? prefix = _resolvePrefixes.FirstOrDefault(p => target.StartsWith(p, StringComparison.Ordinal));
+        if (prefix is not null && _files.TryGetValue(Uri.UnescapeDataString(target[prefix.Length..]), out var body))
+        {
+            string file = Uri.UnescapeDataString(target[prefix.Length..]);
             if (file == _lfsFile)
             {
                 await WriteAsync(stream, "302 Found",

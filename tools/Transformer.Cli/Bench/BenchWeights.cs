@@ -25,6 +25,7 @@ public sealed record BenchWeights(string Name, DType Storage, WeightFormat Forma
 
     private const string All = "all";
     private static readonly BenchWeights[] s_single = [F32, BF16, F16, Int8];
+    private static string[] Names => [.. s_single.Select(w => w.Name), KernelOptions.Both, All];
 
     /// <summary>--quant for the bench: one format, <c>both</c> (f32 and int8, the default) or <c>all</c>.</summary>
     public static Option<string> Option()
@@ -33,9 +34,9 @@ public sealed record BenchWeights(string Name, DType Storage, WeightFormat Forma
         {
             Description = "Weights: f32, bf16, f16 (kept 16-bit), int8 (quantized at load), both (f32 and int8) or all",
             DefaultValueFactory = _ => KernelOptions.Both,
-            HelpName = "FORMAT",
+            HelpName = string.Join('|', Names),
         };
-        option.AcceptOnlyFromAmong([.. s_single.Select(w => w.Name), KernelOptions.Both, All]);
+        option.AcceptOnlyFromAmong(Names);
         return option;
     }
 

@@ -24,7 +24,7 @@ public static class KernelOptions
         {
             Description = "Weight format: f32, or int8 (quantized at load; a pre-quantized model is int8 already)",
             DefaultValueFactory = _ => F32,
-            HelpName = "FORMAT",
+            HelpName = $"{F32}|{Int8}",
         };
         option.AcceptOnlyFromAmong([F32, Int8]);
         return option;
@@ -34,13 +34,15 @@ public static class KernelOptions
     public static Option<string> Isa(bool allowAll)
     {
         string[] names = Enum.GetValues<CpuIsa>().Select(CpuIsaSupport.Name).ToArray();
+        string[] accepted = allowAll ? [.. names, AllIsas] : names;
         var option = new Option<string>("--isa")
         {
-            Description = $"CPU kernel path: {string.Join(", ", names)}{(allowAll ? ", or all supported" : "")}; " +
+            Description = $"CPU kernel path{(allowAll ? " (all: every supported one)" : "")}; " +
                           $"default: ${CpuIsaSelection.EnvironmentVariable}, else the fastest this CPU supports",
-            HelpName = "PATH",
+            // The help line then reads --isa <scalar|avx2|...>: the values, not a placeholder.
+            HelpName = string.Join('|', accepted),
         };
-        option.AcceptOnlyFromAmong(allowAll ? [.. names, AllIsas] : names);
+        option.AcceptOnlyFromAmong(accepted);
         return option;
     }
 

@@ -25,12 +25,15 @@ public static class Q8ModelWriter
 
     /// <summary>Quantizes the model at <paramref name="modelPath"/> into <paramref name="outputDirectory"/>.</summary>
     /// <returns>How many matrices were quantized and how many tensors were kept as they were.</returns>
-    /// <exception cref="ModelFormatException">The source is not a Hugging Face safetensors model with config.json.</exception>
+    /// <exception cref="ModelFormatException">The source is not a Hugging Face safetensors model with config.json, or is quantized already.</exception>
     public static (int Quantized, int Kept) Write(string modelPath, string outputDirectory)
     {
         using var files = ModelFiles.Open(modelPath);
         if (files.Format == ModelFileFormat.Llama2c)
             throw new ModelFormatException($"{modelPath}: quantize reads Hugging Face safetensors models (config.json + *.safetensors); a llama2.c checkpoint has no config.json to copy");
+        if (files.Weights.Tensors.FirstOrDefault(t => t.Name.EndsWith(LlamaWeights.QuantizedValuesSuffix, StringComparison.Ordinal)) is { } stored)
+            throw new ModelFormatException(
+                $"{modelPath}: already quantized to int8 (Q8): its matrices are stored as NAME{LlamaWeights.QuantizedValuesSuffix} (e.g. {InputQuote.Cap(stored.Name)}); run it as it is");
         string sourceDirectory = files.Directory;
         if (Path.GetFullPath(outputDirectory) == Path.GetFullPath(sourceDirectory))
             throw new ArgumentException($"--out must differ from the model's folder ({sourceDirectory}): the source files would be overwritten");

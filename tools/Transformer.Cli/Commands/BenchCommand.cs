@@ -26,9 +26,9 @@ public static class BenchCommand
         var threads = CommonOptions.Threads();
         var quant = BenchWeights.Option();
         var isa = KernelOptions.Isa(allowAll: true);
-        var promptTokens = new Option<int>("--prompt-tokens") { Description = "Prompt length of the prefill measurement", DefaultValueFactory = _ => 128, HelpName = "N" };
-        var genTokens = new Option<int>("--gen-tokens") { Description = "Tokens decoded one at a time", DefaultValueFactory = _ => 128, HelpName = "N" };
-        var reps = new Option<int>("--reps") { Description = "Timed runs after a warm-up; the best prefill and the best decode are reported", DefaultValueFactory = _ => 3, HelpName = "N" };
+        var promptTokens = NumberOptions.Int("--prompt-tokens", [], "Prompt length of the prefill measurement", defaultValue: 128, min: 1);
+        var genTokens = NumberOptions.Int("--gen-tokens", [], "Tokens decoded one at a time", defaultValue: 128, min: 1);
+        var reps = NumberOptions.Int("--reps", [], "Timed runs after a warm-up; the best prefill and the best decode are reported", defaultValue: 3, min: 1);
         var device = DeviceOption.Create(allowList: true, DeviceOption.Cpu);
         var json = new Option<bool>("--json") { Description = "Print a JSON array (one object per configuration) instead of the table" };
         var concurrency = new Option<string?>("--concurrency")
@@ -36,20 +36,12 @@ public static class BenchCommand
             Description = "Comma-separated stream counts (e.g. 1,2,4,8,16,32): aggregate decode tok/s, time to first token and inter-token latency through the serving scheduler, per count",
             HelpName = "N[,N...]",
         };
-        var blockSize = new Option<int>("--kv-block-size")
-        {
-            Description = $"Positions per KV block for --concurrency (default {Transformer.Runtime.ModelOptions.DefaultKvBlockSize})",
-            DefaultValueFactory = _ => Transformer.Runtime.ModelOptions.DefaultKvBlockSize,
-            HelpName = "N",
-        };
-        blockSize.Validators.Add(r => { if (r.GetValueOrDefault<int>() is < 1 or > 4096) r.AddError("--kv-block-size must be from 1 to 4096"); });
         concurrency.Validators.Add(r =>
         {
             if (r.GetValueOrDefault<string?>() is { } text && ParseLevels(text) is null)
                 r.AddError($"--concurrency takes comma-separated counts from 1 to 1024, got '{(text.Length > 40 ? text[..40] + "..." : text)}'");
         });
-        foreach (var count in new[] { promptTokens, genTokens, reps })
-            count.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 1) r.AddError($"{r.Option.Name} must be at least 1"); });
+        var blockSize = NumberOptions.Int("--kv-block-size", [], "Positions per KV block for --concurrency", defaultValue: Transformer.Runtime.ModelOptions.DefaultKvBlockSize, min: 1, max: 4096);
 
         var command = new Command("bench", "Measure prefill and decode speed on synthetic weights of a preset shape, per CPU path and weight format")
         {
@@ -108,7 +100,7 @@ public static class BenchCommand
                         writer.WriteLine(ConcurrencyBench.Line(result));
                     }
                 }
-        if (asJson) context.Out.WriteLine(System.Text.Json.JsonSerializer.Serialize(results, new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
+        if (asJson) context.Out.WriteLine(System.Text.Json.JsonSerializer.Serialize<IReadOnlyList<ConcurrencyResult>>(results, BenchJsonContext.Default.IReadOnlyListConcurrencyResult));
         return 0;
     }
 

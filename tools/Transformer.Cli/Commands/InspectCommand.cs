@@ -2,41 +2,69 @@ using System.CommandLine;
 using System.Globalization;
 using Transformer.Cli.Bench;
 using Transformer.Cli.Devices;
+using Transformer.Kernels.Backend;
+using Transformer.Kernels.Cpu;
 using Transformer.Kernels.Cpu.Isa;
 using Transformer.Kernels.Tensors;
 using Transformer.Loader;
 using Transformer.Loader.Config;
+using Transformer.Runtime.Llama;
 
 namespace Transformer.Cli.Commands;
 
 /// <summary>
 /// <c>transformer inspect</c>: what a model file holds: architecture, configuration, parameter count, and every
-/// tensor with its dtype, shape and size. Reads headers only; no weights are prepared.
+/// tensor with its dtype, shape and size; then checks the shapes as run does. Float weights stay memory-mapped: only
+/// the norm vectors are read.
 /// </summary>
 public static class InspectCommand
 {
     /// <summary>Builds the command.</summary>
     public static Command Create(CliContext context)
     {
-        var model = CommonOptions.Model(required: true, "Model folder or file (safetensors folder, *.safetensors, *.index.json, llama2.c *.bin)");
+        var model = CommonOptions.Model(required: false, $"Model: {ModelArgument.Forms}; default: the bundled {DefaultModel.Name}");
+        var threads = CommonOptions.Threads();
         var isa = KernelOptions.Isa(allowAll: false);
         var device = DeviceOption.Create(allowList: false, DeviceOption.Auto);
-        var command = new Command("inspect", "Show a model's architecture, configuration, parameter count and tensors, and the device and CPU path that would run it")
+        var command = new Command("inspect",
+            "Show a model's architecture, configuration, parameter count and tensors, the device, CPU path and threads that would run it, and check its tensor shapes")
         {
-            model, isa, device,
+            model, threads, isa, device,
         };
-        CommandAction.Set(command, context, (parsed, _) =>
+        CommandAction.Set(command, context, async (parsed, cancellation) =>
         {
             var path = KernelOptions.Resolve(parsed.GetValue(isa));
-            using var files = ModelFiles.Open(parsed.GetValue(model)!);
-            // The device and path lines come first: the report proper ends with its total line.
-            using (var selection = BackendSelection.Create(parsed.GetValue(device)!, parsed.GetValue(isa), threads: 1))
+            string modelPath = await ModelArgument.ResolveAsync(parsed.GetValue(model), context, cancellation).ConfigureAwait(false);
+            using var files = ModelFiles.Open(modelPath);
+            int threadCount = parsed.GetValue(threads);
+            // The device, path and threads lines come first: the report proper ends with its total line.
+            using (var selection = BackendSelection.Create(parsed.GetValue(device)!, parsed.GetValue(isa), threadCount))
                 context.Out.WriteLine($"device: {selection.Device} ({selection.Backend.Description}); why: {selection.Reason}");
             context.Out.WriteLine($"cpu path: {CpuIsaSelection.Describe(path)}; supported: {string.Join(", ", CpuIsaSupport.Supported.Select(CpuIsaSupport.Name))}");
+            context.Out.WriteLine($"threads: {ThreadsLine(threadCount)}");
             Write(context.Out, files);
-            return Task.FromResult(0);
+            CheckShapes(files);
+            context.Out.WriteLine("check: every tensor run loads is present with the shape the config implies");
+            return 0;
         });
         return command;
+    }
+
+    /// <summary>How many CPU worker threads run would use, and why: <c>2 (every core)</c> or <c>1 (--threads 1)</c>.</summary>
+    public static string ThreadsLine(int threads)
+    {
+        int effective = new CpuBackendOptions { Threads = threads }.EffectiveThreads;
+        return threads == 0 ? $"{effective} (every core; --threads N to change)" : $"{effective} (--threads {threads})";
+    }
+
+    /// <summary>
+    /// Looks the weights up exactly as run loads them (every tensor the config implies, with its shape; pre-quantized
+    /// pairs included), on a CPU backend where float weights stay memory-mapped, so nothing large is copied.
+    /// </summary>
+    private static void CheckShapes(ModelFiles files)
+    {
+        using var backend = new CpuBackend(new CpuBackendOptions { Threads = 1 });
+        using var weights = LlamaWeights.Load(files.Config, files.Weights, backend, WeightFormat.F32);
     }
 
     /// <summary>Writes the report of an opened model.</summary>

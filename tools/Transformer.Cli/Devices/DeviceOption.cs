@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Transformer.Kernels.Gpu.Devices;
 
 namespace Transformer.Cli.Devices;
 
@@ -12,7 +11,7 @@ public static class DeviceOption
     public const string Auto = "auto";
 
     /// <summary>Every accepted device name.</summary>
-    public static IReadOnlyList<string> Names { get; } = [Auto, Cpu, .. GpuDeviceKinds.Names.Where(n => n != Auto)];
+    public static IReadOnlyList<string> Names { get; } = [Auto, Cpu, .. GpuBackends.DeviceNames];
 
     /// <summary>--device NAME, or a comma-separated list when <paramref name="allowList"/> (bench's side-by-side columns).</summary>
     public static Option<string> Create(bool allowList, string defaultValue)
@@ -22,7 +21,7 @@ public static class DeviceOption
             Description = $"Backend: {string.Join(", ", Names)} (auto prefers CUDA, then OpenCL, then the CPU)"
                           + (allowList ? "; several, comma-separated, are measured side by side" : ""),
             DefaultValueFactory = _ => defaultValue,
-            HelpName = allowList ? "DEVICE[,DEVICE...]" : "DEVICE",
+            HelpName = allowList ? "DEVICE[,DEVICE...]" : string.Join('|', Names),
         };
         option.Validators.Add(result =>
         {

@@ -126,9 +126,39 @@ internal static partial class Filters
             FloatValue => value,
             IntValue i => new FloatValue(i.Value),
             BoolValue b => new FloatValue(b.Value ? 1 : 0),
-            StringValue s when double.TryParse(s.Value.Trim().Replace("_", "", StringComparison.Ordinal), NumberStyles.Float, CultureInfo.InvariantCulture, out double d) => new FloatValue(d),
+            StringValue s when TryParseFloat(s.Value, out double d) => new FloatValue(d),
             _ => fallback,
         };
+    }
+
+    /// <summary>Python's float(text): surrounding whitespace, a sign, underscores between digits, inf/infinity/nan in any case.</summary>
+    private static bool TryParseFloat(string text, out double value)
+    {
+        string s = PyText.Strip(text, null);
+        string body = s.Length > 0 && s[0] is '+' or '-' ? s[1..] : s;
+        switch (body.ToLowerInvariant())
+        {
+            case "inf" or "infinity":
+                value = s.StartsWith('-') ? double.NegativeInfinity : double.PositiveInfinity;
+                return true;
+            case "nan":
+                value = double.NaN;
+                return true;
+        }
+
+        value = 0;
+        if (body.Length == 0 || !body.All(c => char.IsAsciiDigit(c) || c is '.' or 'e' or 'E' or '+' or '-' or '_') || !UnderscoresBetweenDigits(body)) return false;
+        return double.TryParse(s.Replace("_", "", StringComparison.Ordinal), NumberStyles.Float, CultureInfo.InvariantCulture, out value);
+    }
+
+    private static bool UnderscoresBetweenDigits(string s)
+    {
+        for (int i = 0; i < s.Length; i++)
+        {
+            if (s[i] == '_' && (i == 0 || i == s.Length - 1 || !char.IsAsciiDigit(s[i - 1]) || !char.IsAsciiDigit(s[i + 1]))) return false;
+        }
+
+        return true;
     }
 
     private static Value ToInt(Interpreter _, Value value, Arguments arguments)
@@ -140,27 +170,43 @@ internal static partial class Filters
         {
             case IntValue: return value;
             case BoolValue b: return IntValue.Of(b.Value ? 1 : 0);
-            case FloatValue f when double.IsFinite(f.Value): return IntValue.Of((long)Math.Truncate(f.Value));
+            case FloatValue f: return Truncate(f.Value, fallback);
             case StringValue s:
                 if (TryParseInteger(s.Value, radix, out long parsed)) return IntValue.Of(parsed);
                 // Jinja2's quirk: "42.23"|int is 42, through float().
-                if (double.TryParse(s.Value.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out double d) && double.IsFinite(d)) return IntValue.Of((long)Math.Truncate(d));
-                return fallback;
+                return TryParseFloat(s.Value, out double d) ? Truncate(d, fallback) : fallback;
             default: return fallback;
         }
+    }
+
+    /// <summary>Python's int(float): NaN is a ValueError (the default), infinity an OverflowError, which Jinja2 does not catch.</summary>
+    private static Value Truncate(double value, Value fallback)
+    {
+        if (double.IsNaN(value)) return fallback;
+        if (double.IsInfinity(value)) throw new TemplateError("cannot convert float infinity to integer");
+        if (Math.Abs(value) >= 9.2233720368547758E18) throw new TemplateError("integer result does not fit in 64 bits");
+        return IntValue.Of((long)Math.Truncate(value));
     }
 
     /// <summary>Python's int(text, base): optional sign and 0b/0o/0x prefix (when the base allows it), underscores between digits.</summary>
     private static bool TryParseInteger(string text, int radix, out long value)
     {
         value = 0;
-        string s = text.Trim().Replace("_", "", StringComparison.Ordinal);
+        string s = PyText.Strip(text, null);
+        if (!UnderscoresBetweenDigits(s.TrimStart('+', '-'))) return false;
+        s = s.Replace("_", "", StringComparison.Ordinal);
         bool negative = s.StartsWith('-');
         if (s.StartsWith('-') || s.StartsWith('+')) s = s[1..];
-        if (s.Length > 2 && s[0] == '0' && char.ToLowerInvariant(s[1]) is var p && ((p == 'x' && radix == 16) || (p == 'o' && radix == 8) || (p == 'b' && radix == 2)))
+        char prefix = s.Length > 2 && s[0] == '0' ? char.ToLowerInvariant(s[1]) : '\0';
+        int prefixRadix = prefix switch { 'x' => 16, 'o' => 8, 'b' => 2, _ => 0 };
+        if (radix == 0)
         {
-            s = s[2..];
+            // Base 0 reads the prefix, as Python's int(text, 0); a decimal may then not start with 0.
+            radix = prefixRadix == 0 ? 10 : prefixRadix;
+            if (prefixRadix == 0 && s.Length > 1 && s[0] == '0' && s.Any(c => c != '0')) return false;
         }
+
+        if (prefixRadix != 0 && prefixRadix == radix) s = s[2..];
 
         if (s.Length == 0 || radix is < 2 or > 36) return false;
         try
@@ -237,7 +283,11 @@ internal static partial class Filters
         arguments.BindNone("title");
         // Jinja2's own title: words begin after "-", whitespace or an opening bracket, not Python's str.title.
         var parts = WordBeginning().Split(PyRepr.Str(value)).Where(p => p.Length > 0);
-        return new StringValue(string.Concat(parts.Select(p => PyText.Upper(PyText.CodePoints(p)[0]) + PyText.Lower(p[PyText.CodePoints(p)[0].Length..]))));
+        return new StringValue(string.Concat(parts.Select(word =>
+        {
+            string first = PyText.CodePoints(word)[0];
+            return PyText.Upper(first) + PyText.Lower(word[first.Length..]);
+        })));
     }
 
     private static Value Trim(Interpreter _, Value value, Arguments arguments)

@@ -141,8 +141,6 @@ internal static partial class Filters
         return item => new ListValue([.. parts.Select(p => Fold(p(item)))]);
     }
 
-    private static readonly Comparer<Value> PythonOrder = Comparer<Value>.Create((a, b) => Operators.Compare(a, b, "<"));
-
     private static Value Sort(Interpreter _, Value value, Arguments arguments)
     {
         var bound = arguments.Bind("sort", 0, "reverse", "case_sensitive", "attribute");
@@ -150,10 +148,7 @@ internal static partial class Filters
         var key = SortKey(bound[2], bound[1] is { } c && Operators.IsTrue(c));
         var items = Iteration.Items(value).Select(item => (Key: key(item), Item: item)).ToList();
         // Python's sort is stable, also when reversed (equal items keep their order).
-        var sorted = reverse
-            ? items.OrderByDescending(p => p.Key, PythonOrder)
-            : items.OrderBy(p => p.Key, PythonOrder);
-        return new ListValue([.. sorted.Select(p => p.Item)]);
+        return new ListValue([.. Operators.SortStable(items, p => p.Key, reverse).Select(p => p.Item)]);
     }
 
     private static Value DictSort(Interpreter _, Value value, Arguments arguments)
@@ -166,9 +161,7 @@ internal static partial class Filters
         bool reverse = bound[2] is { } r && Operators.IsTrue(r);
         var fold = SortKey(null, caseSensitive);
         var pairs = DictMethods.Items(dict, Arguments.None).Items.Cast<ListValue>();
-        Func<ListValue, Value> key = p => fold(p.Items[by == "key" ? 0 : 1]);
-        var sorted = reverse ? pairs.OrderByDescending(key, PythonOrder) : pairs.OrderBy(key, PythonOrder);
-        return new ListValue([.. sorted]);
+        return new ListValue([.. Operators.SortStable(pairs, p => fold(p.Items[by == "key" ? 0 : 1]), reverse)]);
     }
 
     private static Value Unique(Interpreter _, Value value, Arguments arguments)

@@ -92,7 +92,7 @@ internal sealed class PyJson
         }
 
         IEnumerable<KeyValuePair<Value, Value>> pairs = dict.Items;
-        if (_sortKeys) pairs = pairs.OrderBy(p => p.Key, Comparer<Value>.Create((a, b) => Operators.Compare(a, b, "<")));
+        if (_sortKeys) pairs = Operators.SortStable(pairs, p => p.Key, descending: false);
         _text.Append('{');
         bool first = true;
         foreach (var (key, item) in pairs)

@@ -151,32 +151,86 @@ internal static class PyText
         return lines;
     }
 
-    public static string Upper(string s) => s.ToUpperInvariant();
+    /// <summary><c>str.upper()</c>, with Unicode's full mappings ("ß" becomes "SS"), which .NET's one-to-one mapping lacks.</summary>
+    public static string Upper(string s) => IsAscii(s) ? s.ToUpperInvariant() : MapRunes(s, UpperOf);
 
-    public static string Lower(string s) => s.ToLowerInvariant();
+    /// <summary><c>str.lower()</c>, with the full mappings and the final-sigma rule ("ΟΔΟΣ" becomes "οδος").</summary>
+    public static string Lower(string s)
+    {
+        if (IsAscii(s)) return s.ToLowerInvariant();
+        var result = new StringBuilder(s.Length);
+        for (int i = 0; i < s.Length; i += char.IsSurrogatePair(s, i) ? 2 : 1)
+        {
+            var rune = Rune.GetRuneAt(s, i);
+            result.Append(rune.Value == 0x03A3 && IsFinalSigma(s, i) ? "\u03c2" : LowerOf(rune));
+        }
 
-    /// <summary><c>str.capitalize()</c>: the first character upper case, the rest lower case.</summary>
+        return result.ToString();
+    }
+
+    /// <summary><c>str.capitalize()</c>: the first character in title case, the rest lower case.</summary>
     public static string Capitalize(string s)
     {
         if (s.Length == 0) return s;
-        int first = char.IsSurrogatePair(s, 0) ? 2 : 1;
-        return s[..first].ToUpperInvariant() + s[first..].ToLowerInvariant();
+        var first = Rune.GetRuneAt(s, 0);
+        return TitleOf(first) + Lower(s[first.Utf16SequenceLength..]);
     }
 
-    /// <summary><c>str.title()</c>: a cased character after an uncased one starts a word (upper), others are lower.</summary>
+    /// <summary><c>str.title()</c>: a cased character after an uncased one starts a word (title case), others are lower.</summary>
     public static string Title(string s)
     {
         var result = new StringBuilder(s.Length);
         bool previousCased = false;
         foreach (Rune rune in s.EnumerateRunes())
         {
-            bool cased = Rune.IsLetter(rune) && (Rune.IsUpper(rune) || Rune.IsLower(rune) || Rune.GetUnicodeCategory(rune) == UnicodeCategory.TitlecaseLetter);
-            Rune mapped = cased ? (previousCased ? Rune.ToLowerInvariant(rune) : Rune.ToUpperInvariant(rune)) : rune;
-            result.Append(mapped.ToString());
-            previousCased = cased;
+            result.Append(previousCased ? LowerOf(rune) : TitleOf(rune));
+            previousCased = IsCased(rune);
         }
 
         return result.ToString();
+    }
+
+    private static bool IsAscii(string s) => System.Text.Ascii.IsValid(s);
+
+    private static string MapRunes(string s, Func<Rune, string> map)
+    {
+        var result = new StringBuilder(s.Length);
+        foreach (Rune rune in s.EnumerateRunes()) result.Append(map(rune));
+        return result.ToString();
+    }
+
+    private static string UpperOf(Rune rune) => PyCaseTables.FullUpper.TryGetValue(rune.Value, out string? full) ? full : Rune.ToUpperInvariant(rune).ToString();
+
+    private static string LowerOf(Rune rune) => PyCaseTables.FullLower.TryGetValue(rune.Value, out string? full) ? full : Rune.ToLowerInvariant(rune).ToString();
+
+    private static string TitleOf(Rune rune) => PyCaseTables.Title.TryGetValue(rune.Value, out string? title) ? title : UpperOf(rune);
+
+    private static bool IsCased(Rune rune) =>
+        Rune.GetUnicodeCategory(rune) is UnicodeCategory.UppercaseLetter or UnicodeCategory.LowercaseLetter or UnicodeCategory.TitlecaseLetter;
+
+    /// <summary>Unicode's Final_Sigma: a cased letter before (skipping marks) and none after.</summary>
+    private static bool IsFinalSigma(string s, int at)
+    {
+        bool Skippable(Rune r) => Rune.GetUnicodeCategory(r) is UnicodeCategory.NonSpacingMark or UnicodeCategory.EnclosingMark or UnicodeCategory.Format or UnicodeCategory.ModifierLetter;
+        bool casedBefore = false;
+        for (int i = at; i > 0;)
+        {
+            i -= i >= 2 && char.IsSurrogatePair(s, i - 2) ? 2 : 1;
+            var r = Rune.GetRuneAt(s, i);
+            if (Skippable(r)) continue;
+            casedBefore = IsCased(r);
+            break;
+        }
+
+        if (!casedBefore) return false;
+        for (int i = at + 1; i < s.Length; i += char.IsSurrogatePair(s, i) ? 2 : 1)
+        {
+            var r = Rune.GetRuneAt(s, i);
+            if (Skippable(r)) continue;
+            return !IsCased(r);
+        }
+
+        return true;
     }
 
     /// <summary>True when every code point is a single UTF-16 unit, so .NET indexes are Python indexes.</summary>

@@ -39,8 +39,6 @@ internal sealed class Arguments(IReadOnlyList<Value> positional, IReadOnlyList<K
 
     public IReadOnlyList<KeyValuePair<string, Value>> Named { get; } = named;
 
-    public static Arguments Of(params Value[] positional) => new(positional, []);
-
     /// <summary>
     /// Binds the arguments to parameters as Python does: positional first, then by keyword. The first
     /// <paramref name="required"/> parameters must be given; absent optional ones are null.

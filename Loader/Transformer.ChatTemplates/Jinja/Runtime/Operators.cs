@@ -84,6 +84,23 @@ internal static class Operators
         throw new TemplateError($"'{op}' not supported between instances of '{a.TypeName}' and '{b.TypeName}'");
     }
 
+    /// <summary>
+    /// A stable sort by Python's ordering (what <c>sorted()</c> gives, also reversed). A key pair that cannot be
+    /// ordered ('&lt;' between str and int) is the template's error, not .NET's wrapped comparison failure.
+    /// </summary>
+    public static List<T> SortStable<T>(IEnumerable<T> items, Func<T, Value> key, bool descending)
+    {
+        var order = Comparer<Value>.Create((a, b) => Compare(a, b, "<"));
+        try
+        {
+            return descending ? [.. items.OrderByDescending(key, order)] : [.. items.OrderBy(key, order)];
+        }
+        catch (InvalidOperationException e) when (e.InnerException is TemplateError error)
+        {
+            throw error;
+        }
+    }
+
     /// <summary>Python orders str by code point; UTF-16 ordinal order differs only for characters above U+FFFF.</summary>
     public static int CompareCodePoints(string x, string y)
     {

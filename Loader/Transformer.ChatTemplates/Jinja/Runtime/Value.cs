@@ -82,8 +82,6 @@ internal sealed class StringValue(string value, bool isMarkup = false) : Value
 /// <summary>A list, or a tuple when <see cref="IsTuple"/> (they differ in printing and equality).</summary>
 internal sealed class ListValue(IReadOnlyList<Value> items, bool isTuple = false) : Value
 {
-    public static readonly ListValue EmptyList = new([]);
-
     public IReadOnlyList<Value> Items { get; } = items;
 
     public bool IsTuple { get; } = isTuple;

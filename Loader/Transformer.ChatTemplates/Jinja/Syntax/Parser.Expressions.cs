@@ -287,7 +287,7 @@ internal sealed partial class Parser
         {
             Token token = _stream.Current;
             if (token.IsOperator(".") || token.IsOperator("[")) node = ParseSubscript(node);
-            else if (token.IsOperator("(")) node = new CallExpr(node, ParseCallArguments(), token.Position);
+            else if (token.IsOperator("(")) node = new CallExpr(node, ParseCallArguments(), node.Position);
             else return node;
         }
     }
@@ -303,7 +303,7 @@ internal sealed partial class Parser
                 node = new FilterExpr(node, ParseFilterCall(), token.Position);
             }
             else if (token.IsName("is")) node = ParseTest(node);
-            else if (token.IsOperator("(")) node = new CallExpr(node, ParseCallArguments(), token.Position);
+            else if (token.IsOperator("(")) node = new CallExpr(node, ParseCallArguments(), node.Position);
             else return node;
         }
     }

