@@ -26,6 +26,9 @@ internal sealed record GenerationSettings
     public bool Stream { get; init; }
     public bool IncludeUsage { get; init; }
 
+    /// <summary>Generate past the model's end-of-sequence tokens (vLLM's ignore_eos).</summary>
+    public bool IgnoreEos { get; init; }
+
     /// <summary>Alternatives to report per token; null reports no log-probabilities.</summary>
     public int? TopLogprobs { get; init; }
 
@@ -78,6 +81,7 @@ internal sealed record GenerationSettings
             N = n,
             Stream = body.Stream ?? false,
             IncludeUsage = body.StreamOptions?.IncludeUsage ?? false,
+            IgnoreEos = body.IgnoreEos ?? false,
             TopLogprobs = topLogprobs,
         };
     }
@@ -108,7 +112,7 @@ internal sealed record GenerationSettings
             Prompt = prompt,
             MaxTokens = maxTokens,
             Sampling = Sampling.Seed is { } seed ? Sampling with { Seed = seed + choice } : Sampling,
-            StopTokens = stopTokens,
+            StopTokens = IgnoreEos ? [] : stopTokens,
             TopLogprobs = TopLogprobs,
         };
     }
