@@ -1,4 +1,6 @@
+using System.Text;
 using System.Text.Json;
+using Transformer.Loader.Json;
 
 namespace Transformer.Loader.Config;
 
@@ -34,16 +36,7 @@ public static class HuggingFaceConfig
     /// </summary>
     public static ModelConfig Parse(string json, string source)
     {
-        JsonDocument document;
-        try
-        {
-            document = JsonDocument.Parse(json);
-        }
-        catch (JsonException e)
-        {
-            throw new ModelFormatException($"{source}: not valid JSON: {e.Message}", e);
-        }
-        using (document)
+        using (var document = StrictJson.Parse(Encoding.UTF8.GetBytes(json), $"{source}: "))
         {
             if (document.RootElement.ValueKind != JsonValueKind.Object)
                 throw new ModelFormatException($"{source}: expected a JSON object, found {document.RootElement.ValueKind}");

@@ -1,6 +1,6 @@
 using System.Text.Json;
-using System.Text.Unicode;
 using Transformer.Kernels.Tensors;
+using Transformer.Loader.Json;
 
 namespace Transformer.Loader.Safetensors;
 
@@ -32,20 +32,7 @@ internal sealed class SafetensorsHeader
     /// <summary>Parses <paramref name="json"/>; <paramref name="dataLength"/> is the size of the data region after the header.</summary>
     public static SafetensorsHeader Parse(ReadOnlySpan<byte> json, long dataLength, string path)
     {
-        if (!Utf8.IsValid(json))
-            throw new ModelFormatException($"{path}: safetensors header is not valid UTF-8");
-
-        JsonDocument document;
-        try
-        {
-            document = JsonDocument.Parse(json.ToArray());
-        }
-        catch (JsonException e)
-        {
-            throw new ModelFormatException($"{path}: safetensors header is not valid JSON: {e.Message}", e);
-        }
-
-        using (document)
+        using (var document = StrictJson.Parse(json.ToArray(), $"{path}: safetensors header is "))
         {
             var root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Object)

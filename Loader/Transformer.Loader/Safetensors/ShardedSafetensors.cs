@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Transformer.Kernels.Tensors;
+using Transformer.Loader.Json;
 
 namespace Transformer.Loader.Safetensors;
 
@@ -116,16 +117,7 @@ public sealed class ShardedSafetensors : IWeightSource
 
     private static Dictionary<string, string> ReadWeightMap(string indexPath)
     {
-        JsonDocument document;
-        try
-        {
-            document = JsonDocument.Parse(File.ReadAllBytes(indexPath));
-        }
-        catch (JsonException e)
-        {
-            throw new ModelFormatException($"{indexPath}: not valid JSON: {e.Message}", e);
-        }
-        using (document)
+        using (var document = StrictJson.Parse(File.ReadAllBytes(indexPath), $"{indexPath}: "))
         {
             if (document.RootElement.ValueKind != JsonValueKind.Object
                 || !document.RootElement.TryGetProperty("weight_map", out var map)

@@ -120,8 +120,10 @@ public sealed class Llama2cTokenizer : ITokenizer
         }
 
         ReadOnlySpan<byte> bytes = _decodedBytes[token];
-        // run.c: "following BOS token, sentencepiece decoder strips any leading whitespace".
-        if (previousToken == BeginningOfSentenceId && _pieces[token].StartsWith(' '))
+        // run.c: "following BOS token, sentencepiece decoder strips any leading whitespace". The test is on the
+        // stored piece, as run.c's (so "<0x20>" keeps its space); BOS and EOS decode to nothing whatever their
+        // piece, which may start with a space too (found by fuzzing, tools/Fuzz).
+        if (previousToken == BeginningOfSentenceId && _pieces[token].StartsWith(' ') && bytes.Length > 0)
         {
             bytes = bytes[1..];
         }

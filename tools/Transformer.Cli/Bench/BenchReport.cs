@@ -6,10 +6,8 @@ namespace Transformer.Cli.Bench;
 /// <summary>Writes bench results as a readable table or as a JSON array.</summary>
 public static class BenchReport
 {
-    private static readonly JsonSerializerOptions s_json = new() { WriteIndented = true };
-
     /// <summary>One JSON array, one object per measured configuration.</summary>
-    public static string Json(IReadOnlyList<BenchResult> results) => JsonSerializer.Serialize(results, s_json);
+    public static string Json(IReadOnlyList<BenchResult> results) => JsonSerializer.Serialize(results, BenchJsonContext.Default.IReadOnlyListBenchResult);
 
     /// <summary>The headline line of one configuration.</summary>
     public static string Line(BenchResult r) => string.Create(CultureInfo.InvariantCulture,

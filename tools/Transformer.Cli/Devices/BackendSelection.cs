@@ -1,13 +1,11 @@
 using Transformer.Cli.Bench;
 using Transformer.Kernels.Backend;
-using Transformer.Kernels.Gpu;
-using Transformer.Kernels.Gpu.Devices;
 
 namespace Transformer.Cli.Devices;
 
 /// <summary>
 /// A backend chosen for a --device value, with the reason it was chosen. A device that was asked for
-/// and is missing is an error (<see cref="GpuDeviceNotFoundException"/>), never a silent fallback;
+/// and is missing is an error (see <see cref="GpuBackends"/>), never a silent fallback;
 /// only <c>auto</c> falls back to the CPU, and says so in <see cref="Reason"/>.
 /// </summary>
 public sealed class BackendSelection : IDisposable
@@ -31,21 +29,11 @@ public sealed class BackendSelection : IDisposable
     {
         if (device == DeviceOption.Cpu)
             return new BackendSelection(KernelOptions.CreateBackend(isa, threads), DeviceOption.Cpu, "--device cpu");
-        if (!GpuDeviceKinds.TryParse(device, out var kind))
-            throw new ArgumentException($"--device '{device}' is not a device; use one of: {string.Join(", ", DeviceOption.Names)}");
-
-        var gpu = IlgpuBackend.Open(kind, out var choice);
-        if (gpu is null)
-            return new BackendSelection(KernelOptions.CreateBackend(isa, threads), DeviceOption.Cpu, $"{choice.Reason}; running on the CPU backend");
-        return new BackendSelection(gpu, KindName(gpu), choice.Reason);
+        var gpu = GpuBackends.Open(device, out string reason);
+        if (gpu is not { } opened)
+            return new BackendSelection(KernelOptions.CreateBackend(isa, threads), DeviceOption.Cpu, $"{reason}; running on the CPU backend");
+        return new BackendSelection(opened.Backend, opened.Device, reason);
     }
-
-    private static string KindName(IlgpuBackend gpu) => gpu.Accelerator.AcceleratorType switch
-    {
-        ILGPU.Runtime.AcceleratorType.Cuda => GpuDeviceKinds.Name(GpuDeviceKind.Cuda),
-        ILGPU.Runtime.AcceleratorType.OpenCL => GpuDeviceKinds.Name(GpuDeviceKind.OpenCL),
-        _ => GpuDeviceKinds.Name(GpuDeviceKind.IlgpuCpu),
-    };
 
     /// <inheritdoc/>
     public void Dispose() => Backend.Dispose();

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Transformer.Kernels.Gpu.Devices;
 
 namespace Transformer.Cli.Devices;
 
@@ -12,7 +11,7 @@ public static class DeviceOption
     public const string Auto = "auto";
 
     /// <summary>Every accepted device name.</summary>
-    public static IReadOnlyList<string> Names { get; } = [Auto, Cpu, .. GpuDeviceKinds.Names.Where(n => n != Auto)];
+    public static IReadOnlyList<string> Names { get; } = [Auto, Cpu, .. GpuBackends.DeviceNames];
 
     /// <summary>--device NAME, or a comma-separated list when <paramref name="allowList"/> (bench's side-by-side columns).</summary>
     public static Option<string> Create(bool allowList, string defaultValue)

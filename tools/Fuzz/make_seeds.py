@@ -1,0 +1,85 @@
+#!/usr/bin/env python3
+"""Writes the seed corpora under tools/Fuzz/corpus/ from real files: ../shared/models/stories260K and the
+repository's test fixtures. Small real files are copied; the large ones are shrunk so AFL++ mutates a few
+hundred bytes, not a megabyte: safetensors headers keep their real tensor names, dtypes and metadata with
+every shape cut to 2 elements, and llama2.c checkpoints keep stories260K's layout at tiny sizes.
+Run from the repository root: python3 tools/Fuzz/make_seeds.py"""
+import json, os, shutil, struct, sys
+
+repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+shared = os.environ.get("TRANSFORMER_SHARED_DIR", os.path.join(os.path.dirname(repo), "shared"))
+stories = os.path.join(shared, "models", "stories260K")
+runtime_fixtures = os.path.join(repo, "Tests", "Transformer.Runtime.Tests", "Fixtures")
+tokenizer_fixtures = os.path.join(repo, "Tests", "Transformer.Tokenizers.Tests", "Fixtures")
+corpus = os.path.join(repo, "tools", "Fuzz", "corpus")
+DTYPE_BYTES = {"F32": 4, "F16": 2, "BF16": 2, "I8": 1}
+
+
+def seed(target, name, data):
+    os.makedirs(os.path.join(corpus, target), exist_ok=True)
+    with open(os.path.join(corpus, target, name), "wb") as f:
+        f.write(data)
+
+
+def header_of(path):
+    with open(path, "rb") as f:
+        n = struct.unpack("<Q", f.read(8))[0]
+        return json.loads(f.read(n))
+
+
+def shrunk_safetensors(header, keep):
+    """The same names, dtypes and metadata, the first `keep` tensors, each of shape [2], laid out back to back."""
+    out, offset = {}, 0
+    if "__metadata__" in header:
+        out["__metadata__"] = header["__metadata__"]
+    for name, entry in [(k, v) for k, v in header.items() if k != "__metadata__"][:keep]:
+        size = 2 * DTYPE_BYTES[entry["dtype"]]
+        out[name] = {"dtype": entry["dtype"], "shape": [2], "data_offsets": [offset, offset + size]}
+        offset += size
+    text = json.dumps(out, separators=(",", ":")).encode()
+    text += b" " * (-len(text) % 8)
+    return struct.pack("<Q", len(text)) + text + bytes(range(offset))
+
+
+def llama2c_checkpoint(dim, hidden, layers, heads, kv_heads, vocab, seq_len):
+    head = dim // heads
+    floats = (abs(vocab) * dim + layers * dim + layers * dim * dim + 2 * layers * kv_heads * head * dim
+              + layers * dim * dim + layers * dim + 3 * layers * hidden * dim + dim + seq_len * head)
+    if vocab < 0:
+        floats += -vocab * dim
+    return struct.pack("<7i", dim, hidden, layers, heads, kv_heads, vocab, seq_len) + struct.pack(f"<{floats}f", *[i / 64 for i in range(floats)])
+
+
+def main():
+    if not os.path.isdir(stories):
+        sys.exit(f"{stories} not found (set TRANSFORMER_SHARED_DIR)")
+    shutil.rmtree(corpus, ignore_errors=True)
+
+    seed("safetensors", "stories260K-shrunk", shrunk_safetensors(header_of(os.path.join(stories, "model.safetensors")), 6))
+    for fixture in ("bf16", "f16", "attention_bias"):
+        seed("safetensors", f"{fixture}-shrunk", shrunk_safetensors(header_of(os.path.join(runtime_fixtures, fixture, "model.safetensors")), 4))
+
+    with open(os.path.join(runtime_fixtures, "sharded", "model.safetensors.index.json"), "rb") as f:
+        seed("safetensors-index", "sharded-fixture", f.read())
+
+    with open(os.path.join(stories, "stories260K.bin"), "rb") as f:
+        seed("llama2c-checkpoint", "stories260K-header-only", f.read(28))
+    seed("llama2c-checkpoint", "tiny-shared-classifier", llama2c_checkpoint(4, 6, 1, 2, 1, 3, 2))
+    seed("llama2c-checkpoint", "tiny-separate-classifier", llama2c_checkpoint(4, 6, 1, 2, 2, -3, 2))
+
+    os.makedirs(os.path.join(corpus, "config-json"), exist_ok=True)
+    shutil.copyfile(os.path.join(stories, "config.json"), os.path.join(corpus, "config-json", "stories260K"))
+    for fixture in ("llama3_rope", "attention_bias", "head_dim"):
+        shutil.copyfile(os.path.join(runtime_fixtures, fixture, "config.json"), os.path.join(corpus, "config-json", fixture))
+
+    os.makedirs(os.path.join(corpus, "tokenizer-json"), exist_ok=True)
+    for fixture in ("gpt2-style", "llama3-style"):
+        shutil.copyfile(os.path.join(tokenizer_fixtures, fixture, "tokenizer.json"), os.path.join(corpus, "tokenizer-json", fixture))
+
+    os.makedirs(os.path.join(corpus, "sentencepiece-model"), exist_ok=True)
+    shutil.copyfile(os.path.join(stories, "tok512.model"), os.path.join(corpus, "sentencepiece-model", "tok512.model"))
+    os.makedirs(os.path.join(corpus, "llama2c-tokenizer"), exist_ok=True)
+    shutil.copyfile(os.path.join(stories, "tok512.bin"), os.path.join(corpus, "llama2c-tokenizer", "tok512.bin"))
+
+
+main()
