@@ -268,6 +268,17 @@ public sealed class SamplerTests
         Assert.Equal(expected, sampler.Sample(Logits(3, 2.5f), [0, 0]));
     }
 
+    [Fact]
+    public void Given_the_generated_tokens_apart_frequency_and_presence_count_only_those_and_repetition_the_whole_context()
+    {
+        // Id 0 fills the prompt but was generated once: 4 / 2 (repetition, context) − 1 × 0.5 − 0.25 = 1.25 still beats
+        // id 1; counting its four occurrences in the context would give −0.25 and hand the choice to id 1.
+        var logits = Logits(4, 1, 3);
+        var sampler = new Sampler(new SamplingOptions { Temperature = 0, RepetitionPenalty = 2, FrequencyPenalty = 0.5f, PresencePenalty = 0.25f });
+        Assert.Equal(0, sampler.Sample(logits, [0, 0, 0, 2, 0], [2, 0]));
+        Assert.Equal([4f / 2 - 0.5f - 0.25f, 1f, 3f / 2 - 0.5f - 0.25f], logits);
+    }
+
     [Theory]
     [InlineData(-0.1f, 0, 1f, 0f, 1f, 0f, 0f)]
     [InlineData(1f, -1, 1f, 0f, 1f, 0f, 0f)]

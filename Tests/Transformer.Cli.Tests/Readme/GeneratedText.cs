@@ -17,6 +17,25 @@ public static class GeneratedText
     /// </summary>
     public const double Threshold = -2.0;
 
+    /// <summary>
+    /// Asserts the printed text is the model's: at least 20 tokens, scoring above <see cref="Threshold"/> as a whole,
+    /// and, when the program's <paramref name="source"/> is given, no stretch of 24 characters of it written there,
+    /// so a hard-coded sentence cannot stand in for generation.
+    /// </summary>
+    public static void AssertGenerated(LanguageModel model, string printed, string what, string? source = null)
+    {
+        Assert.True(model.Encode(printed).Count >= 20, $"{what} printed too little: {printed}");
+        double score = MeanLogProbability(model, printed);
+        Assert.True(score > Threshold, $"{what}: the output does not read as the model's text (mean log-probability {score:F2}, threshold {Threshold}): {printed}");
+        if (source is null) return;
+        const int window = 24;
+        for (int i = 0; i + window <= printed.Length; i++)
+        {
+            string stretch = printed.Substring(i, window);
+            Assert.False(source.Contains(stretch, StringComparison.Ordinal), $"{what} printed \"{stretch}\", which its source spells out: not generated text");
+        }
+    }
+
     /// <summary>Mean over the text's tokens (after BOS) of log p(token | everything before it).</summary>
     public static double MeanLogProbability(LanguageModel model, string text)
     {

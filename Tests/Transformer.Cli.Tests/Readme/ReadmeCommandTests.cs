@@ -52,8 +52,7 @@ public sealed partial class ReadmeCommandTests
             Assert.True(result.Output.Length >= prompt.Length + 20, $"`{command}` printed too little: {result}");
             Assert.Matches(TimingLine(), result.StandardError.TrimEnd('\n').Split('\n')[^1]);
             using var model = Transformer.Text.LanguageModel.Load(Path.Combine(RepositoryPaths.Root, "models", "stories260K"));
-            double score = GeneratedText.MeanLogProbability(model, result.Output);
-            Assert.True(score > GeneratedText.Threshold, $"`{command}`: the output does not read as the model's text (mean log-probability {score:F2}): {result.Output}");
+            GeneratedText.AssertGenerated(model, result.Output, $"`{command}`");
         }
     }
 
