@@ -11,9 +11,10 @@ namespace Transformer.Kernels.Gpu;
 
 /// <summary>
 /// Runs the backend operations on an ILGPU accelerator (CUDA, OpenCL, or ILGPU's CPU emulator).
-/// Weights, activations and the KV cache live in device memory; every op is queued on the
+/// Weights, activations and the KV pool live in device memory; every op is queued on the
 /// accelerator's default stream, and the host waits only in <see cref="Download"/> and
-/// <see cref="Argmax"/>. Not thread-safe: one forward pass at a time.
+/// <see cref="Argmax"/>. A step's <see cref="StepLayout"/> is uploaded once, by the first op that needs
+/// it. Not thread-safe: one forward pass at a time.
 /// </summary>
 public sealed class IlgpuBackend : IBackend
 {
@@ -21,8 +22,8 @@ public sealed class IlgpuBackend : IBackend
     private readonly bool _ownsAccelerator;
     private readonly IlgpuKernels _kernels;
     private readonly MemoryBuffer1D<int, Stride1D.Dense> _argmaxResult;
+    private readonly IlgpuStepLayout _step;
     private MemoryBuffer1D<int, Stride1D.Dense>? _tokens;
-    private MemoryBuffer1D<float, Stride1D.Dense>? _attentionScores;
     private bool _disposed;
 
     /// <summary>
@@ -45,6 +46,7 @@ public sealed class IlgpuBackend : IBackend
         _ownsAccelerator = ownsAccelerator;
         _kernels = new IlgpuKernels(accelerator);
         _argmaxResult = accelerator.Allocate1D<int>(1);
+        _step = new IlgpuStepLayout(accelerator);
     }
 
     /// <summary>
@@ -76,7 +78,7 @@ public sealed class IlgpuBackend : IBackend
     /// <summary>The accelerator the ops run on.</summary>
     public Accelerator Accelerator { get; }
 
-    /// <summary>The group and tile sizes in force.</summary>
+    /// <summary>The group sizes in force.</summary>
     public IlgpuLaunchSizes Sizes { get; }
 
     /// <summary>How the device was chosen, when the backend was created by <see cref="Open"/>; null for a caller's accelerator.</summary>
@@ -136,8 +138,11 @@ public sealed class IlgpuBackend : IBackend
     public void Synchronize() => Stream.Synchronize();
 
     /// <inheritdoc/>
-    public KvCache CreateKvCache(int layers, int capacity, int kvHeads, int headDim) =>
-        new IlgpuKvCache(Accelerator, layers, capacity, kvHeads, headDim);
+    public KvPool CreateKvPool(KvPoolShape shape)
+    {
+        ArgumentNullException.ThrowIfNull(shape);
+        return new IlgpuKvPool(Accelerator, shape);
+    }
 
     /// <inheritdoc/>
     public RopeTable CreateRope(ReadOnlySpan<float> inverseFrequencies, int maxPositions, RopeStyle style) =>
@@ -188,22 +193,11 @@ public sealed class IlgpuBackend : IBackend
             if (x.Columns != w.InFeatures || y.Columns != w.OutFeatures || y.Rows != x.Rows)
                 throw new ArgumentException($"matmul shapes: x[{x.Rows}, {x.Columns}] · '{w.Name}'ᵀ[{w.InFeatures}, {w.OutFeatures}] → y[{y.Rows}, {y.Columns}]");
             if (x.Rows == 0 || w.OutFeatures == 0) continue;
-            if (x.Rows == 1)
-            {
-                var config = new KernelConfig(w.OutFeatures, Sizes.ReductionThreads);
-                var threads = SpecializedValue.New(Sizes.ReductionThreads);
-                if (w is IlgpuQ8Weight q8) _kernels.Q8Gemv(config, x.View, q8.Values, q8.Scales, y.View, w.InFeatures, threads);
-                else _kernels.Gemv(config, x.View, ((IlgpuF32Weight)w).Values, y.View, w.InFeatures, threads);
-            }
-            else
-            {
-                int tile = Sizes.GemmTile;
-                var config = new KernelConfig(new Index2D(Ceiling(w.OutFeatures, tile), Ceiling(x.Rows, tile)), new Index2D(tile, tile));
-                if (w is IlgpuQ8Weight q8)
-                    _kernels.Q8Gemm(config, x.View, q8.Values, q8.Scales, y.View, x.Rows, w.InFeatures, w.OutFeatures, SpecializedValue.New(tile));
-                else
-                    _kernels.Gemm(config, x.View, ((IlgpuF32Weight)w).Values, y.View, x.Rows, w.InFeatures, w.OutFeatures, SpecializedValue.New(tile));
-            }
+            // One kernel for every row count: a row's sum runs in the same order alone or in a batch.
+            var config = new KernelConfig(new Index2D(w.OutFeatures, Ceiling(x.Rows, MatMulKernels.RowsPerGroup)), new Index2D(Sizes.ReductionThreads, 1));
+            var threads = SpecializedValue.New(Sizes.ReductionThreads);
+            if (w is IlgpuQ8Weight q8) _kernels.MatMulQ8(config, x.View, q8.Values, q8.Scales, y.View, x.Rows, w.InFeatures, w.OutFeatures, threads);
+            else _kernels.MatMulF32(config, x.View, ((IlgpuF32Weight)w).Values, y.View, x.Rows, w.InFeatures, w.OutFeatures, threads);
         }
     }
 
@@ -218,62 +212,87 @@ public sealed class IlgpuBackend : IBackend
     }
 
     /// <inheritdoc/>
-    public void ApplyRope(DeviceTensor x, int headDim, int startPosition, RopeTable rope)
+    public void ApplyRope(DeviceTensor x, int headDim, StepLayout step, RopeTable rope)
     {
         var rows = Gpu(x);
         var table = rope as IlgpuRopeTable ?? throw new ArgumentException($"a {rope.GetType().Name} does not belong to the ILGPU backend");
         if (headDim <= 0 || headDim % 2 != 0 || rows.Columns % headDim != 0)
             throw new ArgumentException($"rows of {rows.Columns} features do not split into heads of {headDim} (an even size)");
         if (table.RotaryPairs < headDim / 2) throw new ArgumentException($"rope table has {table.RotaryPairs} pairs, heads of {headDim} need {headDim / 2}");
-        if (startPosition < 0 || startPosition + rows.Rows > table.MaxPositions)
-            throw new ArgumentOutOfRangeException(nameof(startPosition), $"positions [{startPosition}, {startPosition + rows.Rows}) outside a rope table of {table.MaxPositions}");
+        var layout = Layout(step, rows, "rope");
+        if (layout.MaxPosition >= table.MaxPositions)
+            throw new ArgumentOutOfRangeException(nameof(step), $"position {layout.MaxPosition} is beyond the rope table's {table.MaxPositions}");
         if (rows.View.Length == 0) return;
-        var shape = new RopeShape(rows.Columns, headDim, startPosition, table.RotaryPairs, table.Style == RopeStyle.InterleavedPairs ? 1 : 0);
-        _kernels.Rope(new Index2D(rows.Rows, rows.Columns / 2), rows.View, table.Cos, table.Sin, shape);
+        var shape = new RopeShape(rows.Columns, headDim, table.RotaryPairs, table.Style == RopeStyle.InterleavedPairs ? 1 : 0);
+        _kernels.Rope(new Index2D(rows.Rows, rows.Columns / 2), rows.View, table.Cos, table.Sin, layout.Positions, shape);
     }
 
     /// <inheritdoc/>
-    public void StoreKv(KvCache cache, int layer, int startPosition, DeviceTensor k, DeviceTensor v)
+    public void StoreKv(KvPool pool, int layer, StepLayout step, DeviceTensor k, DeviceTensor v)
     {
-        var kv = Cache(cache);
+        var kv = Pool(pool);
         var keys = Gpu(k);
         var values = Gpu(v);
-        int columns = kv.KvHeads * kv.HeadDim;
+        var shape = kv.Shape;
+        int columns = shape.KvHeads * shape.HeadDim;
         if (keys.Columns != columns || values.Columns != columns || values.Rows != keys.Rows)
-            throw new ArgumentException($"k[{keys.Rows}, {keys.Columns}] and v[{values.Rows}, {values.Columns}] do not match a cache of {kv.KvHeads} heads × {kv.HeadDim}");
-        CheckLayerAndPositions(kv, layer, startPosition, keys.Rows);
+            throw new ArgumentException($"k[{keys.Rows}, {keys.Columns}] and v[{values.Rows}, {values.Columns}] do not match a pool of {shape.KvHeads} heads × {shape.HeadDim}");
+        var kvLayout = kv.Layout(layer);
+        var layout = Layout(step, keys, "StoreKv");
+        CheckBlockSize(step, shape);
+        if (layout.MaxSlot >= shape.Positions)
+            throw new ArgumentOutOfRangeException(nameof(step), $"slot {layout.MaxSlot} is outside a KV pool of {shape.Positions} slots ({shape.Blocks} blocks of {shape.BlockSize})");
         if (keys.Rows == 0) return;
-        var shape = new KvStoreShape(columns, kv.LayerOffset(layer), kv.Capacity, kv.HeadDim, startPosition);
-        _kernels.StoreKv(new Index2D(keys.Rows, columns), keys.View, values.View, kv.Keys, kv.Values, shape);
+        var extent = new Index2D(keys.Rows, columns);
+        if (shape.Type == KvDType.F32)
+            _kernels.StoreKvF32(extent, keys.View, values.View, kv.KeysF32, kv.ValuesF32, layout.Slots, kvLayout, columns);
+        else
+            _kernels.StoreKvF16(extent, keys.View, values.View, kv.KeysF16, kv.ValuesF16, layout.Slots, kvLayout, columns);
     }
 
     /// <inheritdoc/>
-    public void Attention(DeviceTensor q, KvCache cache, int layer, int startPosition, DeviceTensor output)
+    public void Attention(DeviceTensor q, KvPool pool, int layer, StepLayout step, DeviceTensor output)
     {
-        var kv = Cache(cache);
+        var kv = Pool(pool);
         var queries = Gpu(q);
         var outputs = Gpu(output);
-        int d = kv.HeadDim;
+        var shape = kv.Shape;
+        int d = shape.HeadDim;
         if (queries.Columns % d != 0 || outputs.Rows != queries.Rows || outputs.Columns != queries.Columns)
             throw new ArgumentException($"attention shapes: q[{queries.Rows}, {queries.Columns}], out[{outputs.Rows}, {outputs.Columns}], head size {d}");
         int heads = queries.Columns / d;
-        if (heads % kv.KvHeads != 0) throw new ArgumentException($"{heads} query heads do not share {kv.KvHeads} KV heads evenly");
-        CheckLayerAndPositions(kv, layer, startPosition, queries.Rows);
+        if (heads % shape.KvHeads != 0) throw new ArgumentException($"{heads} query heads do not share {shape.KvHeads} KV heads evenly");
+        var kvLayout = kv.Layout(layer);
+        var layout = Layout(step, queries, "attention");
+        CheckBlockSize(step, shape);
+        var (minBlock, maxBlock) = layout.AttendedBlocks;
         if (queries.Rows == 0) return;
-        var shape = new AttentionShape(queries.Rows, queries.Columns, kv.LayerOffset(layer), kv.Capacity, heads / kv.KvHeads, startPosition);
-        if (queries.Rows == 1)
-        {
-            var scores = AttentionScores((long)heads * kv.Capacity);
-            _kernels.AttentionDecode(new KernelConfig(heads, Sizes.ReductionThreads), queries.View, kv.Keys, kv.Values, scores, outputs.View, shape,
-                SpecializedValue.New(d), SpecializedValue.New(Sizes.ReductionThreads));
-        }
+        if (minBlock < 0 || maxBlock >= shape.Blocks)
+            throw new ArgumentOutOfRangeException(nameof(step), $"the step attends to blocks {minBlock}..{maxBlock}, outside a KV pool of {shape.Blocks} blocks");
+        var attention = new AttentionShape(heads, queries.Columns, heads / shape.KvHeads, kvLayout);
+        var config = new KernelConfig(queries.Rows * heads, Sizes.ReductionThreads);
+        var (headDim, threads) = (SpecializedValue.New(d), SpecializedValue.New(Sizes.ReductionThreads));
+        if (shape.Type == KvDType.F32)
+            _kernels.AttentionF32(config, queries.View, kv.KeysF32, kv.ValuesF32, layout.Positions, layout.AttendFrom, layout.TableStart, layout.BlockTables,
+                outputs.View, attention, headDim, threads);
         else
-        {
-            int tile = PrefillTile(d);
-            var grid = new Index2D(Ceiling(queries.Rows, tile), heads);
-            _kernels.AttentionPrefill(new KernelConfig(grid, new Index2D(Sizes.AttentionThreads, 1)), queries.View, kv.Keys, kv.Values, outputs.View, shape,
-                SpecializedValue.New(d), SpecializedValue.New(tile), SpecializedValue.New(tile));
-        }
+            _kernels.AttentionF16(config, queries.View, kv.KeysF16, kv.ValuesF16, layout.Positions, layout.AttendFrom, layout.TableStart, layout.BlockTables,
+                outputs.View, attention, headDim, threads);
+    }
+
+    /// <inheritdoc/>
+    public void GatherRows(DeviceTensor source, StepLayout step, DeviceTensor destination)
+    {
+        var from = Gpu(source);
+        var to = Gpu(destination);
+        ArgumentNullException.ThrowIfNull(step);
+        if (to.Rows != step.LogitRowCount || to.Columns != from.Columns)
+            throw new ArgumentException($"gathering {step.LogitRowCount} rows of {from.Columns} into [{to.Rows}, {to.Columns}]");
+        _step.Ensure(step);
+        if (_step.MaxLogitRow >= from.Rows)
+            throw new ArgumentOutOfRangeException(nameof(step), $"logit row {_step.MaxLogitRow} is outside a source of {from.Rows} rows");
+        if (to.View.Length == 0) return;
+        _kernels.GatherRows(new Index2D(to.Rows, to.Columns), from.View, _step.LogitRows, to.View, to.Columns);
     }
 
     /// <inheritdoc/>
@@ -318,23 +337,9 @@ public sealed class IlgpuBackend : IBackend
         _disposed = true;
         _argmaxResult.Dispose();
         _tokens?.Dispose();
-        _attentionScores?.Dispose();
+        _step.Dispose();
         if (_ownsAccelerator) Accelerator.Dispose();
         _ownedContext?.Dispose();
-    }
-
-    /// <summary>
-    /// Query/key tile of the prefill kernel: the largest of 16, 8, 4, 2, 1 whose shared arrays
-    /// (queries, accumulators, key and value blocks, weights, three per-row floats) fit the group's shared memory.
-    /// </summary>
-    private int PrefillTile(int headDim)
-    {
-        for (int tile = 16; tile > 1; tile /= 2)
-        {
-            long bytes = sizeof(float) * (4L * tile * headDim + (long)tile * tile + 3L * tile);
-            if (bytes <= Accelerator.MaxSharedMemoryPerGroup) return tile;
-        }
-        return 1;
     }
 
     private ArrayView<int> TokenBuffer(int length)
@@ -347,35 +352,28 @@ public sealed class IlgpuBackend : IBackend
         return _tokens.View;
     }
 
-    private ArrayView<float> AttentionScores(long length)
-    {
-        if (_attentionScores is null || _attentionScores.Length < length)
-        {
-            // Freed only once queued kernels are done with the old buffer.
-            if (_attentionScores is not null)
-            {
-                Stream.Synchronize();
-                _attentionScores.Dispose();
-            }
-            _attentionScores = Accelerator.Allocate1D<float>(length);
-        }
-        return _attentionScores.View;
-    }
-
     private static int Ceiling(int value, int divisor) => (value + divisor - 1) / divisor;
 
-    private static void CheckLayerAndPositions(IlgpuKvCache cache, int layer, int startPosition, int rows)
+    /// <summary>The device copy of a step, uploaded if stale, after checking the tensor has one row per step row.</summary>
+    private IlgpuStepLayout Layout(StepLayout step, IlgpuTensor rows, string op)
     {
-        if ((uint)layer >= (uint)cache.Layers) throw new ArgumentOutOfRangeException(nameof(layer), $"layer {layer} outside a cache of {cache.Layers}");
-        if (startPosition < 0 || startPosition + rows > cache.Capacity)
-            throw new ArgumentOutOfRangeException(nameof(startPosition), $"positions [{startPosition}, {startPosition + rows}) outside a cache of {cache.Capacity}");
+        ArgumentNullException.ThrowIfNull(step);
+        if (rows.Rows != step.Rows) throw new ArgumentException($"{op}: a tensor of {rows.Rows} rows for a step of {step.Rows}");
+        _step.Ensure(step);
+        return _step;
+    }
+
+    private static void CheckBlockSize(StepLayout step, KvPoolShape shape)
+    {
+        if (step.BlockSize != shape.BlockSize)
+            throw new ArgumentException($"the step's blocks of {step.BlockSize} positions do not match the pool's {shape.BlockSize}");
     }
 
     private static IlgpuTensor Gpu(DeviceTensor tensor) =>
         tensor as IlgpuTensor ?? throw new ArgumentException($"a {tensor.GetType().Name} does not belong to the ILGPU backend");
 
-    private static IlgpuKvCache Cache(KvCache cache) =>
-        cache as IlgpuKvCache ?? throw new ArgumentException($"a {cache.GetType().Name} does not belong to the ILGPU backend");
+    private static IlgpuKvPool Pool(KvPool pool) =>
+        pool as IlgpuKvPool ?? throw new ArgumentException($"a {pool.GetType().Name} does not belong to the ILGPU backend");
 
     private static void Own(DeviceWeight weight)
     {

@@ -16,19 +16,20 @@ internal sealed class IlgpuKernels
         Add = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>>(ElementwiseKernels.Add);
         AddBias = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int>(ElementwiseKernels.AddBias);
         Embed = accelerator.LoadAutoGroupedStreamKernel<Index2D, ArrayView<float>, ArrayView<int>, ArrayView<float>, int>(ElementwiseKernels.Embed);
-        StoreKv = accelerator.LoadAutoGroupedStreamKernel<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, KvStoreShape>(
-            ElementwiseKernels.StoreKv);
-        Rope = accelerator.LoadAutoGroupedStreamKernel<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, RopeShape>(RopeKernel.Run);
+        GatherRows = accelerator.LoadAutoGroupedStreamKernel<Index2D, ArrayView<float>, ArrayView<int>, ArrayView<float>, int>(ElementwiseKernels.GatherRows);
+        StoreKvF32 = accelerator.LoadAutoGroupedStreamKernel<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>,
+            KvLayout, int>(KvStoreKernel.F32);
+        StoreKvF16 = accelerator.LoadAutoGroupedStreamKernel<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<int>,
+            KvLayout, int>(KvStoreKernel.F16);
+        Rope = accelerator.LoadAutoGroupedStreamKernel<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, RopeShape>(RopeKernel.Run);
         RmsNorm = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float, SpecializedValue<int>>(RmsNormKernel.Run);
-        Gemv = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, SpecializedValue<int>>(MatMulKernels.Gemv);
-        Gemm = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, SpecializedValue<int>>(MatMulKernels.Gemm);
-        AttentionDecode = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
-            AttentionShape, SpecializedValue<int>, SpecializedValue<int>>(AttentionKernels.Decode);
-        AttentionPrefill = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
-            AttentionShape, SpecializedValue<int>, SpecializedValue<int>, SpecializedValue<int>>(AttentionKernels.Prefill);
-        Q8Gemv = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<sbyte>, ArrayView<float>, ArrayView<float>, int, SpecializedValue<int>>(Q8Kernels.Gemv);
-        Q8Gemm = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<sbyte>, ArrayView<float>, ArrayView<float>, int, int, int, SpecializedValue<int>>(
-            Q8Kernels.Gemm);
+        MatMulF32 = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, SpecializedValue<int>>(MatMulKernels.F32);
+        MatMulQ8 = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<sbyte>, ArrayView<float>, ArrayView<float>, int, int, int, SpecializedValue<int>>(
+            MatMulKernels.Q8);
+        AttentionF32 = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<int>,
+            ArrayView<int>, ArrayView<float>, AttentionShape, SpecializedValue<int>, SpecializedValue<int>>(PagedAttentionKernel.F32);
+        AttentionF16 = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<int>, ArrayView<int>, ArrayView<int>,
+            ArrayView<int>, ArrayView<float>, AttentionShape, SpecializedValue<int>, SpecializedValue<int>>(PagedAttentionKernel.F16);
         Q8Embed = accelerator.LoadAutoGroupedStreamKernel<Index2D, ArrayView<sbyte>, ArrayView<float>, ArrayView<int>, ArrayView<float>, int>(Q8Kernels.Embed);
         Argmax = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<int>, int, SpecializedValue<int>>(ArgmaxKernel.Run);
     }
@@ -37,17 +38,17 @@ internal sealed class IlgpuKernels
     public Action<Index1D, ArrayView<float>, ArrayView<float>> Add { get; }
     public Action<Index1D, ArrayView<float>, ArrayView<float>, int> AddBias { get; }
     public Action<Index2D, ArrayView<float>, ArrayView<int>, ArrayView<float>, int> Embed { get; }
-    public Action<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, KvStoreShape> StoreKv { get; }
-    public Action<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, RopeShape> Rope { get; }
+    public Action<Index2D, ArrayView<float>, ArrayView<int>, ArrayView<float>, int> GatherRows { get; }
+    public Action<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, KvLayout, int> StoreKvF32 { get; }
+    public Action<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<int>, KvLayout, int> StoreKvF16 { get; }
+    public Action<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, RopeShape> Rope { get; }
     public Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float, SpecializedValue<int>> RmsNorm { get; }
-    public Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, SpecializedValue<int>> Gemv { get; }
-    public Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, SpecializedValue<int>> Gemm { get; }
-    public Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
-        AttentionShape, SpecializedValue<int>, SpecializedValue<int>> AttentionDecode { get; }
-    public Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
-        AttentionShape, SpecializedValue<int>, SpecializedValue<int>, SpecializedValue<int>> AttentionPrefill { get; }
-    public Action<KernelConfig, ArrayView<float>, ArrayView<sbyte>, ArrayView<float>, ArrayView<float>, int, SpecializedValue<int>> Q8Gemv { get; }
-    public Action<KernelConfig, ArrayView<float>, ArrayView<sbyte>, ArrayView<float>, ArrayView<float>, int, int, int, SpecializedValue<int>> Q8Gemm { get; }
+    public Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, SpecializedValue<int>> MatMulF32 { get; }
+    public Action<KernelConfig, ArrayView<float>, ArrayView<sbyte>, ArrayView<float>, ArrayView<float>, int, int, int, SpecializedValue<int>> MatMulQ8 { get; }
+    public Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<int>,
+        ArrayView<float>, AttentionShape, SpecializedValue<int>, SpecializedValue<int>> AttentionF32 { get; }
+    public Action<KernelConfig, ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<int>,
+        ArrayView<float>, AttentionShape, SpecializedValue<int>, SpecializedValue<int>> AttentionF16 { get; }
     public Action<Index2D, ArrayView<sbyte>, ArrayView<float>, ArrayView<int>, ArrayView<float>, int> Q8Embed { get; }
     public Action<KernelConfig, ArrayView<float>, ArrayView<int>, int, SpecializedValue<int>> Argmax { get; }
 }

@@ -3,13 +3,13 @@ using ILGPU.Runtime;
 namespace Transformer.Kernels.Gpu;
 
 /// <summary>
-/// Group and tile sizes for one accelerator, fixed when the backend starts and passed to the kernels
-/// as JIT-time constants (SpecializedValue), so shared arrays get static sizes and loops known bounds.
+/// Group sizes for one accelerator, fixed when the backend starts and passed to the kernels as JIT-time
+/// constants (SpecializedValue), so shared arrays get static sizes and loops known bounds. They fix the
+/// order of every reduction, so one backend gives the same bits for a row whatever else is in its step;
+/// two backends with different sizes may differ in the last bits.
 /// </summary>
-/// <param name="ReductionThreads">Threads per group for row reductions (RMSNorm, GEMV, argmax, decode attention); a power of two.</param>
-/// <param name="GemmTile">Side of the square GEMM tile; the GEMM group has GemmTile² threads.</param>
-/// <param name="AttentionThreads">Threads per group of the prefill attention kernel.</param>
-public sealed record IlgpuLaunchSizes(int ReductionThreads, int GemmTile, int AttentionThreads)
+/// <param name="ReductionThreads">Threads per group of the reducing kernels (matmul, RMSNorm, attention, argmax); a power of two.</param>
+public sealed record IlgpuLaunchSizes(int ReductionThreads)
 {
     /// <summary>
     /// Sizes suited to an accelerator. ILGPU's CPU accelerator runs every thread of a group as an OS
@@ -20,24 +20,17 @@ public sealed record IlgpuLaunchSizes(int ReductionThreads, int GemmTile, int At
     public static IlgpuLaunchSizes For(Accelerator accelerator)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
-        if (accelerator.AcceleratorType == AcceleratorType.CPU) return new IlgpuLaunchSizes(1, 1, 1);
-        int limit = accelerator.MaxNumThreadsPerGroup;
-        int tile = 16;
-        while (tile > 1 && tile * tile > limit) tile /= 2;
-        return new IlgpuLaunchSizes(LargestPowerOfTwoAtMost(Math.Min(256, limit)), tile, LargestPowerOfTwoAtMost(Math.Min(128, limit)));
+        if (accelerator.AcceleratorType == AcceleratorType.CPU) return new IlgpuLaunchSizes(1);
+        return new IlgpuLaunchSizes(LargestPowerOfTwoAtMost(Math.Min(256, accelerator.MaxNumThreadsPerGroup)));
     }
 
-    /// <summary>Throws unless the sizes are positive, the reduction and attention groups powers of two, and every group fits the accelerator.</summary>
+    /// <summary>Throws unless the reduction group is a power of two that fits the accelerator.</summary>
     public void Validate(Accelerator accelerator)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
         int limit = accelerator.MaxNumThreadsPerGroup;
         if (ReductionThreads < 1 || (ReductionThreads & (ReductionThreads - 1)) != 0 || ReductionThreads > limit)
             throw new ArgumentOutOfRangeException(nameof(ReductionThreads), $"{ReductionThreads} must be a power of two up to the accelerator's {limit} threads per group");
-        if (AttentionThreads < 1 || (AttentionThreads & (AttentionThreads - 1)) != 0 || AttentionThreads > limit)
-            throw new ArgumentOutOfRangeException(nameof(AttentionThreads), $"{AttentionThreads} must be a power of two up to the accelerator's {limit} threads per group");
-        if (GemmTile < 1 || GemmTile * GemmTile > limit)
-            throw new ArgumentOutOfRangeException(nameof(GemmTile), $"a GEMM tile of {GemmTile}² threads does not fit the accelerator's {limit} threads per group");
     }
 
     private static int LargestPowerOfTwoAtMost(int value)

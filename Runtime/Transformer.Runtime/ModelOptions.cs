@@ -15,11 +15,30 @@ public sealed record ModelOptions
     public int PrefillChunk { get; init; } = 256;
 
     /// <summary>
+    /// Positions per KV block. Every sequence's keys and values live in blocks of this many positions
+    /// (a paged pool, shared between sequences by the serving scheduler).
+    /// </summary>
+    public int KvBlockSize { get; init; } = DefaultKvBlockSize;
+
+    /// <summary>How keys and values are stored: float32 (exact) or f16 (half the memory).</summary>
+    public KvDType KvType { get; init; } = KvDType.F32;
+
+    /// <summary>
+    /// The default block size. Measured with <c>transformer bench --concurrency</c> (BENCHMARKS.md, "KV block
+    /// size"): attention cost is flat from 16 up, while smaller blocks waste less memory on a partly filled
+    /// last block and share prefixes at a finer grain.
+    /// </summary>
+    public const int DefaultKvBlockSize = 16;
+
+    /// <summary>
     /// Called with every named intermediate activation (e.g. <c>blk.3.attn_q</c>) when set: for
     /// dumping and comparing activations. Off by default because it copies each one to the host.
     /// </summary>
     public ActivationObserver? ActivationObserver { get; init; }
 }
 
-/// <summary>Receives a named activation: rows are tokens at positions [startPosition, startPosition + rows).</summary>
+/// <summary>
+/// Receives a named activation: the rows of one model step; <paramref name="startPosition"/> is the first
+/// row's position (for a single sequence, the rows are positions [startPosition, startPosition + rows)).
+/// </summary>
 public delegate void ActivationObserver(string name, int startPosition, int rows, int columns, ReadOnlySpan<float> values);

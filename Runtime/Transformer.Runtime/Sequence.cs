@@ -4,22 +4,33 @@ using Transformer.Runtime.Llama;
 namespace Transformer.Runtime;
 
 /// <summary>
-/// One token sequence being processed by a model: its KV cache and scratch activations. Appending
-/// tokens runs them through the model (a prompt in batched chunks, then one token at a time) and
-/// returns logits for what comes next. Not thread-safe; use one sequence per concurrent generation.
+/// One token sequence being processed by a model on its own: its KV blocks and scratch activations.
+/// Appending tokens runs them through the model (a prompt in batched chunks, then one token at a time)
+/// and returns logits for what comes next. Each append is a model step with this one sequence in it
+/// (the same forward pass the serving scheduler runs over many). Not thread-safe; use one sequence per
+/// concurrent generation.
 /// </summary>
 public sealed class Sequence : IDisposable
 {
     private readonly LlamaModel _model;
-    private readonly KvCache _cache;
-    private readonly LlamaActivations _activations;
+    private readonly KvPool _pool;
+    private readonly int[] _table;
+    private readonly StepLayout _step;
+    private readonly StepBuffers _buffers;
+    private readonly StepBuffers _allRowBuffers;
 
     internal Sequence(LlamaModel model, int capacity, int chunkRows)
     {
         _model = model;
         Capacity = capacity;
-        _cache = model.Backend.CreateKvCache(model.Config.NumLayers, capacity, model.Config.NumKvHeads, model.Config.HeadDim);
-        _activations = new LlamaActivations(model.Backend, model.Config, chunkRows);
+        int blockSize = model.Options.KvBlockSize;
+        if (blockSize < 1) throw new ArgumentOutOfRangeException(nameof(model), $"KvBlockSize must be at least 1, got {blockSize}");
+        int blocks = (capacity + blockSize - 1) / blockSize;
+        _pool = model.CreateKvPool(blocks, blockSize, model.Options.KvType);
+        _table = Enumerable.Range(0, blocks).ToArray();
+        _step = new StepLayout(blockSize);
+        _buffers = model.CreateStepBuffers(chunkRows, 1);
+        _allRowBuffers = chunkRows == 1 ? _buffers : model.CreateStepBuffers(chunkRows, chunkRows);
     }
 
     /// <summary>Positions filled so far.</summary>
@@ -66,12 +77,22 @@ public sealed class Sequence : IDisposable
                 throw new ArgumentOutOfRangeException(nameof(tokens), $"token id {tokens[i]} at index {i} is outside the vocabulary [0, {VocabSize})");
         }
 
+        var buffers = allRows ? _allRowBuffers : _buffers;
+        int? window = _model.Config.SlidingWindow;
         DeviceTensor logits = null!;
-        for (int done = 0; done < tokens.Length; done += _activations.Rows)
+        for (int done = 0; done < tokens.Length; done += buffers.Rows)
         {
-            var chunk = tokens.Slice(done, Math.Min(_activations.Rows, tokens.Length - done));
-            // Middle chunks of a long prompt still compute one row of logits: one GEMV, one code path.
-            logits = _model.Forward(_activations, _cache, chunk, Length, allRows ? chunk.Length : 1);
+            var chunk = tokens.Slice(done, Math.Min(buffers.Rows, tokens.Length - done));
+            _step.Clear();
+            int table = _step.AddBlockTable(_table);
+            for (int r = 0; r < chunk.Length; r++)
+            {
+                int position = Length + r;
+                // Middle chunks of a long prompt still compute one row of logits: one GEMV, one code path.
+                bool wantLogits = allRows || r == chunk.Length - 1;
+                _step.AddRow(table, position, window is { } w ? Math.Max(0, position - w + 1) : 0, wantLogits);
+            }
+            logits = _model.Forward(buffers, _pool, _step, chunk);
             if (allRows) _model.Backend.Download(logits, destination.Slice(done * VocabSize, chunk.Length * VocabSize));
             Length += chunk.Length;
         }
@@ -87,7 +108,8 @@ public sealed class Sequence : IDisposable
     /// <inheritdoc/>
     public void Dispose()
     {
-        _cache.Dispose();
-        _activations.Dispose();
+        _pool.Dispose();
+        _buffers.Dispose();
+        if (!ReferenceEquals(_allRowBuffers, _buffers)) _allRowBuffers.Dispose();
     }
 }

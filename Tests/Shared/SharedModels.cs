@@ -34,7 +34,7 @@ public static class SharedModels
     {
         if (Environment.GetEnvironmentVariable("TRANSFORMER_SHARED_DIR") is { Length: > 0 } configured)
             return Directory.Exists(Path.Combine(configured, "models", "stories260K")) ? Path.Combine(configured, "models") : null;
-        return SearchUpwards(AppContext.BaseDirectory) ?? (RepositoryRoot() is { } root ? SearchUpwards(root) : null);
+        return SearchUpwards(AppContext.BaseDirectory) ?? (RepositoryPaths.RecordedRoot is { } root ? SearchUpwards(root) : null);
     }
 
     private static string? SearchUpwards(string start)
@@ -46,11 +46,4 @@ public static class SharedModels
         }
         return null;
     }
-
-    /// <summary>The repository root recorded at build time (see Tests/Directory.Build.props).</summary>
-    private static string? RepositoryRoot() =>
-        System.Reflection.Assembly.GetExecutingAssembly()
-            .GetCustomAttributes(typeof(System.Reflection.AssemblyMetadataAttribute), false)
-            .OfType<System.Reflection.AssemblyMetadataAttribute>()
-            .FirstOrDefault(a => a.Key == "TransformerRepositoryRoot")?.Value;
 }

@@ -92,4 +92,34 @@ public sealed class BenchCommandTests
         Assert.Equal(1, result.ExitCode);
         Assert.Contains("context of 512", result.StandardError);
     }
+
+    [Fact]
+    public async Task Concurrency_prints_one_object_per_level_with_throughput_and_latencies()
+    {
+        var result = await CliRun.InvokeAsync("bench", "--preset", "tiny", "--quant", "int8", "--threads", "2", "--concurrency", "1,3",
+            "--prompt-tokens", "8", "--gen-tokens", "12", "--reps", "1", "--json");
+
+        Assert.Equal(0, result.ExitCode);
+        using var json = JsonDocument.Parse(result.Output);
+        var rows = json.RootElement.EnumerateArray().ToArray();
+        Assert.Equal([1, 3], rows.Select(r => r.GetProperty("concurrency").GetInt32()));
+        foreach (var row in rows)
+        {
+            Assert.True(row.GetProperty("aggregate_decode_tok_s").GetDouble() > 0, row.ToString());
+            Assert.True(row.GetProperty("ttft_p99_ms").GetDouble() >= row.GetProperty("ttft_p50_ms").GetDouble(), row.ToString());
+            Assert.True(row.GetProperty("itl_p99_ms").GetDouble() >= row.GetProperty("itl_p50_ms").GetDouble(), row.ToString());
+            Assert.Equal("in-process", row.GetProperty("path").GetString());
+        }
+    }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("1,x")]
+    [InlineData("")]
+    public async Task A_bad_concurrency_list_is_a_usage_error_naming_the_option(string levels)
+    {
+        var result = await CliRun.InvokeAsync("bench", "--preset", "tiny", "--concurrency", levels);
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("--concurrency", result.StandardError);
+    }
 }

@@ -28,4 +28,14 @@ public static class CliRun
     }
 
     public static Task<CliResult> InvokeAsync(params string[] args) => InvokeAsync(null, args);
+
+    /// <summary>Runs with <paramref name="standardInput"/> as what the command reads from stdin.</summary>
+    public static async Task<CliResult> InvokeWithInputAsync(string standardInput, params string[] args)
+    {
+        using var output = new MemoryStream();
+        using var error = new StringWriter { NewLine = "\n" };
+        using var input = new StringReader(standardInput);
+        int exitCode = await TransformerCli.InvokeAsync(args, new CliContext(output, error, input: input), TestContext.Current.CancellationToken);
+        return new CliResult(exitCode, output.ToArray(), error.ToString());
+    }
 }

@@ -34,13 +34,22 @@ public sealed record HalfCase(DType Type, int Rows, int K, int Tokens, int Seed)
 internal static class HalfTestData
 {
     /// <summary>Odd K (tails shorter than any vector, down to 1), odd rows (tile tails), 1..9 tokens, both types.</summary>
-    public static Arbitrary<HalfCase> Cases { get; } =
-        (from type in Gen.Elements(DType.F16, DType.BF16)
-         from rows in Gen.Choose(1, 13)
-         from k in Gen.Choose(1, 70)
-         from tokens in Gen.Choose(1, 9)
-         from seed in ArbMap.Default.GeneratorFor<int>()
-         select new HalfCase(type, rows, k, tokens, seed)).ToArbitrary();
+    public static Gen<HalfCase> Cases { get; } =
+        from type in Gen.Elements(DType.F16, DType.BF16)
+        from rows in PropertyCoverage.Size(1, 13)
+        from k in PropertyCoverage.Size(1, 70)
+        from tokens in PropertyCoverage.Size(1, 9)
+        from seed in Gen.Choose(int.MinValue, int.MaxValue)
+        select new HalfCase(type, rows, k, tokens, seed);
+
+    /// <summary>Asserts a run of <see cref="Cases"/> reached every end of the shapes it claims, and both types.</summary>
+    public static void AssertCovered(IReadOnlyList<HalfCase> seen)
+    {
+        PropertyCoverage.AssertReaches(seen.Select(c => c.Rows), 1, 13, "rows");
+        PropertyCoverage.AssertReaches(seen.Select(c => c.K), 1, 70, "K");
+        PropertyCoverage.AssertReaches(seen.Select(c => c.Tokens), 1, 9, "tokens");
+        Assert.Equal(2, seen.Select(c => c.Type).Distinct().Count());
+    }
 
     public static ushort Narrow(DType type, float value) =>
         type == DType.BF16 ? BFloat16Conversion.FromSingle(value) : BitConverter.HalfToUInt16Bits((Half)value);

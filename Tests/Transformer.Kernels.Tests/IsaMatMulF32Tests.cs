@@ -12,12 +12,12 @@ public class IsaMatMulF32Tests
     public static TheoryData<CpuIsa> Isas => Q8TestData.AllIsas();
 
     /// <summary>Odd K (tails shorter than a vector, down to 1), odd rows (tile tails), 1..9 tokens.</summary>
-    private static readonly Arbitrary<(int Rows, int K, int Tokens, int Seed)> s_shapes =
-        (from rows in Gen.Choose(1, 13)
-         from k in Gen.Choose(1, 70)
-         from tokens in Gen.Choose(1, 9)
-         from seed in ArbMap.Default.GeneratorFor<int>()
-         select (rows, k, tokens, seed)).ToArbitrary();
+    private static readonly Gen<(int Rows, int K, int Tokens, int Seed)> s_shapes =
+        from rows in PropertyCoverage.Size(1, 13)
+        from k in PropertyCoverage.Size(1, 70)
+        from tokens in PropertyCoverage.Size(1, 9)
+        from seed in Gen.Choose(int.MinValue, int.MaxValue)
+        select (rows, k, tokens, seed);
 
     /// <summary>
     /// A float sum of K products computed in any order, with or without fused multiply-add, is
@@ -29,7 +29,7 @@ public class IsaMatMulF32Tests
     public void Matches_double_precision_within_the_summation_bound(CpuIsa isa)
     {
         Q8TestData.SkipUnlessSupported(isa);
-        Prop.ForAll(s_shapes, s =>
+        var seen = PropertyCoverage.Check(s_shapes, 100, s =>
         {
             var random = new Random(s.Seed);
             float[] w = Enumerable.Range(0, s.Rows * s.K).Select(_ => 2 * random.NextSingle() - 1).ToArray();
@@ -50,7 +50,10 @@ public class IsaMatMulF32Tests
                     Assert.True(Math.Abs(exact - y[t * s.Rows + o]) <= bound,
                         $"[{s}] y[{t}, {o}] = {y[t * s.Rows + o]}, exact {exact}, bound {bound}");
                 }
-        }).QuickCheckThrowOnFailure();
+        });
+        PropertyCoverage.AssertReaches(seen.Select(s => s.Rows), 1, 13, "rows");
+        PropertyCoverage.AssertReaches(seen.Select(s => s.K), 1, 70, "K");
+        PropertyCoverage.AssertReaches(seen.Select(s => s.Tokens), 1, 9, "tokens");
     }
 
     [Theory]

@@ -1,6 +1,5 @@
 using FsCheck;
 using FsCheck.Fluent;
-using FsCheck.Xunit;
 using Transformer.Kernels.Backend;
 using Transformer.Kernels.Cpu.Ops;
 using static Transformer.Kernels.Tests.OpsTestData;
@@ -13,10 +12,17 @@ namespace Transformer.Kernels.Tests;
 /// </summary>
 public sealed class OpsFloatTests
 {
-    [Property(MaxTest = 200)]
-    public Property RmsNorm_matches_double_precision(PositiveInt lengthArg, int seed)
+    private static Gen<int> Seeds => Gen.Choose(int.MinValue / 4, int.MaxValue / 4);
+
+    [Fact]
+    public void RmsNorm_matches_double_precision()
     {
-        int n = 1 + lengthArg.Get % 700;
+        var seen = PropertyCoverage.Check(from n in PropertyCoverage.Size(1, 700) from seed in Seeds select (n, seed), 200, c => RmsNormMatches(c.n, c.seed));
+        PropertyCoverage.AssertReaches(seen.Select(c => c.n), 1, 700, "length");
+    }
+
+    private static bool RmsNormMatches(int n, int seed)
+    {
         float[] x = TestArrays.Uniform(seed, n, 3f), w = TestArrays.Uniform(seed + 1, n, 2f);
         double meanSquare = x.Sum(v => (double)v * v) / n;
         double[] expected = x.Select((v, i) => v / Math.Sqrt(meanSquare + 1e-5) * w[i]).ToArray();
@@ -26,13 +32,18 @@ public sealed class OpsFloatTests
         RmsNorm.Compute(x, w, 1e-5f, fast);
         RmsNorm.Reference(x, w, 1e-5f, reference);
 
-        return (Close(fast, expected, 1e-5, 1e-5) && Close(reference, expected, 1e-5, 1e-5)).ToProperty();
+        return Close(fast, expected, 1e-5, 1e-5) && Close(reference, expected, 1e-5, 1e-5);
     }
 
-    [Property(MaxTest = 200)]
-    public Property SwiGlu_matches_double_precision_even_when_the_output_aliases_an_input(PositiveInt lengthArg, int seed)
+    [Fact]
+    public void SwiGlu_matches_double_precision_even_when_the_output_aliases_an_input()
     {
-        int n = 1 + lengthArg.Get % 1200;
+        var seen = PropertyCoverage.Check(from n in PropertyCoverage.Size(1, 1200) from seed in Seeds select (n, seed), 200, c => SwiGluMatches(c.n, c.seed));
+        PropertyCoverage.AssertReaches(seen.Select(c => c.n), 1, 1200, "length");
+    }
+
+    private static bool SwiGluMatches(int n, int seed)
+    {
         float[] gate = TestArrays.Uniform(seed, n, 8f), up = TestArrays.Uniform(seed + 1, n, 4f);
         double[] expected = gate.Select((g, i) => g / (1 + Math.Exp(-(double)g)) * up[i]).ToArray();
 
@@ -43,7 +54,7 @@ public sealed class OpsFloatTests
         var reference = new float[n];
         SwiGlu.Reference(gate, up, reference);
 
-        return (Close(separate, expected, 1e-5, 1e-5) && Close(inPlace, expected, 1e-5, 1e-5) && Close(reference, expected, 1e-5, 1e-5)).ToProperty();
+        return Close(separate, expected, 1e-5, 1e-5) && Close(inPlace, expected, 1e-5, 1e-5) && Close(reference, expected, 1e-5, 1e-5);
     }
 
     public static TheoryData<RopeStyle> Styles() => new(RopeStyle.RotateHalf, RopeStyle.InterleavedPairs);
@@ -52,8 +63,11 @@ public sealed class OpsFloatTests
     [MemberData(nameof(Styles))]
     public void Rope_rotates_the_pairs_of_its_convention(RopeStyle style)
     {
-        Prop.ForAll(Arb.From(Gen.Choose(1, 6)), Arb.From(Gen.Choose(1, 16)), Arb.From(Gen.Choose(0, 500)), (heads, halfDim, position) =>
+        var cases = from heads in PropertyCoverage.Size(1, 6) from halfDim in PropertyCoverage.Size(1, 16) from position in PropertyCoverage.Size(0, 500)
+                    select (Heads: heads, HalfDim: halfDim, Position: position);
+        var seen = PropertyCoverage.Check(cases, 100, c =>
         {
+            var (heads, halfDim, position) = c;
             int d = 2 * halfDim;
             float[] row = TestArrays.Uniform(position * 31 + heads, heads * d, 2f);
             float[] inverse = Enumerable.Range(0, halfDim).Select(i => 1f / MathF.Pow(10000f, 2 * i / (float)d)).ToArray();
@@ -73,19 +87,33 @@ public sealed class OpsFloatTests
                 }
             // The angle is rounded to float32 (as PyTorch and llama2.c do): ~position·2⁻²⁴ rad of error.
             return Close(rotated, expected, 1e-6 + position * 2e-7, 1e-5);
-        }).QuickCheckThrowOnFailure();
+        });
+        PropertyCoverage.AssertReaches(seen.Select(c => c.Heads), 1, 6, "heads");
+        PropertyCoverage.AssertReaches(seen.Select(c => c.HalfDim), 1, 16, "half head size");
+        PropertyCoverage.AssertReaches(seen.Select(c => c.Position), 0, 500, "position");
     }
 
-    [Property(MaxTest = 150)]
-    public Property Attention_matches_a_double_precision_softmax(PositiveInt lengthArg, PositiveInt dimArg, int seed) =>
-        AttentionMatchesDouble(1 + lengthArg.Get % 80, 1 + dimArg.Get % 64, seed);
+    [Fact]
+    public void Attention_matches_a_double_precision_softmax()
+    {
+        var cases = from length in PropertyCoverage.Size(1, 80) from d in PropertyCoverage.Size(1, 64) from seed in Seeds select (Length: length, D: d, Seed: seed);
+        var seen = PropertyCoverage.Check(cases, 150, c => AttentionMatchesDouble(c.Length, c.D, c.Seed));
+        PropertyCoverage.AssertReaches(seen.Select(c => c.Length), 1, 80, "attended positions");
+        PropertyCoverage.AssertReaches(seen.Select(c => c.D), 1, 64, "head size");
+    }
 
     /// <summary>Head sizes that are whole vectors (8..128) take the vector loops; longer contexts too.</summary>
-    [Property]
-    public Property Attention_with_vector_head_sizes_matches_a_double_precision_softmax(PositiveInt lengthArg, PositiveInt dimArg, int seed) =>
-        AttentionMatchesDouble(1 + lengthArg.Get % 300, 8 * (1 + dimArg.Get % 16), seed);
+    [Fact]
+    public void Attention_with_vector_head_sizes_matches_a_double_precision_softmax()
+    {
+        var cases = from length in PropertyCoverage.Size(1, 300) from vectors in PropertyCoverage.Size(1, 16) from seed in Seeds
+                    select (Length: length, D: 8 * vectors, Seed: seed);
+        var seen = PropertyCoverage.Check(cases, 100, c => AttentionMatchesDouble(c.Length, c.D, c.Seed));
+        PropertyCoverage.AssertReaches(seen.Select(c => c.Length), 1, 300, "attended positions");
+        PropertyCoverage.AssertReaches(seen.Select(c => c.D), 8, 128, "head size");
+    }
 
-    private static Property AttentionMatchesDouble(int length, int d, int seed)
+    private static bool AttentionMatchesDouble(int length, int d, int seed)
     {
         float[] q = TestArrays.Uniform(seed, d, 2f), keys = TestArrays.Uniform(seed + 1, length * d, 2f), values = TestArrays.Uniform(seed + 2, length * d, 3f);
         var scores = new double[length];
@@ -107,13 +135,22 @@ public sealed class OpsFloatTests
         var reference = new float[d];
         Attention.Reference(q, keys, values, length, reference);
 
-        return (Close(fast, expected, 1e-5, 1e-4) && Close(reference, expected, 1e-5, 1e-4)).ToProperty();
+        return Close(fast, expected, 1e-5, 1e-4) && Close(reference, expected, 1e-5, 1e-4);
     }
 
-    [Property(MaxTest = 150)]
-    public Property MatMulF32_matches_double_precision(PositiveInt tokensArg, PositiveInt inArg, PositiveInt outArg, int seed)
+    [Fact]
+    public void MatMulF32_matches_double_precision()
     {
-        int tokens = 1 + tokensArg.Get % 9, k = 1 + inArg.Get % 300, n = 1 + outArg.Get % 40;
+        var cases = from tokens in PropertyCoverage.Size(1, 9) from k in PropertyCoverage.Size(1, 300) from n in PropertyCoverage.Size(1, 40) from seed in Seeds
+                    select (Tokens: tokens, K: k, N: n, Seed: seed);
+        var seen = PropertyCoverage.Check(cases, 150, c => MatMulF32Matches(c.Tokens, c.K, c.N, c.Seed));
+        PropertyCoverage.AssertReaches(seen.Select(c => c.Tokens), 1, 9, "tokens");
+        PropertyCoverage.AssertReaches(seen.Select(c => c.K), 1, 300, "K");
+        PropertyCoverage.AssertReaches(seen.Select(c => c.N), 1, 40, "output features");
+    }
+
+    private static bool MatMulF32Matches(int tokens, int k, int n, int seed)
+    {
         float[] x = TestArrays.Uniform(seed, tokens * k), w = TestArrays.Uniform(seed + 1, n * k);
         var expected = new double[tokens * n];
         var bound = new double[tokens * n];
@@ -132,6 +169,6 @@ public sealed class OpsFloatTests
 
         // Float32 summation of k products: error ≤ k·2⁻²⁴·Σ|x·w| (a standard forward bound).
         bool Within(float[] actual) => actual.Select((v, i) => Math.Abs(v - expected[i]) <= k * 6e-8 * bound[i] + 1e-6).All(ok => ok);
-        return (Within(fast) && Within(reference)).ToProperty();
+        return Within(fast) && Within(reference);
     }
 }

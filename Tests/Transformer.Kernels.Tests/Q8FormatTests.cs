@@ -75,8 +75,10 @@ public class Q8FormatTests
             .Select(b => { b[0] = 127f; return b; });
         var tiny = Gen.Choose(-1000, 1000).Select(v => v * 1e-39f).ArrayOf(Q8Format.BlockSize);
         var block = Gen.OneOf(s_blocks.Generator, halfSteps, tiny, Gen.Constant(new float[Q8Format.BlockSize]));
-        var rows = block.ArrayOf().Where(r => r.Length > 0).Select(r => r.SelectMany(b => b).ToArray());
-        Prop.ForAll(rows.ToArbitrary(), row =>
+        var rows = from count in PropertyCoverage.Size(1, 64)
+                   from blocks in block.ArrayOf(count)
+                   select blocks.SelectMany(b => b).ToArray();
+        var seen = PropertyCoverage.Check(rows, 100, row =>
         {
             int blocks = row.Length / Q8Format.BlockSize;
             var values = new sbyte[row.Length];
@@ -89,7 +91,8 @@ public class Q8FormatTests
                 Assert.Equal(scale, scales[b]);
                 Assert.Equal(expected, values.AsSpan(b * Q8Format.BlockSize, Q8Format.BlockSize).ToArray());
             }
-        }).QuickCheckThrowOnFailure();
+        });
+        PropertyCoverage.AssertReaches(seen.Select(r => r.Length / Q8Format.BlockSize), 1, 64, "blocks per row");
     }
 
     [Fact]
@@ -114,7 +117,7 @@ public class Q8FormatTests
 
     [Fact]
     public void Dequantized_weight_is_within_half_a_block_step_of_the_original() =>
-        Prop.ForAll(Q8TestData.Cases, c =>
+        Q8TestData.AssertCovered(PropertyCoverage.Check(Q8TestData.Cases, 100, c =>
         {
             float[] w = c.Weights();
             var q = Q8Weight.Quantize(w, c.Rows, c.K);
@@ -126,7 +129,7 @@ public class Q8FormatTests
                     float scale = q.Scales[o * q.BlocksPerRow + i / Q8Format.BlockSize];
                     Assert.True(MathF.Abs(w[o * c.K + i] - back[o * c.K + i]) <= scale * 0.5001f);
                 }
-        }).QuickCheckThrowOnFailure();
+        }));
 
     [Fact]
     public void A_weight_viewed_from_tensors_computes_like_the_quantized_one()

@@ -48,7 +48,7 @@ public class Q8MatMulTests
     public void Gemm_matches_the_scalar_spec_within_summation_rounding(CpuIsa isa)
     {
         Q8TestData.SkipUnlessSupported(isa);
-        Prop.ForAll(Q8TestData.Cases, c =>
+        Q8TestData.AssertCovered(PropertyCoverage.Check(Q8TestData.Cases, 100, c =>
         {
             var (w, x) = Quantize(c);
             var expected = new float[c.Tokens * c.Rows];
@@ -62,7 +62,7 @@ public class Q8MatMulTests
                     Assert.True(Math.Abs(expected[t * c.Rows + o] - actual[t * c.Rows + o]) <= bound,
                         $"{c}: y[{t}, {o}] = {actual[t * c.Rows + o]}, spec {expected[t * c.Rows + o]}, bound {bound}");
                 }
-        }).QuickCheckThrowOnFailure();
+        }));
     }
 
     [Theory]
@@ -70,7 +70,7 @@ public class Q8MatMulTests
     public void Gemm_tiles_give_bitwise_the_gemv_result_of_each_token(CpuIsa isa)
     {
         Q8TestData.SkipUnlessSupported(isa);
-        Prop.ForAll(Q8TestData.Cases, c =>
+        Q8TestData.AssertCovered(PropertyCoverage.Check(Q8TestData.Cases, 100, c =>
         {
             var (w, x) = Quantize(c);
             var all = new float[c.Tokens * c.Rows];
@@ -84,7 +84,7 @@ public class Q8MatMulTests
                 Q8MatMul.Compute(isa, one, w, row);
                 Assert.Equal(row, all.AsSpan(t * c.Rows, c.Rows).ToArray());
             }
-        }).QuickCheckThrowOnFailure();
+        }));
     }
 
     /// <summary>
@@ -117,8 +117,8 @@ public class Q8MatMulTests
     public void Row_ranges_fill_only_their_rows_and_together_give_the_whole(CpuIsa isa)
     {
         Q8TestData.SkipUnlessSupported(isa);
-        var splits = from c in Q8TestData.Cases.Generator from split in Gen.Choose(0, c.Rows) select (c, split);
-        Prop.ForAll(splits.ToArbitrary(), pair =>
+        var splits = from c in Q8TestData.Cases from split in PropertyCoverage.Size(0, c.Rows) select (Case: c, Split: split);
+        var seen = PropertyCoverage.Check(splits, 100, pair =>
         {
             var (c, split) = pair;
             var (w, x) = Quantize(c);
@@ -131,7 +131,10 @@ public class Q8MatMulTests
                     Assert.True(float.IsNaN(parts[t * c.Rows + o]), $"row {o} outside [0, {split}) was written");
             Q8MatMul.ComputeRows(isa, x, w, parts, split, c.Rows);
             Assert.Equal(whole, parts);
-        }).QuickCheckThrowOnFailure();
+        });
+        Q8TestData.AssertCovered([.. seen.Select(p => p.Case)]);
+        Assert.Contains(seen, p => p.Split == 0);
+        Assert.Contains(seen, p => p.Split == p.Case.Rows);
     }
 
     /// <summary>
@@ -146,7 +149,7 @@ public class Q8MatMulTests
     public void Gemm_is_within_the_quantization_bound_of_the_f32_product(CpuIsa isa)
     {
         Q8TestData.SkipUnlessSupported(isa);
-        Prop.ForAll(Q8TestData.Cases, c =>
+        Q8TestData.AssertCovered(PropertyCoverage.Check(Q8TestData.Cases, 100, c =>
         {
             float[] wf = c.Weights(), xf = c.Activations();
             var (w, x) = Quantize(c);
@@ -167,7 +170,7 @@ public class Q8MatMulTests
                     Assert.True(Math.Abs(exact - y[t * c.Rows + o]) <= bound,
                         $"{c}: y[{t}, {o}] = {y[t * c.Rows + o]}, exact {exact}, bound {bound}");
                 }
-        }).QuickCheckThrowOnFailure();
+        }));
     }
 
     [Fact]

@@ -39,12 +39,20 @@ public sealed record Q8Case(int Rows, int Blocks, int Tokens, int Seed)
 internal static class Q8TestData
 {
     /// <summary>Shapes: odd and tail row counts (1..13, so 4-row tiles have 0–3 leftover rows), one to six blocks, 1..9 tokens (4-token tiles plus tails).</summary>
-    public static Arbitrary<Q8Case> Cases { get; } =
-        (from rows in Gen.Choose(1, 13)
-         from blocks in Gen.Choose(1, 6)
-         from tokens in Gen.Choose(1, 9)
-         from seed in ArbMap.Default.GeneratorFor<int>()
-         select new Q8Case(rows, blocks, tokens, seed)).ToArbitrary();
+    public static Gen<Q8Case> Cases { get; } =
+        from rows in PropertyCoverage.Size(1, 13)
+        from blocks in PropertyCoverage.Size(1, 6)
+        from tokens in PropertyCoverage.Size(1, 9)
+        from seed in Gen.Choose(int.MinValue, int.MaxValue)
+        select new Q8Case(rows, blocks, tokens, seed);
+
+    /// <summary>Asserts a run of <see cref="Cases"/> reached every end of the shapes it claims.</summary>
+    public static void AssertCovered(IReadOnlyList<Q8Case> seen)
+    {
+        PropertyCoverage.AssertReaches(seen.Select(c => c.Rows), 1, 13, "rows");
+        PropertyCoverage.AssertReaches(seen.Select(c => c.Blocks), 1, 6, "blocks");
+        PropertyCoverage.AssertReaches(seen.Select(c => c.Tokens), 1, 9, "tokens");
+    }
 
     /// <summary>One int8 block, biased towards ±127 and 0 (where the sign trick and saturation would break).</summary>
     public static Gen<sbyte[]> Block { get; } =

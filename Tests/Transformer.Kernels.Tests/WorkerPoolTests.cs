@@ -1,6 +1,5 @@
 using FsCheck;
 using FsCheck.Fluent;
-using FsCheck.Xunit;
 using Transformer.Kernels.Cpu.Threading;
 
 namespace Transformer.Kernels.Tests;
@@ -21,18 +20,29 @@ public sealed class WorkerPoolTests
         }
     }
 
-    [Property(MaxTest = 100)]
-    public Property Every_item_runs_exactly_once(PositiveInt threadsArg, NonNegativeInt countArg, PositiveInt repeatsArg)
+    [Fact]
+    public void Every_item_runs_exactly_once()
     {
-        using var pool = new WorkerPool(1 + threadsArg.Get % 4);
-        int count = countArg.Get % 500;
-        // Repeated dispatches on one pool exercise the spin/sleep hand-over between ops.
-        return Enumerable.Range(0, 1 + repeatsArg.Get % 5).All(_ =>
+        var cases = from threads in PropertyCoverage.Size(1, 4)
+                    from count in PropertyCoverage.Size(0, 499)
+                    from repeats in PropertyCoverage.Size(1, 5)
+                    select (Threads: threads, Count: count, Repeats: repeats);
+
+        var seen = PropertyCoverage.Check(cases, 100, c =>
         {
-            var work = new CountingWork(count);
-            pool.Run(count, work);
-            return work.Hits.All(h => h == 1);
-        }).ToProperty();
+            using var pool = new WorkerPool(c.Threads);
+            // Repeated dispatches on one pool exercise the spin/sleep hand-over between ops.
+            return Enumerable.Range(0, c.Repeats).All(_ =>
+            {
+                var work = new CountingWork(c.Count);
+                pool.Run(c.Count, work);
+                return work.Hits.All(h => h == 1);
+            });
+        });
+
+        PropertyCoverage.AssertReaches(seen.Select(c => c.Threads), 1, 4, "threads");
+        PropertyCoverage.AssertReaches(seen.Select(c => c.Count), 0, 499, "items");
+        PropertyCoverage.AssertReaches(seen.Select(c => c.Repeats), 1, 5, "dispatches");
     }
 
     [Fact]

@@ -1,7 +1,6 @@
 using System.Text;
 using FsCheck;
 using FsCheck.Fluent;
-using FsCheck.Xunit;
 using Transformer.Loader;
 using Transformer.Tokenizers.Llama2c;
 
@@ -101,20 +100,44 @@ public sealed class Llama2cTokenizerTests
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10), $"took {watch.Elapsed}");
     }
 
-    [Property(MaxTest = 300)]
-    public bool DecodingTheEncodingGivesBackTheText(NonNull<string> text)
+    /// <summary>
+    /// Text of up to 300 UTF-16 units: mostly ASCII (what merges apply to), with other BMP characters, control
+    /// characters, surrogate pairs and lone surrogates mixed in, so byte fallback and U+FFFD replacement are exercised.
+    /// </summary>
+    private static Gen<string> Texts =>
+        from length in PropertyCoverage.Size(0, 300)
+        from units in Gen.Frequency(
+                (12, Gen.Choose(0x20, 0x7E).Select(c => new[] { (char)c })),
+                (2, Gen.Choose(0x80, 0xD7FF).Select(c => new[] { (char)c })),
+                (1, Gen.Choose(0, 0x1F).Select(c => new[] { (char)c })),
+                (1, Gen.Choose(0x10000, 0x10FFFF).Select(c => char.ConvertFromUtf32(c).ToCharArray())),
+                (1, Gen.Choose(0xD800, 0xDFFF).Select(c => new[] { (char)c })))
+            .ArrayOf(length)
+        select new string([.. units.SelectMany(u => u)]);
+
+    private static void AssertTextsCovered(IReadOnlyList<string> seen)
+    {
+        PropertyCoverage.AssertReaches(seen.Select(t => t.Length), 0, 300, "text length in UTF-16 units");
+        Assert.Contains(seen, t => t.Any(char.IsSurrogate) && t.EnumerateRunes().Any(r => r.Value > 0xFFFF));
+        Assert.Contains(seen, t => t.Length > 0 && t.All(c => c < 0x80));
+    }
+
+    [Fact]
+    public void DecodingTheEncodingGivesBackTheText()
     {
         // Encoding a string to UTF-8 turns lone surrogates into U+FFFD; that is what must come back.
-        return Synthetic.DecodeAll(Synthetic.Encode(text.Get, addBos: true)).AsSpan()
-            .SequenceEqual(Encoding.UTF8.GetBytes(text.Get));
+        var seen = PropertyCoverage.Check(Texts, 300, text =>
+            Synthetic.DecodeAll(Synthetic.Encode(text, addBos: true)).AsSpan().SequenceEqual(Encoding.UTF8.GetBytes(text)));
+        AssertTextsCovered(seen);
     }
 
     [Fact]
     public void RandomTextRoundTripsThroughTok512()
     {
         var tokenizer = Llama2cTokenizer.Load(SharedModels.Stories260KFile("tok512.bin"));
-        Prop.ForAll<NonNull<string>>(text => tokenizer.DecodeAll(tokenizer.Encode(text.Get, addBos: true)).AsSpan()
-            .SequenceEqual(Encoding.UTF8.GetBytes(text.Get))).QuickCheckThrowOnFailure();
+        var seen = PropertyCoverage.Check(Texts, 200, text =>
+            tokenizer.DecodeAll(tokenizer.Encode(text, addBos: true)).AsSpan().SequenceEqual(Encoding.UTF8.GetBytes(text)));
+        AssertTextsCovered(seen);
     }
 
     [Fact]

@@ -112,3 +112,45 @@ public sealed class SentencePieceBpeTokenizerTests
             Assert.Throws<ModelFormatException>(() => SentencePieceBpeTokenizer.FromBytes([], "empty.model")).Message);
     }
 }
+
+/// <summary>
+/// Control pieces written in the text (what chat templates render: "&lt;s&gt;[INST] … [/INST]", "…&lt;/s&gt;") encode as
+/// their ids, with the text between them encoded as separate segments, as Hugging Face's Llama tokenizers do.
+/// </summary>
+public sealed class SentencePieceSpecialTokenTests
+{
+    private static SentencePieceBpeTokenizer Tok512() => SentencePieceBpeTokenizer.Load(SharedModels.Stories260KFile("tok512.model"));
+
+    [Fact]
+    public void Control_pieces_in_the_text_encode_as_their_ids()
+    {
+        SentencePieceBpeTokenizer tokenizer = Tok512();
+
+        IReadOnlyList<int> ids = tokenizer.Encode("<s>[INST] Hi there [/INST] Hello</s>", addBos: false);
+
+        int[] expected = [1, .. tokenizer.Encode("[INST] Hi there [/INST] Hello", addBos: false), 2];
+        Assert.Equal(expected, ids);
+    }
+
+    [Fact]
+    public void Each_segment_between_special_tokens_gets_its_own_dummy_prefix()
+    {
+        SentencePieceBpeTokenizer tokenizer = Tok512();
+
+        IReadOnlyList<int> ids = tokenizer.Encode("Once</s>upon<unk>a", addBos: true);
+
+        int[] expected = [1, .. tokenizer.Encode("Once", false), 2, .. tokenizer.Encode("upon", false), 0, .. tokenizer.Encode("a", false)];
+        Assert.Equal(expected, ids);
+    }
+
+    [Fact]
+    public void Text_that_only_resembles_a_control_piece_is_encoded_as_text()
+    {
+        SentencePieceBpeTokenizer tokenizer = Tok512();
+
+        IReadOnlyList<int> ids = tokenizer.Encode("<s >a</ s>", addBos: false);
+
+        Assert.DoesNotContain(1, ids);
+        Assert.DoesNotContain(2, ids);
+    }
+}

@@ -23,10 +23,13 @@ public sealed record BenchProtocol(int PromptTokens, int GenTokens, int Repetiti
     /// the vocabulary; with random weights their meaning is irrelevant, and feeding fixed ids (not each
     /// engine's own argmax) makes both run exactly the same token stream.
     /// </summary>
-    public int[] TokenIds(int vocab)
+    public int[] TokenIds(int vocab) => TokenIds(vocab, sequence: 0);
+
+    /// <summary>The ids of sequence <paramref name="sequence"/> of a batched run: each sequence its own stream.</summary>
+    public int[] TokenIds(int vocab, int sequence)
     {
         var ids = new int[Positions];
-        for (int i = 0; i < ids.Length; i++) ids[i] = (int)((i * 7919L + 3) % vocab);
+        for (int i = 0; i < ids.Length; i++) ids[i] = (int)((i * 7919L + 3 + sequence * 104729L) % vocab);
         return ids;
     }
 }

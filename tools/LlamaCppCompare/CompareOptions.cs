@@ -26,6 +26,8 @@ public sealed record CompareOptions
     public bool Json { get; init; }
     /// <summary>Echo llama.cpp's log to stderr.</summary>
     public bool Verbose { get; init; }
+    /// <summary>Sequence counts for the batched-decode comparison (none: only the single-sequence one).</summary>
+    public IReadOnlyList<int> Concurrency { get; init; } = [];
 
     /// <summary>The usage text.</summary>
     public const string Usage =
@@ -42,6 +44,8 @@ public sealed record CompareOptions
           --regenerate         rewrite the GGUF even if it exists
           --json               print JSON instead of the table
           --verbose            echo llama.cpp's log to stderr
+          --concurrency N,N    also compare batched decode: N sequences per step (llama.cpp: N sequence ids in one
+                               llama_batch, as its server does; ours: one step of N rows over the paged KV pool)
         """;
 
     /// <summary>Parses <paramref name="args"/>.</summary>
@@ -73,9 +77,14 @@ public sealed record CompareOptions
                 "--regenerate" => options with { Regenerate = true },
                 "--json" => options with { Json = true },
                 "--verbose" => options with { Verbose = true },
+                "--concurrency" => options with { Concurrency = Levels(name, Value()) },
                 _ => throw new ArgumentException($"unknown option '{name}'"),
             };
         }
         return options;
     }
+
+    private static int[] Levels(string name, string text) =>
+        text.Split(',').Select(part => int.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n is > 0 and <= 256
+            ? n : throw new ArgumentException($"{name} takes comma-separated counts from 1 to 256, got '{text}'")).ToArray();
 }

@@ -24,4 +24,11 @@ public interface IBenchEngine : IDisposable
 
     /// <summary>One timed repetition from an empty cache: seconds for the prefill and for all decode steps.</summary>
     (double PrefillSeconds, double DecodeSeconds) RunOnce();
+
+    /// <summary>
+    /// Batched decode from an empty cache: <paramref name="sequences"/> prompts prefilled (untimed, one
+    /// sequence at a time), then seconds for <see cref="BenchProtocol.GenTokens"/> steps that each decode
+    /// one token of every sequence in one batch.
+    /// </summary>
+    double BatchedDecodeSeconds(int sequences);
 }

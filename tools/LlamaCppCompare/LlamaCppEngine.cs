@@ -21,12 +21,16 @@ public sealed class LlamaCppEngine : IBenchEngine
     private readonly BenchProtocol _protocol;
     private readonly int[] _ids;
     private readonly LLamaBatch _batch = new();
+    private readonly string _path;
+    private readonly int _vocab;
 
     /// <summary>Loads the GGUF at <paramref name="path"/>: CPU only, threads as the protocol says, context and batch 512.</summary>
     /// <exception cref="InvalidOperationException">llama.cpp refused the file; the message carries its log's tail.</exception>
     public LlamaCppEngine(string path, BenchProtocol protocol, int vocab)
     {
         _protocol = protocol;
+        _path = path;
+        _vocab = vocab;
         _ids = protocol.TokenIds(vocab);
         _parameters = new ModelParams(path)
         {
@@ -97,6 +101,41 @@ public sealed class LlamaCppEngine : IBenchEngine
         t = Stopwatch.GetTimestamp();
         DecodeSteps(context, _protocol.GenTokens);
         return (prefill, Stopwatch.GetElapsedTime(t).TotalSeconds);
+    }
+
+    /// <inheritdoc/>
+    public double BatchedDecodeSeconds(int sequences)
+    {
+        // One context for every sequence, each with its own KV cells (KVUnified false: llama.cpp's note says
+        // that is faster when sequences share no prefix), room for each sequence's positions.
+        var parameters = new ModelParams(_path)
+        {
+            ContextSize = (uint)(sequences * _protocol.Positions),
+            BatchSize = (uint)Math.Max(512, Math.Max(sequences, _protocol.PromptTokens)),
+            UBatchSize = (uint)Math.Max(512, Math.Max(sequences, _protocol.PromptTokens)),
+            SeqMax = (uint)sequences,
+            KVUnified = false,
+            Threads = _protocol.Threads,
+            BatchThreads = _protocol.Threads,
+            GpuLayerCount = 0,
+        };
+        using var context = _weights.CreateContext(parameters);
+        var ids = Enumerable.Range(0, sequences).Select(s => _protocol.TokenIds(_vocab, s)).ToArray();
+        for (int s = 0; s < sequences; s++)
+        {
+            _batch.Clear();
+            for (int i = 0; i < _protocol.PromptTokens; i++) _batch.Add(ids[s][i], i, (LLamaSeqId)s, i == _protocol.PromptTokens - 1);
+            Check(context.NativeHandle.Decode(_batch), "batched prefill");
+        }
+        long t = Stopwatch.GetTimestamp();
+        for (int step = 0; step < _protocol.GenTokens; step++)
+        {
+            int position = _protocol.PromptTokens + step;
+            _batch.Clear();
+            for (int s = 0; s < sequences; s++) _batch.Add(ids[s][position], position, (LLamaSeqId)s, true);
+            Check(context.NativeHandle.Decode(_batch), "batched decode");
+        }
+        return Stopwatch.GetElapsedTime(t).TotalSeconds;
     }
 
     /// <summary>Releases the model.</summary>

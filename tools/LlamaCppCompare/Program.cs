@@ -62,6 +62,7 @@ try
     var report = new ComparisonReport(options.Preset, protocol, results[0], results.Skip(1).ToArray());
     if (options.Json) report.PrintJson(Console.Out);
     else report.PrintTable(Console.Out);
+    if (options.Concurrency.Count > 0) BatchedComparison.Run(engines, protocol, options.Concurrency, Console.Out, Console.Error);
     return 0;
 }
 catch (InvalidOperationException e)

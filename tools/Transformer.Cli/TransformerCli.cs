@@ -16,6 +16,9 @@ public static class TransformerCli
         InspectCommand.Create,
         BenchCommand.Create,
         QuantizeCommand.Create,
+        TemplateCommand.Create,
+        ChatCommand.Create,
+        ServeCommand.Create,
     ];
 
     /// <summary>Builds the root command for a context.</summary>

@@ -3,7 +3,7 @@ using ILGPU.Algorithms;
 
 namespace Transformer.Kernels.Gpu.Kernels;
 
-/// <summary>One-thread-per-element kernels: SwiGLU, residual add, bias add, embedding gather, KV store.</summary>
+/// <summary>One-thread-per-element kernels: SwiGLU, residual add, bias add, embedding gather, row gather.</summary>
 internal static class ElementwiseKernels
 {
     /// <summary>output[i] = silu(gate[i]) · up[i], silu(g) = g / (1 + e^−g).</summary>
@@ -26,21 +26,10 @@ internal static class ElementwiseKernels
         output[t * columns + c] = table[tokens[t] * columns + c];
     }
 
-    /// <summary>
-    /// Copies k, v rows [T, kvHeads·headDim] into the cache at positions startPosition + t of one layer;
-    /// index = (t, feature). The cache is [layer][kvHead][position][headDim].
-    /// </summary>
-    public static void StoreKv(Index2D index, ArrayView<float> k, ArrayView<float> v, ArrayView<float> keys, ArrayView<float> values,
-        KvStoreShape shape)
+    /// <summary>destination[r, c] = source[rows[r], c]; index = (r, c).</summary>
+    public static void GatherRows(Index2D index, ArrayView<float> source, ArrayView<int> rows, ArrayView<float> destination, int columns)
     {
-        int t = index.X, feature = index.Y;
-        int head = feature / shape.HeadDim, i = feature % shape.HeadDim;
-        int destination = shape.LayerOffset + (head * shape.Capacity + shape.StartPosition + t) * shape.HeadDim + i;
-        int source = t * shape.Columns + feature;
-        keys[destination] = k[source];
-        values[destination] = v[source];
+        int r = index.X, c = index.Y;
+        destination[r * columns + c] = source[rows[r] * columns + c];
     }
 }
-
-/// <summary>Where <see cref="ElementwiseKernels.StoreKv"/> writes: one struct keeps the kernel signature short.</summary>
-internal readonly record struct KvStoreShape(int Columns, int LayerOffset, int Capacity, int HeadDim, int StartPosition);

@@ -4,56 +4,63 @@ using ILGPU.Runtime;
 namespace Transformer.Kernels.Gpu.Kernels;
 
 /// <summary>
-/// y[t, o] = Σ_k x[t, k] · W[o, k] for float32 weights in PyTorch [out, in] orientation.
-/// GEMV for one token (bandwidth-bound: each weight row is read once, coalesced along k);
-/// a shared-memory tiled GEMM for many tokens (each weight tile is reused by a tile of tokens).
+/// y[t, o] = Σ_k x[t, k] · W[o, k] for weights in PyTorch [out, in] orientation, one kernel for every row
+/// count. A group computes one output feature for up to <see cref="RowsPerGroup"/> rows: its threads
+/// stride along k (each weight row is read once per group, coalesced), each keeping one running sum per
+/// row, and the partial sums are reduced in shared memory by a fixed tree. Every row's sum therefore runs
+/// in one order — thread t adds k = t, t + threads, … in turn, then the tree adds the threads' sums —
+/// whatever the number of rows and wherever the row sits in the step: a row's result is the same bits
+/// alone or in a batch (issue 8, item 5), where the former GEMV-for-one-row / tiled-GEMM-for-many pair
+/// summed in two different orders.
 /// </summary>
 internal static class MatMulKernels
 {
-    /// <summary>
-    /// One token. Grid: one group per output feature; the group's threads stride along k and the
-    /// partial dot products are reduced in shared memory.
-    /// </summary>
-    public static void Gemv(ArrayView<float> x, ArrayView<float> weight, ArrayView<float> y, int inFeatures, SpecializedValue<int> threads)
-    {
-        var scratch = SharedMemory.Allocate<float>(threads.Value);
-        int o = Grid.IdxX;
-        int rowStart = o * inFeatures;
-        float partial = 0;
-        for (int k = Group.IdxX; k < inFeatures; k += threads.Value)
-            partial += x[k] * weight[rowStart + k];
-        float total = GroupReduction.Sum(scratch, partial);
-        if (Group.IdxX == 0) y[o] = total;
-    }
+    /// <summary>Rows one group computes (the four sums s0–s3 below): the weight row it reads is reused this many times.</summary>
+    public const int RowsPerGroup = 4;
 
-    /// <summary>
-    /// Many tokens. Grid: (output tiles, token tiles); group: tile × tile threads, thread (tx, ty)
-    /// computing y[token tile row ty, output tile column tx]. Each step stages a tile of x and of W
-    /// (both read along k, so loads are coalesced) in shared memory. The W tile row is padded by one
-    /// float so threads of a warp reading a column hit different banks.
-    /// </summary>
-    public static void Gemm(ArrayView<float> x, ArrayView<float> weight, ArrayView<float> y, int tokens, int inFeatures, int outFeatures,
-        SpecializedValue<int> tile)
+    /// <summary>float32 weights. Grid: (out, ⌈rows / RowsPerGroup⌉) groups of <paramref name="threads"/> (a power of two).</summary>
+    public static void F32(ArrayView<float> x, ArrayView<float> weight, ArrayView<float> y, int rows, int inFeatures, int outFeatures,
+        SpecializedValue<int> threads) =>
+        Run(x, new F32Matrix(weight, inFeatures), y, rows, inFeatures, outFeatures, threads);
+
+    /// <summary>Q8 weights; see <see cref="F32"/>.</summary>
+    public static void Q8(ArrayView<float> x, ArrayView<sbyte> values, ArrayView<float> scales, ArrayView<float> y, int rows, int inFeatures,
+        int outFeatures, SpecializedValue<int> threads) =>
+        Run(x, new Q8Matrix(values, scales, inFeatures), y, rows, inFeatures, outFeatures, threads);
+
+    private static void Run<TWeight>(ArrayView<float> x, TWeight weight, ArrayView<float> y, int rows, int inFeatures, int outFeatures,
+        SpecializedValue<int> threads)
+        where TWeight : struct, IWeightMatrix
     {
-        int size = tile.Value;
-        int stride = size + 1;
-        var xTile = SharedMemory.Allocate<float>(size * stride);
-        var wTile = SharedMemory.Allocate<float>(size * stride);
-        int tx = Group.IdxX, ty = Group.IdxY;
-        int outBase = Grid.IdxX * size, tokenBase = Grid.IdxY * size;
-        int o = outBase + tx, t = tokenBase + ty;
-        float acc = 0;
-        for (int k0 = 0; k0 < inFeatures; k0 += size)
+        int t = threads.Value;
+        var partials = SharedMemory.Allocate<float>(RowsPerGroup * threads.Value);
+        int o = Grid.IdxX, thread = Group.IdxX;
+        int first = Grid.IdxY * RowsPerGroup;
+        int count = rows - first < RowsPerGroup ? rows - first : RowsPerGroup;
+        // The same statement updates every row's sum, so no row's arithmetic differs from another's.
+        float s0 = 0f, s1 = 0f, s2 = 0f, s3 = 0f;
+        int x0 = first * inFeatures, x1 = x0 + inFeatures, x2 = x1 + inFeatures, x3 = x2 + inFeatures;
+        for (int k = thread; k < inFeatures; k += t)
         {
-            int k = k0 + tx;
-            int loadToken = tokenBase + ty, loadOut = outBase + ty;
-            xTile[ty * stride + tx] = loadToken < tokens && k < inFeatures ? x[loadToken * inFeatures + k] : 0f;
-            wTile[ty * stride + tx] = loadOut < outFeatures && k < inFeatures ? weight[loadOut * inFeatures + k] : 0f;
-            Group.Barrier();
-            for (int kk = 0; kk < size; kk++)
-                acc += xTile[ty * stride + kk] * wTile[tx * stride + kk];
+            float w = weight.At(o, k);
+            s0 += x[x0 + k] * w;
+            if (count > 1) s1 += x[x1 + k] * w;
+            if (count > 2) s2 += x[x2 + k] * w;
+            if (count > 3) s3 += x[x3 + k] * w;
+        }
+        partials[thread] = s0;
+        partials[t + thread] = s1;
+        partials[2 * t + thread] = s2;
+        partials[3 * t + thread] = s3;
+        Group.Barrier();
+        for (int stride = t / 2; stride > 0; stride /= 2)
+        {
+            if (thread < stride)
+            {
+                for (int r = 0; r < RowsPerGroup; r++) partials[r * t + thread] += partials[r * t + thread + stride];
+            }
             Group.Barrier();
         }
-        if (t < tokens && o < outFeatures) y[t * outFeatures + o] = acc;
+        for (int r = thread; r < count; r += t) y[(first + r) * outFeatures + o] = partials[r * t];
     }
 }

@@ -4,12 +4,12 @@ namespace Transformer.Kernels.Gpu.Kernels;
 
 /// <summary>
 /// Rotary embedding in place: each feature pair (a, b) of each head turns by the table's angle for the
-/// row's position. One thread per (row, head, pair); pairs never overlap, so threads never race.
+/// row's own position. One thread per (row, head, pair); pairs never overlap, so threads never race.
 /// </summary>
 internal static class RopeKernel
 {
     /// <summary>index = (row, head·pairs + pair). interleaved: 1 pairs (2i, 2i+1) (llama2.c), 0 pairs (i, i+headDim/2) (rotate_half).</summary>
-    public static void Run(Index2D index, ArrayView<float> x, ArrayView<float> cos, ArrayView<float> sin, RopeShape shape)
+    public static void Run(Index2D index, ArrayView<float> x, ArrayView<float> cos, ArrayView<float> sin, ArrayView<int> positions, RopeShape shape)
     {
         int t = index.X;
         int pairs = shape.HeadDim / 2;
@@ -17,7 +17,7 @@ internal static class RopeKernel
         int first = shape.Interleaved != 0 ? 2 * i : i;
         int second = shape.Interleaved != 0 ? 2 * i + 1 : i + pairs;
         int rowStart = t * shape.Columns + head * shape.HeadDim;
-        int tableIndex = (shape.StartPosition + t) * shape.TablePairs + i;
+        int tableIndex = positions[t] * shape.TablePairs + i;
         float c = cos[tableIndex], s = sin[tableIndex];
         float a = x[rowStart + first], b = x[rowStart + second];
         x[rowStart + first] = a * c - b * s;
@@ -26,4 +26,4 @@ internal static class RopeKernel
 }
 
 /// <summary>Shape of a rope launch.</summary>
-internal readonly record struct RopeShape(int Columns, int HeadDim, int StartPosition, int TablePairs, int Interleaved);
+internal readonly record struct RopeShape(int Columns, int HeadDim, int TablePairs, int Interleaved);

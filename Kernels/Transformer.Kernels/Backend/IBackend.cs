@@ -43,8 +43,8 @@ public interface IBackend : IDisposable
     /// </summary>
     void Synchronize() { }
 
-    /// <summary>Allocates a KV cache.</summary>
-    KvCache CreateKvCache(int layers, int capacity, int kvHeads, int headDim);
+    /// <summary>Allocates a paged KV pool of the given shape.</summary>
+    KvPool CreateKvPool(KvPoolShape shape);
 
     /// <summary>Builds the cos/sin table from the model's inverse frequencies (one per rotated pair).</summary>
     RopeTable CreateRope(ReadOnlySpan<float> inverseFrequencies, int maxPositions, RopeStyle style);
@@ -64,17 +64,22 @@ public interface IBackend : IDisposable
     /// <summary>x[t, :] += bias[0, :].</summary>
     void AddBias(DeviceTensor x, DeviceTensor bias);
 
-    /// <summary>Rotates each head of x in place; row t is at position startPosition + t.</summary>
-    void ApplyRope(DeviceTensor x, int headDim, int startPosition, RopeTable rope);
+    /// <summary>Rotates each head of x in place; row r is at position <c>step.Positions[r]</c>.</summary>
+    void ApplyRope(DeviceTensor x, int headDim, StepLayout step, RopeTable rope);
 
-    /// <summary>Writes k, v rows [T, kvHeads·headDim] to positions [startPosition, startPosition + T) of a layer.</summary>
-    void StoreKv(KvCache cache, int layer, int startPosition, DeviceTensor k, DeviceTensor v);
+    /// <summary>Writes k, v rows [rows, kvHeads·headDim] of a layer to the pool slots <c>step.Slots</c>.</summary>
+    void StoreKv(KvPool pool, int layer, StepLayout step, DeviceTensor k, DeviceTensor v);
 
     /// <summary>
-    /// Causal grouped-query attention: row t of q (at position startPosition + t) attends to cached
-    /// positions [0, startPosition + t]. q and output are [T, heads·headDim]; scale 1/sqrt(headDim).
+    /// Causal grouped-query attention: row r of q attends to positions [<c>step.AttendFrom[r]</c>,
+    /// <c>step.Positions[r]</c>] of its own sequence, found through its block table. q and output are
+    /// [rows, heads·headDim]; scale 1/sqrt(headDim). A row's result depends only on its own query and
+    /// sequence, never on the other rows of the step.
     /// </summary>
-    void Attention(DeviceTensor q, KvCache cache, int layer, int startPosition, DeviceTensor output);
+    void Attention(DeviceTensor q, KvPool pool, int layer, StepLayout step, DeviceTensor output);
+
+    /// <summary>destination[i, :] = source[<c>step.LogitRows[i]</c>, :]: the rows whose logits are wanted.</summary>
+    void GatherRows(DeviceTensor source, StepLayout step, DeviceTensor destination);
 
     /// <summary>output = silu(gate) ⊙ up.</summary>
     void SwiGlu(DeviceTensor gate, DeviceTensor up, DeviceTensor output);

@@ -73,7 +73,7 @@ public sealed class CpuBackend : IBackend
     public DeviceWeight PrepareQuantizedWeight(string name, Q8Weight weight) => new CpuQ8Weight(name, weight);
 
     /// <inheritdoc/>
-    public KvCache CreateKvCache(int layers, int capacity, int kvHeads, int headDim) => new CpuKvCache(layers, capacity, kvHeads, headDim);
+    public KvPool CreateKvPool(KvPoolShape shape) => new CpuKvPool(shape);
 
     /// <inheritdoc/>
     public RopeTable CreateRope(ReadOnlySpan<float> inverseFrequencies, int maxPositions, RopeStyle style) =>
@@ -120,39 +120,63 @@ public sealed class CpuBackend : IBackend
     }
 
     /// <inheritdoc/>
-    public void ApplyRope(DeviceTensor x, int headDim, int startPosition, RopeTable rope)
+    public void ApplyRope(DeviceTensor x, int headDim, StepLayout step, RopeTable rope)
     {
         var rows = Cpu(x);
         var table = (CpuRopeTable)rope;
         int pairs = table.RotaryPairs;
-        for (int t = 0; t < rows.Rows; t++)
+        CheckRows(rows, step, "rope");
+        for (int r = 0; r < rows.Rows; r++)
         {
-            int position = startPosition + t;
-            Rope.Apply(rows.Row(t), headDim, table.Cos.AsSpan(position * pairs, pairs), table.Sin.AsSpan(position * pairs, pairs), table.Style);
+            int position = step.Positions[r];
+            if (position >= table.MaxPositions) throw new ArgumentOutOfRangeException(nameof(step), $"position {position} is beyond the rope table's {table.MaxPositions}");
+            Rope.Apply(rows.Row(r), headDim, table.Cos.AsSpan(position * pairs, pairs), table.Sin.AsSpan(position * pairs, pairs), table.Style);
         }
     }
 
     /// <inheritdoc/>
-    public void StoreKv(KvCache cache, int layer, int startPosition, DeviceTensor k, DeviceTensor v)
+    public void StoreKv(KvPool pool, int layer, StepLayout step, DeviceTensor k, DeviceTensor v)
     {
-        var kv = (CpuKvCache)cache;
+        var kv = Pool(pool);
         var keys = Cpu(k);
         var values = Cpu(v);
-        int d = kv.HeadDim;
-        for (int t = 0; t < keys.Rows; t++)
+        CheckRows(keys, step, "StoreKv");
+        int d = kv.Shape.HeadDim, blockSize = kv.Shape.BlockSize;
+        bool half = kv.Shape.Type == KvDType.F16;
+        for (int r = 0; r < keys.Rows; r++)
         {
-            int position = startPosition + t;
-            for (int h = 0; h < kv.KvHeads; h++)
+            int block = step.Slots[r] / blockSize, at = step.Slots[r] % blockSize * d;
+            for (int h = 0; h < kv.Shape.KvHeads; h++)
             {
-                keys.Row(t).Slice(h * d, d).CopyTo(kv.Keys(layer, h).Slice(position * d, d));
-                values.Row(t).Slice(h * d, d).CopyTo(kv.Values(layer, h).Slice(position * d, d));
+                var key = keys.Row(r).Slice(h * d, d);
+                var value = values.Row(r).Slice(h * d, d);
+                if (half)
+                {
+                    TensorPrimitives.ConvertToHalf(key, kv.KeysF16(layer, block, h).Slice(at, d));
+                    TensorPrimitives.ConvertToHalf(value, kv.ValuesF16(layer, block, h).Slice(at, d));
+                }
+                else
+                {
+                    key.CopyTo(kv.KeysF32(layer, block, h).Slice(at, d));
+                    value.CopyTo(kv.ValuesF32(layer, block, h).Slice(at, d));
+                }
             }
         }
     }
 
     /// <inheritdoc/>
-    public void Attention(DeviceTensor q, KvCache cache, int layer, int startPosition, DeviceTensor output) =>
-        _pool.Run(_attention.Prepare(Cpu(q), (CpuKvCache)cache, layer, startPosition, Cpu(output)), _attention);
+    public void Attention(DeviceTensor q, KvPool pool, int layer, StepLayout step, DeviceTensor output) =>
+        _pool.Run(_attention.Prepare(Cpu(q), Pool(pool), layer, step, Cpu(output)), _attention);
+
+    /// <inheritdoc/>
+    public void GatherRows(DeviceTensor source, StepLayout step, DeviceTensor destination)
+    {
+        var from = Cpu(source);
+        var to = Cpu(destination);
+        if (to.Rows != step.LogitRowCount || to.Columns != from.Columns)
+            throw new ArgumentException($"gathering {step.LogitRowCount} rows of {from.Columns} into [{to.Rows}, {to.Columns}]");
+        for (int i = 0; i < step.LogitRowCount; i++) from.Row(step.LogitRows[i]).CopyTo(to.Row(i));
+    }
 
     /// <inheritdoc/>
     public void SwiGlu(DeviceTensor gate, DeviceTensor up, DeviceTensor output) =>
@@ -166,6 +190,14 @@ public sealed class CpuBackend : IBackend
 
     /// <inheritdoc/>
     public void Dispose() => _pool.Dispose();
+
+    private static void CheckRows(CpuTensor rows, StepLayout step, string op)
+    {
+        if (rows.Rows != step.Rows) throw new ArgumentException($"{op}: a tensor of {rows.Rows} rows for a step of {step.Rows}");
+    }
+
+    private static CpuKvPool Pool(KvPool pool) =>
+        pool as CpuKvPool ?? throw new ArgumentException($"a {pool.GetType().Name} does not belong to the CPU backend");
 
     private static CpuTensor Cpu(DeviceTensor tensor) =>
         tensor as CpuTensor ?? throw new ArgumentException($"a {tensor.GetType().Name} does not belong to the CPU backend");

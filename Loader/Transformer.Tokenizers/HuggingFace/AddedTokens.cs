@@ -28,6 +28,9 @@ internal sealed class AddedTokens
 
     public IReadOnlyList<AddedToken> Tokens { get; }
 
+    /// <summary>A matcher for tokens known otherwise than from tokenizer.json (a SentencePiece model's control pieces).</summary>
+    public static AddedTokens Of(IReadOnlyList<AddedToken> tokens) => new(tokens);
+
     public static AddedTokens Parse(JsonElement root)
     {
         var tokens = new List<AddedToken>();

@@ -2,6 +2,7 @@ using System.Text;
 using Microsoft.ML.Tokenizers;
 using Transformer.Loader;
 using Transformer.Loader.Tokenization;
+using Transformer.Tokenizers.HuggingFace;
 
 namespace Transformer.Tokenizers.SentencePiece;
 
@@ -9,7 +10,10 @@ namespace Transformer.Tokenizers.SentencePiece;
 /// A SentencePiece BPE model (<c>tokenizer.model</c>, as shipped with Llama 1/2 and llama2.c's
 /// <c>tok*.model</c>), encoded by Microsoft.ML.Tokenizers' <see cref="LlamaTokenizer"/> with a fix for its
 /// 2.0.1 normalizer (see <see cref="SentencePieceWhitespace"/>), so the ids equal SentencePiece's own.
-/// BOS, EOS and the piece types come from the model.
+/// BOS, EOS and the piece types come from the model. Control pieces and the unknown piece written in the
+/// text (<c>&lt;s&gt;</c>, <c>&lt;/s&gt;</c>, <c>&lt;unk&gt;</c>, as chat templates write them) encode as their ids,
+/// the text between them as separate segments, as Hugging Face's Llama tokenizers do; SentencePiece
+/// itself would spell them out piece by piece.
 /// </summary>
 public sealed class SentencePieceBpeTokenizer : ITokenizer
 {
@@ -20,6 +24,7 @@ public sealed class SentencePieceBpeTokenizer : ITokenizer
     private readonly SentencePieceWhitespace _whitespace;
     private readonly byte[][] _decodedBytes;
     private readonly int? _bosId;
+    private readonly AddedTokens _specialPieces;
 
     private SentencePieceBpeTokenizer(LlamaTokenizer inner, SentencePieceEntry[] pieces, string sourceName)
     {
@@ -31,6 +36,10 @@ public sealed class SentencePieceBpeTokenizer : ITokenizer
             _decodedBytes[id] = DecodedBytesOf(pieces[id], id, sourceName);
         }
 
+        _specialPieces = AddedTokens.Of([.. pieces
+            .Select((entry, id) => (entry, id))
+            .Where(p => p.entry.Type is SentencePieceType.Control or SentencePieceType.Unknown && p.entry.Piece.Length > 0)
+            .Select(p => new AddedToken(p.id, p.entry.Piece, Special: true))]);
         _bosId = IdOrNull(inner.BeginningOfSentenceId, pieces.Length);
         EosIds = IdOrNull(inner.EndOfSentenceId, pieces.Length) is int eos ? [eos] : [];
     }
@@ -87,11 +96,20 @@ public sealed class SentencePieceBpeTokenizer : ITokenizer
             result.Add(bos);
         }
 
-        string normalized = _whitespace.Normalize(text);
-        if (normalized.Length > 0)
+        foreach ((string segment, int? specialId) in _specialPieces.Split(text))
         {
-            result.AddRange(_inner.EncodeToIds(normalized, addBeginningOfSentence: false, addEndOfSentence: false,
-                considerPreTokenization: false, considerNormalization: false));
+            if (specialId is int id)
+            {
+                result.Add(id);
+                continue;
+            }
+
+            string normalized = _whitespace.Normalize(segment);
+            if (normalized.Length > 0)
+            {
+                result.AddRange(_inner.EncodeToIds(normalized, addBeginningOfSentence: false, addEndOfSentence: false,
+                    considerPreTokenization: false, considerNormalization: false));
+            }
         }
 
         return result;

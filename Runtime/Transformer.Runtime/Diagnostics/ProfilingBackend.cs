@@ -62,7 +62,7 @@ public sealed class ProfilingBackend : IBackend
     public void Synchronize() => _inner.Synchronize();
 
     /// <inheritdoc/>
-    public KvCache CreateKvCache(int layers, int capacity, int kvHeads, int headDim) => _inner.CreateKvCache(layers, capacity, kvHeads, headDim);
+    public KvPool CreateKvPool(KvPoolShape shape) => _inner.CreateKvPool(shape);
 
     /// <inheritdoc/>
     public RopeTable CreateRope(ReadOnlySpan<float> inverseFrequencies, int maxPositions, RopeStyle style) =>
@@ -101,27 +101,35 @@ public sealed class ProfilingBackend : IBackend
     }
 
     /// <inheritdoc/>
-    public void ApplyRope(DeviceTensor x, int headDim, int startPosition, RopeTable rope)
+    public void ApplyRope(DeviceTensor x, int headDim, StepLayout step, RopeTable rope)
     {
         long start = Stopwatch.GetTimestamp();
-        _inner.ApplyRope(x, headDim, startPosition, rope);
+        _inner.ApplyRope(x, headDim, step, rope);
         Stop(OpCategory.Rope, start);
     }
 
     /// <inheritdoc/>
-    public void StoreKv(KvCache cache, int layer, int startPosition, DeviceTensor k, DeviceTensor v)
+    public void StoreKv(KvPool pool, int layer, StepLayout step, DeviceTensor k, DeviceTensor v)
     {
         long start = Stopwatch.GetTimestamp();
-        _inner.StoreKv(cache, layer, startPosition, k, v);
+        _inner.StoreKv(pool, layer, step, k, v);
         Stop(OpCategory.Attention, start);
     }
 
     /// <inheritdoc/>
-    public void Attention(DeviceTensor q, KvCache cache, int layer, int startPosition, DeviceTensor output)
+    public void Attention(DeviceTensor q, KvPool pool, int layer, StepLayout step, DeviceTensor output)
     {
         long start = Stopwatch.GetTimestamp();
-        _inner.Attention(q, cache, layer, startPosition, output);
+        _inner.Attention(q, pool, layer, step, output);
         Stop(OpCategory.Attention, start);
+    }
+
+    /// <inheritdoc/>
+    public void GatherRows(DeviceTensor source, StepLayout step, DeviceTensor destination)
+    {
+        long start = Stopwatch.GetTimestamp();
+        _inner.GatherRows(source, step, destination);
+        Stop(OpCategory.Elementwise, start);
     }
 
     /// <inheritdoc/>

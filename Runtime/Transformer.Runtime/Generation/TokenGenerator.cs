@@ -45,7 +45,7 @@ public static class TokenGenerator
         int contextLength = prompt.Count;
 
         long start = Stopwatch.GetTimestamp();
-        int next = Step(sequence, context.AsSpan(0, contextLength), context.AsSpan(0, contextLength), sampler, logits);
+        int next = Step(sequence, context.AsSpan(0, contextLength), context.AsSpan(0, contextLength), prompt.Count, sampler, logits);
         stats.PrefillTime = GenerationStats.Since(start);
 
         var decodeTime = TimeSpan.Zero;
@@ -62,17 +62,17 @@ public static class TokenGenerator
             if (sequence.Length == sequence.Capacity) { stats.StopReason = StopReason.ContextFull; yield break; }
 
             start = Stopwatch.GetTimestamp();
-            next = Step(sequence, context.AsSpan(contextLength - 1, 1), context.AsSpan(0, contextLength), sampler, logits);
+            next = Step(sequence, context.AsSpan(contextLength - 1, 1), context.AsSpan(0, contextLength), prompt.Count, sampler, logits);
             decodeTime += GenerationStats.Since(start);
             stats.DecodeTime = decodeTime;
         }
     }
 
     /// <summary>Appends tokens and chooses the next one; greedy choices stay on the backend's device.</summary>
-    private static int Step(Sequence sequence, ReadOnlySpan<int> tokens, ReadOnlySpan<int> context, Sampler sampler, float[] logits)
+    private static int Step(Sequence sequence, ReadOnlySpan<int> tokens, ReadOnlySpan<int> context, int promptLength, Sampler sampler, float[] logits)
     {
         if (sampler.IsGreedy) return sequence.AppendAndArgmax(tokens);
         sequence.Append(tokens, logits);
-        return sampler.Sample(logits, context);
+        return sampler.Sample(logits, context, context[promptLength..]);
     }
 }

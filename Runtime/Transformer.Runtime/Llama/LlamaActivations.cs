@@ -4,21 +4,20 @@ using Transformer.Loader.Config;
 namespace Transformer.Runtime.Llama;
 
 /// <summary>
-/// Scratch activations for up to <see cref="Rows"/> tokens at a time, owned by one sequence.
-/// Each forward pass uses row slices of these, so decoding allocates nothing.
+/// Scratch activations for steps of up to <see cref="Rows"/> rows, of which up to
+/// <see cref="LogitRows"/> want logits. Each forward pass uses row slices of these, so a steady decode
+/// loop allocates nothing.
 /// </summary>
 internal sealed class LlamaActivations : IDisposable
 {
-    private readonly IBackend _backend;
-    private readonly int _vocab;
-    private DeviceTensor? _allLogits;
     private RowViews? _views;
 
-    public LlamaActivations(IBackend backend, ModelConfig c, int rows)
+    public LlamaActivations(IBackend backend, ModelConfig c, int rows, int logitRows)
     {
-        _backend = backend;
-        _vocab = c.VocabSize;
+        if (rows < 1 || logitRows < 1 || logitRows > rows)
+            throw new ArgumentOutOfRangeException(nameof(logitRows), $"activations for {rows} rows with {logitRows} logit rows");
         Rows = rows;
+        LogitRows = logitRows;
         Residual = backend.Allocate(rows, c.HiddenSize);
         Normed = backend.Allocate(rows, c.HiddenSize);
         Projected = backend.Allocate(rows, c.HiddenSize);
@@ -28,10 +27,13 @@ internal sealed class LlamaActivations : IDisposable
         Attended = backend.Allocate(rows, c.QueryWidth);
         Gate = backend.Allocate(rows, c.IntermediateSize);
         Up = backend.Allocate(rows, c.IntermediateSize);
-        LastLogits = backend.Allocate(1, c.VocabSize);
+        Gathered = backend.Allocate(logitRows, c.HiddenSize);
+        GatheredNormed = backend.Allocate(logitRows, c.HiddenSize);
+        Logits = backend.Allocate(logitRows, c.VocabSize);
     }
 
     public int Rows { get; }
+    public int LogitRows { get; }
     public DeviceTensor Residual { get; }
     public DeviceTensor Normed { get; }
     public DeviceTensor Projected { get; }
@@ -41,30 +43,31 @@ internal sealed class LlamaActivations : IDisposable
     public DeviceTensor Attended { get; }
     public DeviceTensor Gate { get; }
     public DeviceTensor Up { get; }
-    public DeviceTensor LastLogits { get; }
+    public DeviceTensor Gathered { get; }
+    public DeviceTensor GatheredNormed { get; }
+    public DeviceTensor Logits { get; }
 
     /// <summary>
-    /// Views of the first <paramref name="rows"/> rows of every activation (and of the rows whose logits
-    /// are wanted), reused while the shape repeats: decode asks for the same one-row views every step,
-    /// so it creates no slice objects after the first.
+    /// Views of the first <paramref name="rows"/> rows of every activation (and of the first
+    /// <paramref name="logitRows"/> logit rows), reused while the shape repeats: decode asks for the same
+    /// views every step, so it creates no slice objects after the first.
     /// </summary>
     public RowViews Views(int rows, int logitRows)
     {
+        if (rows > Rows || logitRows > LogitRows || logitRows < 0)
+            throw new ArgumentOutOfRangeException(nameof(rows), $"a step of {rows} rows ({logitRows} with logits) exceeds activations for {Rows} ({LogitRows})");
         if (_views is { } cached && cached.Rows == rows && cached.LogitRows == logitRows) return cached;
         return _views = new RowViews(this, rows, logitRows);
     }
 
-    /// <summary>Logits for every row of a chunk; allocated on first use since generation never needs it.</summary>
-    public DeviceTensor AllLogits => _allLogits ??= _backend.Allocate(Rows, _vocab);
-
     public void Dispose()
     {
-        foreach (var t in new[] { Residual, Normed, Projected, Query, Key, Value, Attended, Gate, Up, LastLogits, _allLogits })
-            t?.Dispose();
+        foreach (var t in new[] { Residual, Normed, Projected, Query, Key, Value, Attended, Gate, Up, Gathered, GatheredNormed, Logits })
+            t.Dispose();
     }
 }
 
-/// <summary>Row slices of a sequence's activations for one forward-pass shape.</summary>
+/// <summary>Row slices of the activations for one step shape.</summary>
 internal sealed class RowViews
 {
     public RowViews(LlamaActivations a, int rows, int logitRows)
@@ -80,9 +83,9 @@ internal sealed class RowViews
         Attended = a.Attended.SliceRows(0, rows);
         Gate = a.Gate.SliceRows(0, rows);
         Up = a.Up.SliceRows(0, rows);
-        LastResidual = Residual.SliceRows(rows - logitRows, logitRows);
-        LastNormed = Normed.SliceRows(0, logitRows);
-        Logits = logitRows == 1 ? a.LastLogits : a.AllLogits.SliceRows(0, logitRows);
+        Gathered = a.Gathered.SliceRows(0, logitRows);
+        GatheredNormed = a.GatheredNormed.SliceRows(0, logitRows);
+        Logits = a.Logits.SliceRows(0, logitRows);
     }
 
     public int Rows { get; }
@@ -96,10 +99,10 @@ internal sealed class RowViews
     public DeviceTensor Attended { get; }
     public DeviceTensor Gate { get; }
     public DeviceTensor Up { get; }
-    /// <summary>The residual rows whose next token is wanted.</summary>
-    public DeviceTensor LastResidual { get; }
+    /// <summary>The residual rows whose next token is wanted, gathered.</summary>
+    public DeviceTensor Gathered { get; }
     /// <summary>Where those rows are normalized.</summary>
-    public DeviceTensor LastNormed { get; }
+    public DeviceTensor GatheredNormed { get; }
     /// <summary>Where their logits go.</summary>
     public DeviceTensor Logits { get; }
 }

@@ -37,12 +37,12 @@ public sealed class LlamaModel : IDisposable
     /// <summary>The prepared weights.</summary>
     public LlamaWeights Weights { get; }
 
-    /// <summary>Most positions one sequence can hold: max_position_embeddings, or the sliding window when smaller.</summary>
-    public int MaxSequenceLength => Math.Min(Config.MaxPositions, Config.SlidingWindow ?? int.MaxValue);
+    /// <summary>Most positions one sequence can hold: max_position_embeddings.</summary>
+    public int MaxSequenceLength => Config.MaxPositions;
 
     /// <summary>
-    /// Starts an empty sequence with its own KV cache for up to <paramref name="maxTokens"/> positions
-    /// (default and upper bound: the model's max_position_embeddings, or its sliding window).
+    /// Starts an empty sequence with its own KV blocks for up to <paramref name="maxTokens"/> positions
+    /// (default and upper bound: the model's max_position_embeddings).
     /// </summary>
     public Sequence CreateSequence(int? maxTokens = null)
     {
@@ -53,22 +53,45 @@ public sealed class LlamaModel : IDisposable
         return new Sequence(this, capacity, Math.Min(Options.PrefillChunk, capacity));
     }
 
+    /// <summary>A paged KV pool for this model's layers and heads on its backend.</summary>
+    public KvPool CreateKvPool(int blocks, int blockSize, KvDType type) =>
+        Backend.CreateKvPool(new KvPoolShape(Config.NumLayers, blocks, blockSize, Config.NumKvHeads, Config.HeadDim, type));
+
+    /// <summary>Scratch activations for steps of up to <paramref name="rows"/> rows, <paramref name="logitRows"/> of them with logits.</summary>
+    public StepBuffers CreateStepBuffers(int rows, int logitRows) => new(new LlamaActivations(Backend, Config, rows, logitRows));
+
     /// <summary>
-    /// Runs tokens at positions [start, start + T) through the model, filling the KV cache, and leaves
-    /// the logits of the last <paramref name="logitRows"/> tokens in the returned tensor's rows.
+    /// Runs one step: <paramref name="tokens"/>[r] is row r of <paramref name="step"/>, at its position in its
+    /// own sequence, attending to that sequence's cached positions in <paramref name="pool"/> and writing
+    /// its own key and value there. Returns the logits of the step's logit rows, [LogitRowCount, vocab],
+    /// valid until the buffers run the next step (no rows when no row wants logits). Each row's result depends only on its own sequence:
+    /// the weights are read once for all rows, but no sum runs across rows.
     /// </summary>
-    internal DeviceTensor Forward(LlamaActivations a, KvCache cache, ReadOnlySpan<int> tokens, int start, int logitRows)
+    public DeviceTensor Forward(StepBuffers buffers, KvPool pool, StepLayout step, ReadOnlySpan<int> tokens)
     {
+        if (tokens.Length != step.Rows) throw new ArgumentException($"a step of {step.Rows} rows got {tokens.Length} tokens", nameof(tokens));
+        if (step.Rows == 0) throw new ArgumentException("a step needs at least one row", nameof(step));
+        if (step.BlockSize != pool.Shape.BlockSize) throw new ArgumentException($"the step's blocks of {step.BlockSize} do not match the pool's {pool.Shape.BlockSize}", nameof(step));
+        for (int i = 0; i < tokens.Length; i++)
+        {
+            if ((uint)tokens[i] >= (uint)Config.VocabSize)
+                throw new ArgumentOutOfRangeException(nameof(tokens), $"token id {tokens[i]} at index {i} is outside the vocabulary [0, {Config.VocabSize})");
+        }
+        foreach (int position in step.Positions)
+        {
+            if (position >= Config.MaxPositions) throw new ContextOverflowException(Config.MaxPositions, position + 1);
+        }
+
         var b = Backend;
         var c = Config;
-        int T = tokens.Length;
-        var views = a.Views(T, logitRows);
+        var views = buffers.Activations.Views(step.Rows, step.LogitRowCount);
         var (x, h, o) = (views.Residual, views.Normed, views.Projected);
         var (q, k, v, att) = (views.Query, views.Key, views.Value, views.Attended);
         var (gate, up) = (views.Gate, views.Up);
+        int first = step.Positions[0];
 
         b.Embed(Weights.Embedding, tokens, x);                              // x = E[tokens]                 (T, hidden)
-        Observe("token_embd", start, x);
+        Observe("token_embd", first, x);
         for (int l = 0; l < c.NumLayers; l++)
         {
             var w = Weights.Layers[l];
@@ -79,14 +102,14 @@ public sealed class LlamaModel : IDisposable
             AddBias(q, w.QueryBias);
             AddBias(k, w.KeyBias);
             AddBias(v, w.ValueBias);
-            b.ApplyRope(q, c.HeadDim, start, _rope);                        // rotate each head by its position
-            b.ApplyRope(k, c.HeadDim, start, _rope);
-            Observe(l, "attn_q", start, q);
-            Observe(l, "attn_k", start, k);
-            Observe(l, "attn_v", start, v);
-            b.StoreKv(cache, l, start, k, v);                               // cache[l][start..start+T) = k, v
-            b.Attention(q, cache, l, start, att);                           // att = softmax(q·Kᵀ/√d, causal)·V   (T, heads·d)
-            Observe(l, "attn_out", start, att);
+            b.ApplyRope(q, c.HeadDim, step, _rope);                         // rotate each head by its row's position
+            b.ApplyRope(k, c.HeadDim, step, _rope);
+            Observe(l, "attn_q", first, q);
+            Observe(l, "attn_k", first, k);
+            Observe(l, "attn_v", first, v);
+            b.StoreKv(pool, l, step, k, v);                                 // pool[l][slot of each row] = k, v
+            b.Attention(q, pool, l, step, att);                             // att = softmax(q·Kᵀ/√d, causal, own sequence)·V   (T, heads·d)
+            Observe(l, "attn_out", first, att);
             b.MatMul(att, [w.Output], [o]);                                 // o = att·Woᵀ                   (T, hidden)
             AddBias(o, w.OutputBias);
             b.Add(x, o);                                                    // x += o
@@ -97,18 +120,21 @@ public sealed class LlamaModel : IDisposable
             AddBias(gate, w.GateBias);
             AddBias(up, w.UpBias);
             b.SwiGlu(gate, up, gate);                                       // gate = silu(gate) ⊙ up
-            Observe(l, "ffn_act", start, gate);
+            Observe(l, "ffn_act", first, gate);
             b.MatMul(gate, [w.Down], [o]);                                  // o = gate·Wdᵀ                  (T, hidden)
             AddBias(o, w.DownBias);
             b.Add(x, o);                                                    // x += o
-            Observe(l, "out", start, x);
+            Observe(l, "out", first, x);
         }
 
-        // Only the rows whose next token is wanted go through the final norm and the classifier.
-        var (last, normed, logits) = (views.LastResidual, views.LastNormed, views.Logits);
+        // Only the rows whose next token is wanted go through the final norm and the classifier
+        // (none when the step only carries middle chunks of prompts).
+        var (last, normed, logits) = (views.Gathered, views.GatheredNormed, views.Logits);
+        if (step.LogitRowCount == 0) return logits;
+        b.GatherRows(x, step, last);                                        // the logit rows of x           (rows, hidden)
         b.RmsNorm(last, Weights.FinalNorm, c.RmsNormEps, normed);          // h = rmsnorm(x)
         b.MatMul(normed, [Weights.LmHead], [logits]);                       // logits = h·Wclsᵀ              (rows, vocab)
-        Observe("result_output", start + T - logitRows, logits);
+        Observe("result_output", step.Positions[step.LogitRows[0]], logits);
         return logits;
     }
 

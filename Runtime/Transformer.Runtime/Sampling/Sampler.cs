@@ -30,39 +30,78 @@ public sealed class Sampler
 
     private bool HasPenalties => Options.RepetitionPenalty != 1f || Options.FrequencyPenalty != 0f || Options.PresencePenalty != 0f;
 
-    /// <summary>Chooses a token. The logits are modified in place (penalties, temperature).</summary>
-    public int Sample(Span<float> logits, ReadOnlySpan<int> context)
+    /// <summary>
+    /// Chooses a token; <paramref name="context"/> is every token so far, which the frequency and presence
+    /// penalties also count. The logits are modified in place (penalties, temperature).
+    /// </summary>
+    public int Sample(Span<float> logits, ReadOnlySpan<int> context) => Sample(logits, context, context);
+
+    /// <summary>
+    /// Chooses a token: the repetition penalty looks at <paramref name="context"/> (prompt and generated tokens),
+    /// the frequency and presence penalties count <paramref name="generated"/> only, as vLLM's server does. The
+    /// logits are modified in place (penalties, temperature).
+    /// </summary>
+    public int Sample(Span<float> logits, ReadOnlySpan<int> context, ReadOnlySpan<int> generated)
     {
         EnsureScratch(logits.Length);
-        ApplyPenalties(logits, context);
+        ApplyPenalties(logits, context, generated);
         if (Options.Temperature == 0) return TensorPrimitives.IndexOfMax(logits);
-
-        TensorPrimitives.Divide(logits, Options.Temperature, logits);
-        Span<float> p = _probabilities.AsSpan(0, logits.Length);
-        TensorPrimitives.SoftMax(logits, p);
-        int candidates = RankCandidates(logits.Length);
-        return Draw(p, candidates);
+        int candidates = Filter(logits);
+        return Draw(_probabilities.AsSpan(0, logits.Length), candidates);
     }
 
     /// <summary>
-    /// Repetition penalty (Hugging Face: divide a positive logit, multiply a negative one, once per distinct token),
-    /// then frequency and presence penalties (OpenAI: logit −= occurrences × frequency + presence).
+    /// The ids a draw chooses among: what survives penalties, temperature, top-k, top-p and min-p, most likely
+    /// first (every id, in id order, when no filter is on; the argmax alone when greedy). <see cref="Sample(Span{float}, ReadOnlySpan{int})"/>
+    /// draws from exactly these, in proportion to their probabilities; tests hold the filters to their definitions
+    /// through it. The logits are modified as by Sample.
     /// </summary>
-    private void ApplyPenalties(Span<float> logits, ReadOnlySpan<int> context)
+    internal int[] Candidates(Span<float> logits, ReadOnlySpan<int> context)
+    {
+        EnsureScratch(logits.Length);
+        ApplyPenalties(logits, context, context);
+        if (Options.Temperature == 0) return [TensorPrimitives.IndexOfMax(logits)];
+        return _order.AsSpan(0, Filter(logits)).ToArray();
+    }
+
+    /// <summary>Temperature and softmax into _probabilities, then the filters; returns how many ranked ids survive.</summary>
+    private int Filter(Span<float> logits)
+    {
+        TensorPrimitives.Divide(logits, Options.Temperature, logits);
+        TensorPrimitives.SoftMax(logits, _probabilities.AsSpan(0, logits.Length));
+        return RankCandidates(logits.Length);
+    }
+
+    /// <summary>
+    /// Repetition penalty over <paramref name="context"/> (Hugging Face: divide a positive logit, multiply a
+    /// negative one, once per distinct token), then frequency and presence penalties over
+    /// <paramref name="generated"/> (OpenAI: logit −= occurrences × frequency + presence).
+    /// </summary>
+    private void ApplyPenalties(Span<float> logits, ReadOnlySpan<int> context, ReadOnlySpan<int> generated)
     {
         if (!HasPenalties) return;
         float repetition = Options.RepetitionPenalty;
-        foreach (int token in context)
-            if ((uint)token < (uint)logits.Length) _occurrences[token]++;
-        foreach (int token in context)
+        if (repetition != 1f)
         {
-            // The count is cleared as the token is penalised, so each distinct token is penalised once.
+            foreach (int token in context)
+                if ((uint)token < (uint)logits.Length) _occurrences[token] = 1;
+            foreach (int token in context)
+            {
+                // The mark is cleared as the token is penalised, so each distinct token is penalised once.
+                if ((uint)token >= (uint)logits.Length || _occurrences[token] == 0) continue;
+                _occurrences[token] = 0;
+                logits[token] = logits[token] > 0 ? logits[token] / repetition : logits[token] * repetition;
+            }
+        }
+        if (Options.FrequencyPenalty == 0f && Options.PresencePenalty == 0f) return;
+        foreach (int token in generated)
+            if ((uint)token < (uint)logits.Length) _occurrences[token]++;
+        foreach (int token in generated)
+        {
             if ((uint)token >= (uint)logits.Length || _occurrences[token] == 0) continue;
             int occurrences = _occurrences[token];
             _occurrences[token] = 0;
-            float logit = logits[token];
-            if (repetition != 1f) logit = logit > 0 ? logit / repetition : logit * repetition;
-            logits[token] = logit - occurrences * Options.FrequencyPenalty - Options.PresencePenalty;
+            logits[token] = logits[token] - occurrences * Options.FrequencyPenalty - Options.PresencePenalty;
         }
     }
 

@@ -21,13 +21,15 @@ public sealed record SamplingOptions
     /// <summary>Divides positive (multiplies negative) logits of tokens already in the context, once per distinct token; 1 is off.</summary>
     public float RepetitionPenalty { get; init; } = 1f;
     /// <summary>
-    /// OpenAI's <c>frequency_penalty</c>: subtracted from a token's logit once per occurrence in the context
-    /// (positive discourages repeats, negative encourages them); 0 is off. In [−2, 2], as the OpenAI API allows.
+    /// OpenAI's <c>frequency_penalty</c>: subtracted from a token's logit once per occurrence among the generated
+    /// tokens (the whole context when the caller passes no separate generated tokens; the server counts only
+    /// generated ones, as vLLM does); positive discourages repeats, negative encourages them; 0 is off. In
+    /// [−2, 2], as the OpenAI API allows.
     /// </summary>
     public float FrequencyPenalty { get; init; }
     /// <summary>
-    /// OpenAI's <c>presence_penalty</c>: subtracted once from the logit of every token the context holds,
-    /// however often; 0 is off. In [−2, 2].
+    /// OpenAI's <c>presence_penalty</c>: subtracted once from the logit of every token generated so far (counted
+    /// as for <see cref="FrequencyPenalty"/>), however often; 0 is off. In [−2, 2].
     /// </summary>
     public float PresencePenalty { get; init; }
     /// <summary>Seed of the draw; the same seed, model and prompt give the same tokens. Null draws a fresh seed.</summary>

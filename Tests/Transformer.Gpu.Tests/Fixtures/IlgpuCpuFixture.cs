@@ -8,8 +8,8 @@ namespace Transformer.Gpu.Tests.Fixtures;
 /// ILGPU's CPU accelerator, present on every machine. An explicit CPUDevice of 16 OS threads
 /// (4 per warp × 4 warps × 1 multiprocessor) rather than CPUDeviceKind.AMD's 256: the emulator wakes
 /// every thread for each launch, which dominated the model tests on a small CI machine. Kernel
-/// tests use 16-thread groups and 4×4 GEMM tiles so the shared-memory reductions and tiles really run
-/// with many threads; model tests use the emulator's defaults (one-thread groups).
+/// tests use 16-thread groups so the shared-memory reductions really run with many threads; model
+/// tests use the emulator's defaults (one-thread groups).
 /// </summary>
 public sealed class IlgpuCpuFixture : AcceleratorFixture
 {
@@ -17,7 +17,7 @@ public sealed class IlgpuCpuFixture : AcceleratorFixture
     {
         var context = Context.Create(builder => builder.CPU(new CPUDevice(4, 4, 1)).EnableAlgorithms());
         return (context, context.GetCPUDevices()[0].CreateAccelerator(context), "");
-    }, new IlgpuLaunchSizes(ReductionThreads: 16, GemmTile: 4, AttentionThreads: 16));
+    }, new IlgpuLaunchSizes(ReductionThreads: 16));
 
     public override string Name => "ilgpu-cpu";
 }

@@ -8,7 +8,10 @@ using Transformer.Kernels.Tensors;
 
 namespace Transformer.Gpu.Tests.Kernels;
 
-/// <summary>f32 GEMV (one token) and tiled GEMM (many tokens) against MatMulF32.Reference.</summary>
+/// <summary>
+/// The matmul kernel (one for every row count) against MatMulF32.Reference, and its batch invariance:
+/// a row's output is the same bits whether it is multiplied alone or among other rows, at any place.
+/// </summary>
 public abstract class MatMulTests(AcceleratorFixture fixture)
 {
     private static Gen<(int Tokens, int In, int Out, int Seed)> Shapes(int minTokens, int maxTokens) =>
@@ -19,17 +22,45 @@ public abstract class MatMulTests(AcceleratorFixture fixture)
         select (tokens, inFeatures, outFeatures, seed);
 
     [Fact]
-    public void GemvMatchesReference()
+    public void OneRowMatchesReference()
     {
         var backend = fixture.Require();
         Properties.Check(Shapes(1, 1), s => CheckMatMul(backend, s));
     }
 
     [Fact]
-    public void TiledGemmMatchesReference()
+    public void ManyRowsMatchReference()
     {
         var backend = fixture.Require();
         Properties.Check(Shapes(2, 40), s => CheckMatMul(backend, s));
+    }
+
+    [Theory]
+    [InlineData(WeightFormat.F32)]
+    [InlineData(WeightFormat.Q8)]
+    public void ARowGivesTheSameBitsAloneAndAmongOtherRows(WeightFormat format)
+    {
+        var backend = fixture.Require();
+        var cases = from rows in Gen.Choose(2, 24)
+                    from blocks in Gen.Choose(1, 5)
+                    from outFeatures in Gen.Choose(1, 40)
+                    from seed in Gen.Choose(0, int.MaxValue)
+                    select (rows, blocks * 32, outFeatures, seed);
+        Properties.Check(cases, s =>
+        {
+            var (rows, inFeatures, outFeatures, seed) = s;
+            float[] x = TestArrays.Uniform(seed, rows * inFeatures, 3f);
+            using var weight = backend.PrepareWeight(HostTensor.FromFloats("w", TestArrays.Uniform(seed + 1, outFeatures * inFeatures), outFeatures, inFeatures), format);
+            Assert.Equal(format, weight.Format);
+            float[] all = Multiply(backend, x, rows, weight);
+            // Every row alone, and a window of rows starting at an offset (so a row changes its place within a group of rows).
+            var random = new Random(seed);
+            int start = random.Next(rows), count = random.Next(1, rows - start + 1);
+            for (int r = 0; r < rows; r++)
+                Assert.Equal(Bits(all.AsSpan(r * outFeatures, outFeatures)), Bits(Multiply(backend, x.AsSpan(r * inFeatures, inFeatures).ToArray(), 1, weight)));
+            Assert.Equal(Bits(all.AsSpan(start * outFeatures, count * outFeatures)),
+                Bits(Multiply(backend, x.AsSpan(start * inFeatures, count * inFeatures).ToArray(), count, weight)));
+        }, cases: 10);
     }
 
     [Fact]
@@ -64,6 +95,23 @@ public abstract class MatMulTests(AcceleratorFixture fixture)
         using var y = backend.Allocate(1, 5);
         backend.MatMul(input, [weight], [y]);
         AssertMatches(backend, x, 1, halves.Select(h => (float)h).ToArray(), 9, 5, y);
+    }
+
+    private static float[] Multiply(Transformer.Kernels.Gpu.IlgpuBackend backend, float[] x, int rows, DeviceWeight weight)
+    {
+        using var input = backend.Upload(x, rows, weight.InFeatures);
+        using var y = backend.Allocate(rows, weight.OutFeatures);
+        backend.MatMul(input, [weight], [y]);
+        var result = new float[rows * weight.OutFeatures];
+        backend.Download(y, result);
+        return result;
+    }
+
+    private static int[] Bits(ReadOnlySpan<float> values)
+    {
+        var bits = new int[values.Length];
+        for (int i = 0; i < values.Length; i++) bits[i] = BitConverter.SingleToInt32Bits(values[i]);
+        return bits;
     }
 
     private static void CheckMatMul(Transformer.Kernels.Gpu.IlgpuBackend backend, (int Tokens, int In, int Out, int Seed) s)

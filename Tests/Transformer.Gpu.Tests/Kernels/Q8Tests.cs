@@ -11,7 +11,7 @@ using Transformer.Kernels.Tensors;
 namespace Transformer.Gpu.Tests.Kernels;
 
 /// <summary>
-/// Q8 GEMV/GEMM and embedding, dequantized in-kernel, against the CPU side: exactly the f32 matmul of
+/// Q8 matmul and embedding, dequantized in-kernel, against the CPU side: exactly the f32 matmul of
 /// the dequantized matrix (Q8Weight.Dequantize), and the CPU int8 reference (which also quantizes the
 /// activations) within the error that activation quantization allows.
 /// </summary>

@@ -7,17 +7,22 @@ using Transformer.Kernels.Cpu.Ops;
 
 namespace Transformer.Gpu.Tests.Kernels;
 
-/// <summary>RoPE in both pairing conventions against the CPU's scalar Rope.Apply on the same cos/sin table.</summary>
+/// <summary>
+/// RoPE in both pairing conventions, each row at its own position (rows of a step need not be
+/// consecutive), against the CPU's scalar Rope.Apply on the same cos/sin table.
+/// </summary>
 public abstract class RopeTests(AcceleratorFixture fixture)
 {
-    private static readonly Gen<(int Rows, int Heads, int HeadDim, int Start, RopeStyle Style, int Seed)> Cases =
+    private const int MaxPositions = 48;
+
+    private static readonly Gen<(int[] Positions, int Heads, int HeadDim, RopeStyle Style, int Seed)> Cases =
         from rows in Gen.Choose(1, 6)
+        from positions in Gen.Choose(0, MaxPositions - 1).ArrayOf(rows)
         from heads in Gen.Choose(1, 4)
         from halfDim in Gen.Choose(1, 16)
-        from start in Gen.Choose(0, 20)
         from style in Gen.Elements(RopeStyle.RotateHalf, RopeStyle.InterleavedPairs)
         from seed in Gen.Choose(0, int.MaxValue)
-        select (rows, heads, 2 * halfDim, start, style, seed);
+        select (positions, heads, 2 * halfDim, style, seed);
 
     [Fact]
     public void RopeMatchesScalarRotationInBothStyles()
@@ -25,23 +30,67 @@ public abstract class RopeTests(AcceleratorFixture fixture)
         var backend = fixture.Require();
         Properties.Check(Cases, s =>
         {
-            int columns = s.Heads * s.HeadDim, pairs = s.HeadDim / 2, maxPositions = s.Start + s.Rows;
-            var frequencies = Enumerable.Range(0, pairs).Select(i => 1f / MathF.Pow(10000f, 2f * i / s.HeadDim)).ToArray();
-            var (cos, sin) = RopeTable.ComputeHost(frequencies, maxPositions);
-            float[] x = TestArrays.Uniform(s.Seed, s.Rows * columns);
-            var expected = (float[])x.Clone();
-            for (int t = 0; t < s.Rows; t++)
-            {
-                int p = s.Start + t;
-                Rope.Apply(expected.AsSpan(t * columns, columns), s.HeadDim, cos.AsSpan(p * pairs, pairs), sin.AsSpan(p * pairs, pairs), s.Style);
-            }
-            using var table = backend.CreateRope(frequencies, maxPositions, s.Style);
-            using var tensor = backend.Upload(x, s.Rows, columns);
-            backend.ApplyRope(tensor, s.HeadDim, s.Start, table);
-            var actual = new float[x.Length];
-            backend.Download(tensor, actual);
-            Close.All(expected, actual, what: $"rope {s.Style}");
+            var step = Steps.AtPositions(s.Positions);
+            Assert.Equal(Expected(s.Positions, s.Heads, s.HeadDim, s.Style, s.Seed), Rotate(backend, step, s.Heads, s.HeadDim, s.Style, s.Seed),
+                new Close.Comparer());
         });
+    }
+
+    [Fact]
+    public void ALayoutRebuiltInPlaceIsUploadedAgain()
+    {
+        // Sequence reuses one StepLayout for every step: a stale device copy would rotate by old positions.
+        var backend = fixture.Require();
+        var step = Steps.AtPositions([3, 4, 5]);
+        Rotate(backend, step, 2, 8, RopeStyle.RotateHalf, 1);
+        Steps.Refill(step, [17, 30, 9]);
+        Assert.Equal(Expected([17, 30, 9], 2, 8, RopeStyle.RotateHalf, 1), Rotate(backend, step, 2, 8, RopeStyle.RotateHalf, 1), new Close.Comparer());
+    }
+
+    [Fact]
+    public void TwoLayoutsWithTheSameVersionAreNotConfused()
+    {
+        var backend = fixture.Require();
+        var first = Steps.AtPositions([1, 2]);
+        var second = Steps.AtPositions([20, 40]);
+        Assert.Equal(first.Version, second.Version);
+        Rotate(backend, first, 1, 4, RopeStyle.InterleavedPairs, 2);
+        Assert.Equal(Expected([20, 40], 1, 4, RopeStyle.InterleavedPairs, 2), Rotate(backend, second, 1, 4, RopeStyle.InterleavedPairs, 2), new Close.Comparer());
+    }
+
+    [Fact]
+    public void APositionBeyondTheTableIsRejected()
+    {
+        var backend = fixture.Require();
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => Rotate(backend, Steps.AtPositions([2, MaxPositions]), 1, 4, RopeStyle.RotateHalf, 3));
+        Assert.Contains($"position {MaxPositions} is beyond the rope table's {MaxPositions}", error.Message);
+    }
+
+    private static float[] Frequencies(int headDim) =>
+        Enumerable.Range(0, headDim / 2).Select(i => 1f / MathF.Pow(10000f, 2f * i / headDim)).ToArray();
+
+    private static float[] Expected(int[] positions, int heads, int headDim, RopeStyle style, int seed)
+    {
+        int columns = heads * headDim, pairs = headDim / 2;
+        var (cos, sin) = RopeTable.ComputeHost(Frequencies(headDim), MaxPositions);
+        float[] x = Transformer.Tests.Shared.TestArrays.Uniform(seed, positions.Length * columns);
+        for (int t = 0; t < positions.Length; t++)
+        {
+            int p = positions[t];
+            Rope.Apply(x.AsSpan(t * columns, columns), headDim, cos.AsSpan(p * pairs, pairs), sin.AsSpan(p * pairs, pairs), style);
+        }
+        return x;
+    }
+
+    private static float[] Rotate(IBackend backend, StepLayout step, int heads, int headDim, RopeStyle style, int seed)
+    {
+        int columns = heads * headDim;
+        float[] x = Transformer.Tests.Shared.TestArrays.Uniform(seed, step.Rows * columns);
+        using var table = backend.CreateRope(Frequencies(headDim), MaxPositions, style);
+        using var tensor = backend.Upload(x, step.Rows, columns);
+        backend.ApplyRope(tensor, headDim, step, table);
+        backend.Download(tensor, x);
+        return x;
     }
 }
 

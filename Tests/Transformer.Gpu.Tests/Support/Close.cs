@@ -14,4 +14,14 @@ public static class Close
                 Assert.Fail($"{what}[{i}]: expected {expected[i]}, got {actual[i]} (tolerance {tolerance})");
         }
     }
+
+    /// <summary>Element equality within the default tolerance, for <c>Assert.Equal</c> on arrays.</summary>
+    public sealed class Comparer(float absolute = 1e-5f, float relative = 1e-4f) : IEqualityComparer<float>
+    {
+        /// <inheritdoc/>
+        public bool Equals(float x, float y) => MathF.Abs(x - y) <= absolute + relative * MathF.Abs(x);
+
+        /// <inheritdoc/>
+        public int GetHashCode(float value) => 0;
+    }
 }

@@ -8,4 +8,5 @@ namespace Transformer.Cli.Bench;
 /// </summary>
 [JsonSourceGenerationOptions(WriteIndented = true)]
 [JsonSerializable(typeof(IReadOnlyList<BenchResult>))]
+[JsonSerializable(typeof(IReadOnlyList<ConcurrencyResult>))]
 internal sealed partial class BenchJsonContext : JsonSerializerContext;

@@ -31,10 +31,21 @@ public static class BenchCommand
         var reps = NumberOptions.Int("--reps", [], "Timed runs after a warm-up; the best prefill and the best decode are reported", defaultValue: 3, min: 1);
         var device = DeviceOption.Create(allowList: true, DeviceOption.Cpu);
         var json = new Option<bool>("--json") { Description = "Print a JSON array (one object per configuration) instead of the table" };
+        var concurrency = new Option<string?>("--concurrency")
+        {
+            Description = "Comma-separated stream counts (e.g. 1,2,4,8,16,32): aggregate decode tok/s, time to first token and inter-token latency through the serving scheduler, per count",
+            HelpName = "N[,N...]",
+        };
+        concurrency.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<string?>() is { } text && ParseLevels(text) is null)
+                r.AddError($"--concurrency takes comma-separated counts from 1 to 1024, got '{(text.Length > 40 ? text[..40] + "..." : text)}'");
+        });
+        var blockSize = NumberOptions.Int("--kv-block-size", [], "Positions per KV block for --concurrency", defaultValue: Transformer.Runtime.ModelOptions.DefaultKvBlockSize, min: 1, max: 4096);
 
         var command = new Command("bench", "Measure prefill and decode speed on synthetic weights of a preset shape, per CPU path and weight format")
         {
-            preset, threads, quant, isa, promptTokens, genTokens, reps, json, device,
+            preset, threads, quant, isa, promptTokens, genTokens, reps, json, device, concurrency, blockSize,
         };
         CommandAction.Set(command, context, (parsed, cancellation) =>
         {
@@ -44,6 +55,10 @@ public static class BenchCommand
             var weightSets = BenchWeights.Parse(parsed.GetValue(quant)!);
             bool asJson = parsed.GetValue(json);
             var devices = DeviceOption.Split(parsed.GetValue(device)!);
+
+            if (parsed.GetValue(concurrency) is { } levelsText)
+                return Task.FromResult(RunConcurrency(context, parsed.GetValue(preset)!, isas, weightSets, devices, ParseLevels(levelsText)!,
+                    parsed.GetValue(threads), parsed.GetValue(promptTokens), parsed.GetValue(genTokens), parsed.GetValue(reps), parsed.GetValue(blockSize), asJson, cancellation));
 
             var results = new List<BenchResult>();
             // Devices side by side: every CPU path, then each GPU device once (ISA paths are the CPU's).
@@ -66,5 +81,37 @@ public static class BenchCommand
             return Task.FromResult(0);
         });
         return command;
+    }
+
+    private static int RunConcurrency(CliContext context, string preset, IReadOnlyList<CpuIsa> isas, IReadOnlyList<BenchWeights> weightSets,
+        IReadOnlyList<string> devices, IReadOnlyList<int> levels, int threads, int promptTokens, int genTokens, int reps, int blockSize, bool asJson,
+        CancellationToken cancellation)
+    {
+        var results = new List<ConcurrencyResult>();
+        var writer = asJson ? context.Error : context.Out;
+        foreach (var weights in weightSets)
+            foreach (string device in devices)
+                foreach (var path in device == DeviceOption.Cpu ? isas : [isas[0]])
+                {
+                    var settings = new BenchSettings(preset, path, weights, threads, promptTokens, genTokens, device, reps);
+                    foreach (var result in ConcurrencyBench.Run(settings, levels, blockSize, cancellation))
+                    {
+                        results.Add(result);
+                        writer.WriteLine(ConcurrencyBench.Line(result));
+                    }
+                }
+        if (asJson) context.Out.WriteLine(System.Text.Json.JsonSerializer.Serialize<IReadOnlyList<ConcurrencyResult>>(results, BenchJsonContext.Default.IReadOnlyListConcurrencyResult));
+        return 0;
+    }
+
+    private static int[]? ParseLevels(string text)
+    {
+        var levels = new List<int>();
+        foreach (string part in text.Split(',', StringSplitOptions.TrimEntries))
+        {
+            if (!int.TryParse(part, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int level) || level is < 1 or > 1024) return null;
+            levels.Add(level);
+        }
+        return levels.Count == 0 ? null : [.. levels];
     }
 }

@@ -89,8 +89,12 @@ internal static class AttentionVector256
         return low + high;
     }
 
-    /// <summary>output = Σ_p weights[p] · values[p] over positions [0, weights.Length).</summary>
-    public static void WeightedSum(ReadOnlySpan<float> weights, ReadOnlySpan<float> values, Span<float> output)
+    /// <summary>
+    /// output += Σ_p weights[p] · values[p] over positions [0, weights.Length): each output lane continues its
+    /// FMA chain from the value already there, so a sum over several blocks of positions, one call per
+    /// block, gives the same bits as one call over all of them.
+    /// </summary>
+    public static void AccumulateWeighted(ReadOnlySpan<float> weights, ReadOnlySpan<float> values, Span<float> output)
     {
         int d = output.Length, length = weights.Length;
         if (values.Length < (long)length * d)
@@ -101,7 +105,10 @@ internal static class AttentionVector256
         // 32 output lanes per pass over the positions: four independent FMA chains held in registers.
         for (; i + 4 * Lanes <= d; i += 4 * Lanes)
         {
-            Vector256<float> a0 = Vector256<float>.Zero, a1 = Vector256<float>.Zero, a2 = Vector256<float>.Zero, a3 = Vector256<float>.Zero;
+            var a0 = Vector256.LoadUnsafe(ref o, (nuint)i);
+            var a1 = Vector256.LoadUnsafe(ref o, (nuint)(i + Lanes));
+            var a2 = Vector256.LoadUnsafe(ref o, (nuint)(i + 2 * Lanes));
+            var a3 = Vector256.LoadUnsafe(ref o, (nuint)(i + 3 * Lanes));
             for (int p = 0; p < length; p++)
             {
                 var s = Vector256.Create(weights[p]);
@@ -118,7 +125,7 @@ internal static class AttentionVector256
         }
         for (; i < d; i += Lanes)
         {
-            Vector256<float> a = Vector256<float>.Zero;
+            var a = Vector256.LoadUnsafe(ref o, (nuint)i);
             for (int p = 0; p < length; p++)
                 a = Vector256.FusedMultiplyAdd(Vector256.Create(weights[p]), Vector256.LoadUnsafe(ref v, (nuint)((nint)p * d + i)), a);
             a.StoreUnsafe(ref o, (nuint)i);

@@ -1,0 +1,19 @@
+using Transformer.Server.Api;
+using Transformer.Server.Hosting;
+using Transformer.Server.Metrics;
+
+namespace Transformer.Server.Endpoints;
+
+/// <summary>What every endpoint needs: the model host, the metrics and the settings.</summary>
+internal sealed record ServerContext(ModelHost Host, ServerMetrics Metrics, ServerOptions Options)
+{
+    /// <summary>The model, checking that a request naming one names it (404 otherwise). A request without a model uses the served one.</summary>
+    public ServedModel ModelFor(string? requested)
+    {
+        var model = Host.Require();
+        if (requested is not null && requested != model.Id) throw ApiException.ModelNotFound(requested);
+        return model;
+    }
+
+    public static string NewId(string prefix) => prefix + Guid.NewGuid().ToString("N");
+}

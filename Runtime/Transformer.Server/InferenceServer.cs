@@ -1,0 +1,104 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Transformer.Server.Api;
+using Transformer.Server.Endpoints;
+using Transformer.Server.Hosting;
+using Transformer.Server.Metrics;
+
+namespace Transformer.Server;
+
+/// <summary>
+/// An OpenAI-compatible HTTP server (Kestrel, minimal APIs) over one model and its <see cref="Serving.Scheduler"/>:
+/// <c>/v1/chat/completions</c>, <c>/v1/completions</c>, <c>/v1/models</c>, <c>/tokenize</c>, <c>/detokenize</c>,
+/// <c>/health</c> and <c>/metrics</c>. It listens first and loads the model in the background, so /health
+/// answers 503 until the model serves. Results at temperature 0 or with a seed do not depend on what else runs.
+/// </summary>
+/// <example>
+/// <code>
+/// await using var server = InferenceServer.Create(new ServerOptions { ModelPath = "models/stories260K", Port = 8080 });
+/// await server.StartAsync();
+/// await server.ModelLoaded;          // optional: requests before this get 503
+/// await server.WaitForShutdownAsync();
+/// </code>
+/// </example>
+public sealed class InferenceServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly ModelHost _host;
+
+    private InferenceServer(WebApplication app, ModelHost host)
+    {
+        _app = app;
+        _host = host;
+    }
+
+    /// <summary>Builds the server (nothing listens or loads until <see cref="StartAsync"/>).</summary>
+    /// <exception cref="ArgumentException">A setting is out of range (the message names it).</exception>
+    public static InferenceServer Create(ServerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        var host = new ModelHost(options);
+        var metrics = new ServerMetrics(() => host.Current?.Scheduler.Snapshot);
+        var server = new ServerContext(host, metrics, options);
+
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));
+        builder.WebHost.UseUrls($"http://{UrlHost(options.Host)}:{options.Port}");
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes);
+        var app = builder.Build();
+
+        app.UseMiddleware<ApiMiddleware>(server);
+        app.MapPost("/v1/chat/completions", context => ChatCompletionsEndpoint.HandleAsync(context, server));
+        app.MapPost("/v1/completions", context => CompletionsEndpoint.HandleAsync(context, server));
+        app.MapGet("/v1/models", context => InfoEndpoints.ModelsAsync(context, server));
+        app.MapPost("/tokenize", context => TokenizeEndpoints.TokenizeAsync(context, server));
+        app.MapPost("/detokenize", context => TokenizeEndpoints.DetokenizeAsync(context, server));
+        app.MapGet("/health", context => InfoEndpoints.HealthAsync(context, server));
+        app.MapGet("/metrics", context => InfoEndpoints.MetricsAsync(context, server));
+        app.MapFallback(context => throw new ApiException(StatusCodes.Status404NotFound,
+            $"no endpoint {context.Request.Method} {Quote.Clip(context.Request.Path.Value ?? "")}", "invalid_request_error", "unknown_url"));
+
+        // Loading starts once Kestrel listens; stopping ends open requests at once instead of after the shutdown timeout.
+        app.Lifetime.ApplicationStarted.Register(host.StartLoading);
+        app.Lifetime.ApplicationStopping.Register(host.Dispose);
+        return new InferenceServer(app, host);
+    }
+
+    /// <summary>The address the server listens on (with the port it got when <see cref="ServerOptions.Port"/> was 0); set by <see cref="StartAsync"/>.</summary>
+    public Uri BaseAddress { get; private set; } = new("http://unstarted.invalid/");
+
+    /// <summary>Completes once the model is loaded and served; faults with the reason when loading failed.</summary>
+    public Task ModelLoaded => _host.Loaded;
+
+    /// <summary>Starts listening, then loads the model in the background.</summary>
+    public async Task StartAsync(CancellationToken cancellation = default)
+    {
+        await _app.StartAsync(cancellation).ConfigureAwait(false);
+        string address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        BaseAddress = new Uri(address.EndsWith('/') ? address : address + "/");
+    }
+
+    /// <summary>Completes when the server stops (<see cref="StopAsync"/>, or the token).</summary>
+    public Task WaitForShutdownAsync(CancellationToken cancellation = default) => _app.WaitForShutdownAsync(cancellation);
+
+    /// <summary>Stops listening, ends open requests and releases the model.</summary>
+    public Task StopAsync(CancellationToken cancellation = default) => _app.StopAsync(cancellation);
+
+    /// <summary>Stops the server if it runs and releases everything.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await _app.DisposeAsync().ConfigureAwait(false);
+        _host.Dispose();
+    }
+
+    /// <summary>An IPv6 literal goes in brackets in a URL.</summary>
+    private static string UrlHost(string host) => host.Contains(':') && !host.StartsWith('[') ? $"[{host}]" : host;
+}
