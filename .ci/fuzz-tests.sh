@@ -9,6 +9,7 @@ repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 seconds="${FUZZ_SECONDS:-20}"
 work="${1:-$(mktemp -d "${TMPDIR:-/tmp}/transformer-fuzz.XXXXXX")}"
 export FUZZ_BUILD="$work/build" FUZZ_FINDINGS="$work/findings" DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+mkdir -p "$work"
 
 if ! command -v afl-fuzz >/dev/null; then
   echo "== installing afl++"
@@ -24,7 +25,7 @@ for corpus in "$repo_root"/tools/Fuzz/corpus/*/; do
   if nice -n 15 bash "$repo_root/tools/Fuzz/fuzz.sh" "$target" -V "$seconds" >"$log" 2>&1; then
     passed=$((passed + 1)); echo "  ok: $(grep "^== $target:" "$log" | sed 's/^== //')"
   else
-    failed=$((failed + 1)); echo "  FAIL: $target"; sed 's/^/    /' "$log" | tail -n 60
+    failed=$((failed + 1)); echo "  FAIL: $target"; sed 's/^/    /' "$log" | tail -n 60 || true
   fi
 done
 [ -n "${1:-}" ] || rm -rf "$work"
