@@ -24,9 +24,9 @@ public sealed record ModelOptions
     public KvDType KvType { get; init; } = KvDType.F32;
 
     /// <summary>
-    /// The default block size. Measured with <c>transformer bench --concurrency</c> (BENCHMARKS.md, "KV block
-    /// size"): attention cost is flat from 16 up, while smaller blocks waste less memory on a partly filled
-    /// last block and share prefixes at a finer grain.
+    /// The default block size: 16, as vLLM's default, wastes at most 15 positions per sequence and shares
+    /// prefixes at a fine grain. Not yet chosen by measurement here (BENCHMARKS.md, fourth session): compare
+    /// sizes with <c>transformer bench --concurrency 8 --kv-block-size N</c> on a quiet machine.
     /// </summary>
     public const int DefaultKvBlockSize = 16;
 
