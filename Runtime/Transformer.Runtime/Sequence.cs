@@ -78,7 +78,6 @@ public sealed class Sequence : IDisposable
         }
 
         var buffers = allRows ? _allRowBuffers : _buffers;
-        int? window = _model.Config.SlidingWindow;
         DeviceTensor logits = null!;
         for (int done = 0; done < tokens.Length; done += buffers.Rows)
         {
@@ -90,7 +89,7 @@ public sealed class Sequence : IDisposable
                 int position = Length + r;
                 // Middle chunks of a long prompt still compute one row of logits: one GEMV, one code path.
                 bool wantLogits = allRows || r == chunk.Length - 1;
-                _step.AddRow(table, position, window is { } w ? Math.Max(0, position - w + 1) : 0, wantLogits);
+                _step.AddRow(table, position, _model.FirstAttendedPosition(position), wantLogits);
             }
             logits = _model.Forward(buffers, _pool, _step, chunk);
             if (allRows) _model.Backend.Download(logits, destination.Slice(done * VocabSize, chunk.Length * VocabSize));

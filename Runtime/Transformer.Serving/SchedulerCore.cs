@@ -194,7 +194,6 @@ internal sealed class SchedulerCore : IDisposable
     private void BuildLayout()
     {
         _layout.Clear();
-        int? window = _model.Config.SlidingWindow;
         int row = 0;
         for (int i = 0; i < _plan.Count; i++)
         {
@@ -205,7 +204,7 @@ internal sealed class SchedulerCore : IDisposable
             {
                 int position = s.Computed + r;
                 bool last = position == s.Length - 1;
-                _layout.AddRow(table, position, window is { } w ? Math.Max(0, position - w + 1) : 0, wantLogits: last);
+                _layout.AddRow(table, position, _model.FirstAttendedPosition(position), wantLogits: last);
                 _stepTokens[row++] = tokens[position];
             }
         }

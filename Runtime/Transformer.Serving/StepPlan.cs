@@ -20,11 +20,4 @@ internal sealed class StepPlan
         _entries.Add((sequence, rows));
         Rows += rows;
     }
-
-    public bool Contains(ServingSequence sequence)
-    {
-        foreach (var (s, _) in _entries)
-            if (ReferenceEquals(s, sequence)) return true;
-        return false;
-    }
 }

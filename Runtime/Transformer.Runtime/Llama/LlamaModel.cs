@@ -53,6 +53,12 @@ public sealed class LlamaModel : IDisposable
         return new Sequence(this, capacity, Math.Min(Options.PrefillChunk, capacity));
     }
 
+    /// <summary>
+    /// The first position a token at <paramref name="position"/> attends to: 0, or with a sliding window
+    /// (Mistral's <c>sliding_window</c>) the start of the window, as Hugging Face masks it.
+    /// </summary>
+    public int FirstAttendedPosition(int position) => Config.SlidingWindow is { } w ? Math.Max(0, position - w + 1) : 0;
+
     /// <summary>A paged KV pool for this model's layers and heads on its backend.</summary>
     public KvPool CreateKvPool(int blocks, int blockSize, KvDType type) =>
         Backend.CreateKvPool(new KvPoolShape(Config.NumLayers, blocks, blockSize, Config.NumKvHeads, Config.HeadDim, type));
