@@ -4,8 +4,9 @@ using Transformer.Kernels.Cpu.Threading;
 namespace Transformer.Kernels.Cpu;
 
 /// <summary>
-/// Attention of every (row, head) pair of a step as pool items; reused across calls. Each item reads
-/// only its own row's sequence, so a row's result does not depend on the other rows or the thread count.
+/// Attention of every (row, KV head) pair of a step as pool items, each computing the query heads of that
+/// KV head's group together so the group's keys and values are read once; reused across calls. Each item
+/// reads only its own row's sequence, so a row's result does not depend on the other rows or the thread count.
 /// </summary>
 internal sealed class AttentionWork : IParallelWork
 {
@@ -17,7 +18,7 @@ internal sealed class AttentionWork : IParallelWork
     private CpuTensor _outputs = null!;
     private CpuKvPool _pool = null!;
     private StepLayout _step = null!;
-    private int _layer, _heads;
+    private int _layer, _heads, _group;
 
     public int Prepare(CpuTensor queries, CpuKvPool pool, int layer, StepLayout step, CpuTensor outputs)
     {
@@ -31,21 +32,22 @@ internal sealed class AttentionWork : IParallelWork
         _step = step;
         _outputs = outputs;
         _heads = queries.Columns / pool.Shape.HeadDim;
-        return queries.Rows * _heads;
+        _group = _heads / pool.Shape.KvHeads;
+        return queries.Rows * pool.Shape.KvHeads;
     }
 
     public void Execute(int index)
     {
-        int d = _pool.Shape.HeadDim;
-        int row = index / _heads, h = index % _heads;
+        int d = _pool.Shape.HeadDim, kvHeads = _pool.Shape.KvHeads;
+        int row = index / kvHeads, kvHead = index % kvHeads;
         int from = _step.AttendFrom[row], to = _step.Positions[row];
-        int kvHead = h / (_heads / _pool.Shape.KvHeads);
-        int length = to - from + 1;
+        int scoresNeeded = _group * (to - from + 1);
         // Grown in powers of two, so a growing context reallocates only a handful of times.
-        if (s_scores is null || s_scores.Length < length) s_scores = new float[Math.Max(256, (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)length))];
+        if (s_scores is null || s_scores.Length < scoresNeeded) s_scores = new float[Math.Max(256, (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)scoresNeeded))];
         if (_pool.Shape.Type == KvDType.F16 && (s_widened is null || s_widened.Length < _pool.Shape.BlockSize * d))
             s_widened = new float[_pool.Shape.BlockSize * d];
-        Ops.PagedAttention.Compute(_queries.Row(row).Slice(h * d, d), _pool, _layer, kvHead, _step.BlockTables[_step.TableStart[row]..],
-            from, to, s_scores, s_widened, _outputs.Row(row).Slice(h * d, d));
+        int columns = kvHead * _group * d, width = _group * d;
+        Ops.PagedAttention.Compute(_queries.Row(row).Slice(columns, width), _group, _pool, _layer, kvHead, _step.BlockTables[_step.TableStart[row]..],
+            from, to, s_scores, s_widened, _outputs.Row(row).Slice(columns, width));
     }
 }

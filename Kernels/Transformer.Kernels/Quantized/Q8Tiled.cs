@@ -132,9 +132,12 @@ internal static class Q8Tiled<TDot, TAcc, TW, TX, TI, TF>
         ref float sx1 = ref Unsafe.Add(ref sx, blocks);
         ref float sx2 = ref Unsafe.Add(ref sx, 2 * blocks);
         ref float sx3 = ref Unsafe.Add(ref sx, 3 * blocks);
+        ref sbyte ahead = ref Unsafe.Add(ref w, (nint)PrefetchTiles * 4 * k);
         for (int b = 0; b < blocks; b++)
         {
             nint at = (nint)b * B;
+            Q8Prefetch.Line(ref Unsafe.Add(ref ahead, 4 * at));
+            Q8Prefetch.Line(ref Unsafe.Add(ref ahead, 4 * at + 64));
             TX x0b = TDot.LoadActivations(ref Unsafe.Add(ref x, at));
             TX x1b = TDot.LoadActivations(ref Unsafe.Add(ref x1, at));
             TX x2b = TDot.LoadActivations(ref Unsafe.Add(ref x2, at));

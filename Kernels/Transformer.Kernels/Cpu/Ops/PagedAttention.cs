@@ -4,25 +4,27 @@ using Transformer.Kernels.Backend;
 namespace Transformer.Kernels.Cpu.Ops;
 
 /// <summary>
-/// One query head attending over positions [from, to] of a sequence whose keys and values are paged:
-/// logical block i is physical block table[i] of the pool. Scores are computed block by block into one
-/// row, softmaxed once, and the weighted sum runs block by block continuing the same lane sums, so the
-/// result is bitwise <see cref="Attention.Compute"/> over the same positions laid out contiguously,
-/// whichever blocks they live in. F16 pools widen one block segment at a time into float scratch.
+/// The query heads of one GQA group attending over positions [from, to] of a sequence whose keys and
+/// values are paged: logical block i is physical block table[i] of the pool. Each block of the group's
+/// keys and values is read (and for F16 pools widened) once for all the group's heads, which share it;
+/// per head, scores are computed block by block into one row, softmaxed once, and the weighted sum runs
+/// block by block continuing the same lane sums, so each head's result is bitwise
+/// <see cref="Attention.Compute"/> over the same positions laid out contiguously, whichever blocks they
+/// live in and however many heads share them.
 /// </summary>
 public static class PagedAttention
 {
     /// <summary>
-    /// out = softmax(q·Kᵀ/√d)·V over positions [from, to]. <paramref name="scores"/> holds at least
-    /// to − from + 1 floats; <paramref name="widened"/> (F16 pools only) at least BlockSize · d.
+    /// outputs[h] = softmax(queries[h]·Kᵀ/√d)·V over positions [from, to] for the <paramref name="heads"/>
+    /// heads whose queries (and outputs) lie one after another, d floats each. <paramref name="scores"/> holds
+    /// at least heads · (to − from + 1) floats; <paramref name="widened"/> (F16 pools only) at least BlockSize · d.
     /// </summary>
-    public static void Compute(ReadOnlySpan<float> query, CpuKvPool pool, int layer, int kvHead, ReadOnlySpan<int> table,
-        int from, int to, Span<float> scores, Span<float> widened, Span<float> output)
+    public static void Compute(ReadOnlySpan<float> queries, int heads, CpuKvPool pool, int layer, int kvHead, ReadOnlySpan<int> table,
+        int from, int to, Span<float> scores, Span<float> widened, Span<float> outputs)
     {
-        int d = query.Length, blockSize = pool.Shape.BlockSize;
+        int d = queries.Length / heads, blockSize = pool.Shape.BlockSize;
         bool half = pool.Shape.Type == KvDType.F16;
         int length = to - from + 1;
-        scores = scores[..length];
         float scale = 1f / MathF.Sqrt(d);
         for (int logical = from / blockSize; logical <= to / blockSize; logical++)
         {
@@ -30,17 +32,25 @@ public static class PagedAttention
             var keys = half
                 ? Widen(pool.KeysF16(layer, table[logical], kvHead), offset, count, d, widened)
                 : pool.KeysF32(layer, table[logical], kvHead).Slice(offset * d, count * d);
-            Attention.Scores(query, keys, count, scale, scores.Slice(logical * blockSize + offset - from, count));
+            int at = logical * blockSize + offset - from;
+            for (int h = 0; h < heads; h++)
+                Attention.Scores(queries.Slice(h * d, d), keys, count, scale, scores.Slice(h * length + at, count));
         }
-        TensorPrimitives.SoftMax(scores, scores);
-        output.Clear();
+        for (int h = 0; h < heads; h++)
+        {
+            var row = scores.Slice(h * length, length);
+            TensorPrimitives.SoftMax(row, row);
+        }
+        outputs[..(heads * d)].Clear();
         for (int logical = from / blockSize; logical <= to / blockSize; logical++)
         {
             var (offset, count) = Segment(logical, blockSize, from, to);
             var values = half
                 ? Widen(pool.ValuesF16(layer, table[logical], kvHead), offset, count, d, widened)
                 : pool.ValuesF32(layer, table[logical], kvHead).Slice(offset * d, count * d);
-            Attention.AccumulateWeighted(scores.Slice(logical * blockSize + offset - from, count), values, output);
+            int at = logical * blockSize + offset - from;
+            for (int h = 0; h < heads; h++)
+                Attention.AccumulateWeighted(scores.Slice(h * length + at, count), values, outputs.Slice(h * d, d));
         }
     }
 
