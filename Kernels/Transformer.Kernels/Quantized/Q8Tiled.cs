@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using Transformer.Kernels.Cpu;
 
 namespace Transformer.Kernels.Quantized;
 
@@ -102,8 +103,8 @@ internal static class Q8Tiled<TDot, TAcc, TW, TX, TI, TF>
         for (int b = 0; b < blocks; b++)
         {
             nint at = (nint)b * B;
-            Q8Prefetch.Line(ref Unsafe.Add(ref ahead, 4 * at));
-            Q8Prefetch.Line(ref Unsafe.Add(ref ahead, 4 * at + 64));
+            CachePrefetch.Line(ref Unsafe.Add(ref ahead, 4 * at));
+            CachePrefetch.Line(ref Unsafe.Add(ref ahead, 4 * at + 64));
             TX xb = TDot.LoadActivations(ref Unsafe.Add(ref x, at));
             TF sxb = TAcc.Splat(Unsafe.Add(ref sx, b));
             a0 = TAcc.MultiplyAdd(a0, TDot.Dot(TDot.LoadWeights(ref Unsafe.Add(ref w, at)), xb), TAcc.Multiply(TAcc.Splat(Unsafe.Add(ref sw, b)), sxb));
@@ -136,8 +137,8 @@ internal static class Q8Tiled<TDot, TAcc, TW, TX, TI, TF>
         for (int b = 0; b < blocks; b++)
         {
             nint at = (nint)b * B;
-            Q8Prefetch.Line(ref Unsafe.Add(ref ahead, 4 * at));
-            Q8Prefetch.Line(ref Unsafe.Add(ref ahead, 4 * at + 64));
+            CachePrefetch.Line(ref Unsafe.Add(ref ahead, 4 * at));
+            CachePrefetch.Line(ref Unsafe.Add(ref ahead, 4 * at + 64));
             TX x0b = TDot.LoadActivations(ref Unsafe.Add(ref x, at));
             TX x1b = TDot.LoadActivations(ref Unsafe.Add(ref x1, at));
             TX x2b = TDot.LoadActivations(ref Unsafe.Add(ref x2, at));

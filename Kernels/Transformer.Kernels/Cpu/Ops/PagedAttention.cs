@@ -26,8 +26,12 @@ public static class PagedAttention
         bool half = pool.Shape.Type == KvDType.F16;
         int length = to - from + 1;
         float scale = 1f / MathF.Sqrt(d);
-        for (int logical = from / blockSize; logical <= to / blockSize; logical++)
+        int first = from / blockSize, last = to / blockSize;
+        for (int logical = first; logical <= last; logical++)
         {
+            // The next block is its own short run elsewhere in the pool: ask for it while this one computes.
+            if (logical < last) PrefetchBlock(pool, half, keys: true, layer, table[logical + 1], kvHead);
+            else PrefetchBlock(pool, half, keys: false, layer, table[first], kvHead);
             var (offset, count) = Segment(logical, blockSize, from, to);
             var keys = half
                 ? Widen(pool.KeysF16(layer, table[logical], kvHead), offset, count, d, widened)
@@ -42,8 +46,9 @@ public static class PagedAttention
             TensorPrimitives.SoftMax(row, row);
         }
         outputs[..(heads * d)].Clear();
-        for (int logical = from / blockSize; logical <= to / blockSize; logical++)
+        for (int logical = first; logical <= last; logical++)
         {
+            if (logical < last) PrefetchBlock(pool, half, keys: false, layer, table[logical + 1], kvHead);
             var (offset, count) = Segment(logical, blockSize, from, to);
             var values = half
                 ? Widen(pool.ValuesF16(layer, table[logical], kvHead), offset, count, d, widened)
@@ -52,6 +57,12 @@ public static class PagedAttention
             for (int h = 0; h < heads; h++)
                 Attention.AccumulateWeighted(scores.Slice(h * length + at, count), values, outputs.Slice(h * d, d));
         }
+    }
+
+    private static void PrefetchBlock(CpuKvPool pool, bool half, bool keys, int layer, int block, int kvHead)
+    {
+        if (half) CachePrefetch.Region<Half>(keys ? pool.KeysF16(layer, block, kvHead) : pool.ValuesF16(layer, block, kvHead));
+        else CachePrefetch.Region<float>(keys ? pool.KeysF32(layer, block, kvHead) : pool.ValuesF32(layer, block, kvHead));
     }
 
     /// <summary>The first slot and the slot count of a logical block that lie within [from, to].</summary>
