@@ -99,6 +99,22 @@ public sealed class LanguageModel : IDisposable
     }
 
     /// <summary>
+    /// A model and a tokenizer built by the caller (synthetic weights, a custom source), served and generated
+    /// from like a loaded one; <paramref name="name"/> stands for the model and tokenizer paths. The language
+    /// model takes ownership of <paramref name="model"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException">The tokenizer's vocabulary does not match the model's.</exception>
+    public static LanguageModel FromParts(LlamaModel model, ITokenizer tokenizer, string name)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(tokenizer);
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        if (tokenizer.VocabSize != model.Config.VocabSize)
+            throw new ArgumentException($"the tokenizer has {tokenizer.VocabSize} ids, the model {model.Config.VocabSize}", nameof(tokenizer));
+        return new LanguageModel(model, tokenizer, name, name);
+    }
+
+    /// <summary>
     /// Streams the text generated after <paramref name="prompt"/>, piece by piece (each piece is whole
     /// characters). Each token is computed on the thread pool; cancellation stops before the next token.
     /// </summary>

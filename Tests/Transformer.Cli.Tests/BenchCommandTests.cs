@@ -112,6 +112,33 @@ public sealed class BenchCommandTests
         }
     }
 
+    [Fact]
+    public async Task Through_server_streams_every_token_over_http_with_f16_kv()
+    {
+        // HttpStreams fails the run unless every stream delivers exactly --gen-tokens chunks.
+        var result = await CliRun.InvokeAsync("bench", "--preset", "tiny", "--quant", "int8", "--threads", "2", "--concurrency", "1,3",
+            "--prompt-tokens", "8", "--gen-tokens", "12", "--reps", "1", "--kv-type", "f16", "--through-server", "--json");
+
+        Assert.True(result.ExitCode == 0, result.StandardError);
+        using var json = JsonDocument.Parse(result.Output);
+        var rows = json.RootElement.EnumerateArray().ToArray();
+        Assert.Equal([1, 3], rows.Select(r => r.GetProperty("concurrency").GetInt32()));
+        foreach (var row in rows)
+        {
+            Assert.Equal("http", row.GetProperty("path").GetString());
+            Assert.Contains("KV F16", row.GetProperty("backend").GetString());
+            Assert.True(row.GetProperty("aggregate_decode_tok_s").GetDouble() > 0, row.ToString());
+        }
+    }
+
+    [Fact]
+    public async Task Through_server_without_concurrency_is_a_usage_error()
+    {
+        var result = await CliRun.InvokeAsync("bench", "--preset", "tiny", "--through-server");
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("--through-server needs --concurrency", result.StandardError);
+    }
+
     [Theory]
     [InlineData("0")]
     [InlineData("1,x")]

@@ -9,4 +9,5 @@ namespace Transformer.Cli.Bench;
 [JsonSourceGenerationOptions(WriteIndented = true)]
 [JsonSerializable(typeof(IReadOnlyList<BenchResult>))]
 [JsonSerializable(typeof(IReadOnlyList<ConcurrencyResult>))]
+[JsonSerializable(typeof(CompletionBody))]
 internal sealed partial class BenchJsonContext : JsonSerializerContext;

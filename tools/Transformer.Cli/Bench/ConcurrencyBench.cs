@@ -1,11 +1,14 @@
 using System.Diagnostics;
 using System.Globalization;
 using Transformer.Cli.Devices;
+using Transformer.Kernels.Backend;
 using Transformer.Kernels.Cpu.Isa;
 using Transformer.Runtime;
 using Transformer.Runtime.Llama;
 using Transformer.Runtime.Synthetic;
+using Transformer.Server;
 using Transformer.Serving;
+using Transformer.Text;
 
 namespace Transformer.Cli.Bench;
 
@@ -23,28 +26,71 @@ public static class ConcurrencyBench
     /// <summary>When one stream was submitted and when each of its tokens arrived (Stopwatch timestamps).</summary>
     public sealed record StreamTimes(long Submitted, IReadOnlyList<long> Tokens);
 
-    /// <summary>Runs every level in process, through the scheduler's API.</summary>
-    public static IEnumerable<ConcurrencyResult> Run(BenchSettings settings, IReadOnlyList<int> levels, int blockSize, CancellationToken cancellation)
+    /// <summary>
+    /// Runs every level in process, through the scheduler's API, or with <paramref name="throughServer"/>
+    /// through the OpenAI-compatible HTTP server on loopback (one server for all levels, sized for the largest).
+    /// </summary>
+    public static IEnumerable<ConcurrencyResult> Run(BenchSettings settings, IReadOnlyList<int> levels, int blockSize, KvDType kvType,
+        bool throughServer, CancellationToken cancellation)
     {
         var config = SyntheticPresets.Get(settings.Preset);
-        using var selection = BackendSelection.Create(settings.Device, CpuIsaSupport.Name(settings.Isa), settings.Threads);
-        using var model = new LlamaModel(config, new SyntheticWeightSource(config, matrixType: settings.Weights.Storage), selection.Backend,
+        var selection = BackendSelection.Create(settings.Device, CpuIsaSupport.Name(settings.Isa), settings.Threads);
+        var model = new LlamaModel(config, new SyntheticWeightSource(config, matrixType: settings.Weights.Storage), selection.Backend,
             new ModelOptions { WeightFormat = settings.Weights.Format, KvBlockSize = blockSize }, ownsWeights: true);
+        string backend = $"{selection.Backend.Description}, KV {kvType} in blocks of {blockSize}";
+        if (throughServer) return ThroughServer(settings, levels, kvType, model, selection, backend, cancellation);
+        return InProcess(settings, levels, kvType, model, selection, backend, cancellation);
+    }
+
+    private static IEnumerable<ConcurrencyResult> InProcess(BenchSettings settings, IReadOnlyList<int> levels, KvDType kvType, LlamaModel model,
+        BackendSelection selection, string backend, CancellationToken cancellation)
+    {
+        using var _ = selection;
+        using var __ = model;
         foreach (int level in levels)
         {
-            using var scheduler = new Scheduler(model, Options(level, settings));
-            yield return Measure(settings, level, model.Config.VocabSize, $"{selection.Backend.Description}, KV blocks of {blockSize}", "in-process",
+            using var scheduler = new Scheduler(model, Options(level, settings, kvType));
+            yield return Measure(settings, level, model.Config.VocabSize, backend, "in-process",
                 (prompts, gen, ct) => InProcess(scheduler, prompts, gen, ct), cancellation);
         }
     }
 
+    private static IEnumerable<ConcurrencyResult> ThroughServer(BenchSettings settings, IReadOnlyList<int> levels, KvDType kvType, LlamaModel model,
+        BackendSelection selection, string backend, CancellationToken cancellation)
+    {
+        using var _ = selection;
+        const string modelId = "synthetic";
+        var language = LanguageModel.FromParts(model, new SyntheticTokenizer(model.Config.VocabSize), $"synthetic:{settings.Preset}");
+        var server = InferenceServer.Create(new ServerOptions
+        {
+            ModelPath = modelId,
+            ModelId = modelId,
+            Port = 0,
+            Serving = Options(levels.Max(), settings, kvType),
+            LoadModel = _ => language,
+        });
+        try
+        {
+            server.StartAsync(cancellation).GetAwaiter().GetResult();
+            server.ModelLoaded.WaitAsync(cancellation).GetAwaiter().GetResult();
+            using var http = new HttpStreams(server.BaseAddress, modelId);
+            foreach (int level in levels)
+                yield return Measure(settings, level, model.Config.VocabSize, backend, "http", http.RunAsync, cancellation);
+        }
+        finally
+        {
+            server.DisposeAsync().AsTask().GetAwaiter().GetResult(); // releases the model with the server
+        }
+    }
+
     /// <summary>The scheduler settings for a level: room for every stream, prompts prefilled whole, no prefix sharing to help.</summary>
-    public static ServingOptions Options(int level, BenchSettings settings) => new()
+    public static ServingOptions Options(int level, BenchSettings settings, KvDType kvType) => new()
     {
         MaxSequences = level,
         QueueLimit = level,
         StepTokenBudget = Math.Max(level, settings.PromptTokens),
         PrefixCaching = false,
+        KvType = kvType,
     };
 
     /// <summary>Measures one level with a warm-up run of the same shape first (JIT tiering, buffers).</summary>

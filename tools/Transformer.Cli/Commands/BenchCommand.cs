@@ -43,9 +43,20 @@ public static class BenchCommand
         });
         var blockSize = NumberOptions.Int("--kv-block-size", [], "Positions per KV block for --concurrency", defaultValue: Transformer.Runtime.ModelOptions.DefaultKvBlockSize, min: 1, max: 4096);
 
+        var kvType = new Option<string>("--kv-type") { Description = "How --concurrency stores keys and values: f32 or f16", DefaultValueFactory = _ => "f32", HelpName = "TYPE" };
+        kvType.AcceptOnlyFromAmong("f32", "f16");
+        var throughServer = new Option<bool>("--through-server")
+        {
+            Description = "With --concurrency: stream every request through the OpenAI-compatible HTTP server on loopback instead of the scheduler's API",
+        };
+        throughServer.Validators.Add(r =>
+        {
+            if (r.GetValue(throughServer) && r.GetValue(concurrency) is null) r.AddError("--through-server needs --concurrency");
+        });
+
         var command = new Command("bench", "Measure prefill and decode speed on synthetic weights of a preset shape, per CPU path and weight format")
         {
-            preset, threads, quant, isa, promptTokens, genTokens, reps, json, device, concurrency, blockSize,
+            preset, threads, quant, isa, promptTokens, genTokens, reps, json, device, concurrency, blockSize, kvType, throughServer,
         };
         CommandAction.Set(command, context, (parsed, cancellation) =>
         {
@@ -58,7 +69,8 @@ public static class BenchCommand
 
             if (parsed.GetValue(concurrency) is { } levelsText)
                 return Task.FromResult(RunConcurrency(context, parsed.GetValue(preset)!, isas, weightSets, devices, ParseLevels(levelsText)!,
-                    parsed.GetValue(threads), parsed.GetValue(promptTokens), parsed.GetValue(genTokens), parsed.GetValue(reps), parsed.GetValue(blockSize), asJson, cancellation));
+                    parsed.GetValue(threads), parsed.GetValue(promptTokens), parsed.GetValue(genTokens), parsed.GetValue(reps), parsed.GetValue(blockSize),
+                    parsed.GetValue(kvType) == "f16" ? KvDType.F16 : KvDType.F32, parsed.GetValue(throughServer), asJson, cancellation));
 
             var results = new List<BenchResult>();
             // Devices side by side: every CPU path, then each GPU device once (ISA paths are the CPU's).
@@ -84,7 +96,7 @@ public static class BenchCommand
     }
 
     private static int RunConcurrency(CliContext context, string preset, IReadOnlyList<CpuIsa> isas, IReadOnlyList<BenchWeights> weightSets,
-        IReadOnlyList<string> devices, IReadOnlyList<int> levels, int threads, int promptTokens, int genTokens, int reps, int blockSize, bool asJson,
+        IReadOnlyList<string> devices, IReadOnlyList<int> levels, int threads, int promptTokens, int genTokens, int reps, int blockSize, KvDType kvType, bool throughServer, bool asJson,
         CancellationToken cancellation)
     {
         var results = new List<ConcurrencyResult>();
@@ -94,7 +106,7 @@ public static class BenchCommand
                 foreach (var path in device == DeviceOption.Cpu ? isas : [isas[0]])
                 {
                     var settings = new BenchSettings(preset, path, weights, threads, promptTokens, genTokens, device, reps);
-                    foreach (var result in ConcurrencyBench.Run(settings, levels, blockSize, cancellation))
+                    foreach (var result in ConcurrencyBench.Run(settings, levels, blockSize, kvType, throughServer, cancellation))
                     {
                         results.Add(result);
                         writer.WriteLine(ConcurrencyBench.Line(result));
