@@ -12,7 +12,7 @@ public static class BatchedComparison
     public static void Run(IReadOnlyList<IBenchEngine> engines, BenchProtocol protocol, IReadOnlyList<int> levels, TextWriter output, TextWriter progress)
     {
         var inv = CultureInfo.InvariantCulture;
-        output.WriteLine($"batched decode: {protocol.PromptTokens}-token prompts, {protocol.GenTokens} steps of one token per sequence, {protocol.Threads} threads, best of {protocol.Repetitions}");
+        output.WriteLine($"batched decode: {protocol.PromptTokens}-token prompts, {protocol.GenTokens} steps of one token per sequence, {protocol.Threads} threads, KV {protocol.KvType} in both engines, best of {protocol.Repetitions}");
         output.WriteLine(string.Create(inv, $"{"engine",-16} {"sequences",9} {"aggregate tok/s",16} {"× llama.cpp",12}"));
         foreach (int level in levels)
         {

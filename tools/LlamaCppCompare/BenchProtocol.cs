@@ -1,3 +1,5 @@
+using Transformer.Kernels.Backend;
+
 namespace LlamaCppCompare;
 
 /// <summary>
@@ -10,7 +12,8 @@ namespace LlamaCppCompare;
 /// <param name="GenTokens">Tokens decoded one at a time after the prompt.</param>
 /// <param name="Repetitions">Timed repetitions after the warm-up.</param>
 /// <param name="Threads">Threads each engine computes with.</param>
-public sealed record BenchProtocol(int PromptTokens, int GenTokens, int Repetitions, int Threads)
+/// <param name="KvType">How both engines store keys and values in the batched comparison (F16 is llama.cpp's default).</param>
+public sealed record BenchProtocol(int PromptTokens, int GenTokens, int Repetitions, int Threads, KvDType KvType = KvDType.F16)
 {
     /// <summary>Decode steps of the untimed warm-up.</summary>
     public const int WarmUpDecodeSteps = 8;

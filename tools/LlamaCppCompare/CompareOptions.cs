@@ -28,6 +28,8 @@ public sealed record CompareOptions
     public bool Verbose { get; init; }
     /// <summary>Sequence counts for the batched-decode comparison (none: only the single-sequence one).</summary>
     public IReadOnlyList<int> Concurrency { get; init; } = [];
+    /// <summary>KV storage of both engines in the batched comparison.</summary>
+    public KvDType KvType { get; init; } = KvDType.F16;
 
     /// <summary>The usage text.</summary>
     public const string Usage =
@@ -46,6 +48,7 @@ public sealed record CompareOptions
           --verbose            echo llama.cpp's log to stderr
           --concurrency N,N    also compare batched decode: N sequences per step (llama.cpp: N sequence ids in one
                                llama_batch, as its server does; ours: one step of N rows over the paged KV pool)
+          --kv-type T          f16 (default, llama.cpp's default) or f32: how both engines store keys and values there
         """;
 
     /// <summary>Parses <paramref name="args"/>.</summary>
@@ -78,6 +81,12 @@ public sealed record CompareOptions
                 "--json" => options with { Json = true },
                 "--verbose" => options with { Verbose = true },
                 "--concurrency" => options with { Concurrency = Levels(name, Value()) },
+                "--kv-type" => options with { KvType = Value() switch
+                {
+                    "f16" => KvDType.F16,
+                    "f32" => KvDType.F32,
+                    var t => throw new ArgumentException($"--kv-type must be f16 or f32, got '{t}'"),
+                } },
                 _ => throw new ArgumentException($"unknown option '{name}'"),
             };
         }

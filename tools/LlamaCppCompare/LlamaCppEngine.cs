@@ -103,6 +103,9 @@ public sealed class LlamaCppEngine : IBenchEngine
         return (prefill, Stopwatch.GetElapsedTime(t).TotalSeconds);
     }
 
+    private static GGMLType KvType(Transformer.Kernels.Backend.KvDType type) =>
+        type == Transformer.Kernels.Backend.KvDType.F16 ? GGMLType.GGML_TYPE_F16 : GGMLType.GGML_TYPE_F32;
+
     /// <inheritdoc/>
     public double BatchedDecodeSeconds(int sequences)
     {
@@ -115,6 +118,8 @@ public sealed class LlamaCppEngine : IBenchEngine
             UBatchSize = (uint)Math.Max(512, Math.Max(sequences, _protocol.PromptTokens)),
             SeqMax = (uint)sequences,
             KVUnified = false,
+            TypeK = KvType(_protocol.KvType),
+            TypeV = KvType(_protocol.KvType),
             Threads = _protocol.Threads,
             BatchThreads = _protocol.Threads,
             GpuLayerCount = 0,

@@ -69,7 +69,7 @@ public sealed class OurEngine : IBenchEngine
         // The serving scheduler's step: one paged pool for every sequence, one forward over a row of each.
         int blockSize = _model.Options.KvBlockSize;
         int blocksEach = (_protocol.Positions + blockSize - 1) / blockSize;
-        using var pool = _model.CreateKvPool(sequences * blocksEach, blockSize, KvDType.F32);
+        using var pool = _model.CreateKvPool(sequences * blocksEach, blockSize, _protocol.KvType);
         using var buffers = _model.CreateStepBuffers(Math.Max(sequences, _protocol.PromptTokens), sequences);
         var step = new StepLayout(blockSize);
         var ids = Enumerable.Range(0, sequences).Select(s => _protocol.TokenIds(_model.Config.VocabSize, s)).ToArray();

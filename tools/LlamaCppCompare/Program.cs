@@ -27,7 +27,7 @@ catch (ArgumentException e)
     return 2;
 }
 
-var protocol = new BenchProtocol(options.PromptTokens, options.GenTokens, options.Repetitions, options.Threads);
+var protocol = new BenchProtocol(options.PromptTokens, options.GenTokens, options.Repetitions, options.Threads, options.KvType);
 if (protocol.Positions > config.MaxPositions)
 {
     Console.Error.WriteLine($"error: {protocol.Positions} positions exceed {options.Preset}'s context of {config.MaxPositions}");
