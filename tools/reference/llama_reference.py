@@ -226,6 +226,11 @@ def attention(x, layer, config, cos, sin, w):
     scores = (q @ k.transpose(1, 2)) / math.sqrt(d)  # [H, T, T]
     future = torch.triu(torch.ones(T, T, dtype=torch.bool), diagonal=1)
     scores = scores.masked_fill(future, float("-inf"))
+    window = config.get("sliding_window")
+    if window:
+        # Mistral: position i attends to keys j with i - j < window, i.e. the last `window` positions.
+        too_old = torch.tril(torch.ones(T, T, dtype=torch.bool), diagonal=-window)
+        scores = scores.masked_fill(too_old, float("-inf"))
     probs = torch.softmax(scores, dim=-1)
     out = (probs @ v).transpose(0, 1).reshape(T, n_heads * d)
     return linear(out, w[p + "o_proj.weight"], w.get(p + "o_proj.bias"))

@@ -76,6 +76,9 @@ VARIANTS = {
              {}, "BF16", 1),
     "sharded": (109, "F32 weights split over two safetensors files with model.safetensors.index.json",
                 {}, "F32", 2),
+    "sliding_window": (110, "Mistral sliding-window attention: model_type mistral, sliding_window 5, so at the "
+                            "16 reference positions every row from the sixth on attends only its last 5 positions",
+                       {"model_type": "mistral", "sliding_window": 5}, "F32", 1),
 }
 
 TORCH_DTYPE_NAME = {"F32": "float32", "F16": "float16", "BF16": "bfloat16"}
@@ -85,9 +88,10 @@ def make_config(overrides, storage_dtype):
     """HF-style config.json content for one variant."""
     c = dict(BASE)
     c.update(overrides)
-    return {
-        "architectures": ["LlamaForCausalLM"],
-        "model_type": "llama",
+    model_type = c.get("model_type", "llama")
+    config = {
+        "architectures": ["MistralForCausalLM" if model_type == "mistral" else "LlamaForCausalLM"],
+        "model_type": model_type,
         "hidden_size": c["hidden_size"],
         "intermediate_size": c["intermediate_size"],
         "num_hidden_layers": c["num_hidden_layers"],
@@ -107,6 +111,9 @@ def make_config(overrides, storage_dtype):
         "eos_token_id": EOS,
         "torch_dtype": TORCH_DTYPE_NAME[storage_dtype],
     }
+    if "sliding_window" in c:
+        config["sliding_window"] = c["sliding_window"]
+    return config
 
 
 def random_weights(config, gen):
