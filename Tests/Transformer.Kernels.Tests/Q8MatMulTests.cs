@@ -36,6 +36,25 @@ public class Q8MatMulTests
     }
 
     /// <summary>
+    /// The AVX-512 path's two-block step (rows with an even block count) holds two blocks' exact dots in
+    /// its lane halves; the extremes are where its sign select or a saturating vpmaddubsw pair would break.
+    /// </summary>
+    [Fact]
+    public void Avx512_two_block_step_gives_each_block_its_exact_integer_dot()
+    {
+        Q8TestData.SkipUnlessSupported(CpuIsa.Avx512);
+        var pairs = from w0 in Q8TestData.Block from w1 in Q8TestData.Block from x0 in Q8TestData.Block from x1 in Q8TestData.Block
+                    select (W0: w0, W1: w1, X0: x0, X1: x1);
+        Prop.ForAll(pairs.ToArbitrary(), p =>
+                Assert.Equal((Q8Reference.BlockDot(p.W0, p.X0), Q8Reference.BlockDot(p.W1, p.X1)), Q8MatMul.BlockPairDot([.. p.W0, .. p.W1], [.. p.X0, .. p.X1])))
+            .QuickCheckThrowOnFailure();
+        var plus = Enumerable.Repeat((sbyte)127, Q8Format.BlockSize).ToArray();
+        var minus = Enumerable.Repeat((sbyte)-127, Q8Format.BlockSize).ToArray();
+        Assert.Equal((32 * 127 * 127, -32 * 127 * 127), Q8MatMul.BlockPairDot([.. minus, .. plus], [.. minus, .. minus]));
+        Assert.Equal((-32 * 127 * 127, 32 * 127 * 127), Q8MatMul.BlockPairDot([.. plus, .. minus], [.. minus, .. minus]));
+    }
+
+    /// <summary>
     /// The scalar spec adds (dot_b · d_b) one block at a time; a SIMD path adds d_b · (lane part of
     /// dot_b) per lane with fused multiply-adds and sums up to 16 lanes at the end. Both are
     /// float sums of terms whose magnitudes add up to at most S = Σ_b |d_b| · Σ_i |w_i·x_i|, with at

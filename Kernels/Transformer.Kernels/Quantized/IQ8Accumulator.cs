@@ -28,6 +28,13 @@ internal interface IQ8Accumulator<TI, TF>
     /// <summary>A float in every lane.</summary>
     static abstract TF Splat(float value);
 
+    /// <summary>
+    /// The scales of one step's blocks, starting at <paramref name="scales"/>, laid out as the step's dot
+    /// lanes are: one scale in every lane, or for a two-block step the first scale in the low half and the
+    /// second in the high half.
+    /// </summary>
+    static abstract TF StepScales(ref float scales);
+
     /// <summary>a · b, lane-wise (one IEEE rounding per lane, the same as the scalar product).</summary>
     static abstract TF Multiply(TF a, TF b);
 

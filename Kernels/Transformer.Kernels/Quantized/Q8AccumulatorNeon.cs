@@ -27,6 +27,9 @@ internal readonly struct Q8AccumulatorNeon : IQ8Accumulator<Vector128<int>, Vect
     public static Vector128<float> Splat(float value) => Vector128.Create(value);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> StepScales(ref float scales) => Splat(scales);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> Multiply(Vector128<float> a, Vector128<float> b) => a * b;
 
     /// <summary>faddp adds adjacent lanes of its two operands: [a0+a1, a2+a3, b0+b1, b2+b3], then again across.</summary>

@@ -27,6 +27,9 @@ internal readonly struct Q8Accumulator256 : IQ8Accumulator<Vector256<int>, Vecto
     public static Vector256<float> Splat(float value) => Vector256.Create(value);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> StepScales(ref float scales) => Splat(scales);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Multiply(Vector256<float> a, Vector256<float> b) => a * b;
 
     /// <summary>
@@ -70,6 +73,9 @@ internal readonly struct Q8Accumulator512 : IQ8Accumulator<Vector512<int>, Vecto
     public static Vector512<float> Splat(float value) => Vector512.Create(value);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> StepScales(ref float scales) => Splat(scales);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Multiply(Vector512<float> a, Vector512<float> b) => a * b;
 
     /// <summary>
@@ -88,4 +94,34 @@ internal readonly struct Q8Accumulator512 : IQ8Accumulator<Vector512<int>, Vecto
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<float> AddAdjacent(Vector512<float> a, Vector512<float> b) =>
         Avx512F.Shuffle(a, b, 0b10_00_10_00) + Avx512F.Shuffle(a, b, 0b11_01_11_01);
+}
+
+/// <summary>
+/// <see cref="Q8Accumulator512"/> for two-block steps (<see cref="Avx512PairQ8BlockDot"/>): the same float
+/// lanes and reduction, with a step's two scales in the low and high halves, where its two blocks' dots are.
+/// </summary>
+internal readonly struct Q8PairAccumulator512 : IQ8Accumulator<Vector512<int>, Vector512<float>>
+{
+    public static int SumInt(Vector512<int> dot) => Q8Accumulator512.SumInt(dot);
+
+    public static Vector512<float> Zero => Vector512<float>.Zero;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> MultiplyAdd(Vector512<float> acc, Vector512<int> dot, float scale) => Q8Accumulator512.MultiplyAdd(acc, dot, scale);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> MultiplyAdd(Vector512<float> acc, Vector512<int> dot, Vector512<float> scale) => Q8Accumulator512.MultiplyAdd(acc, dot, scale);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Splat(float value) => Vector512.Create(value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> StepScales(ref float scales) =>
+        Vector512.Create(Vector256.Create(scales), Vector256.Create(Unsafe.Add(ref scales, 1)));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Multiply(Vector512<float> a, Vector512<float> b) => a * b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Sum4(Vector512<float> a, Vector512<float> b, Vector512<float> c, Vector512<float> d) => Q8Accumulator512.Sum4(a, b, c, d);
 }

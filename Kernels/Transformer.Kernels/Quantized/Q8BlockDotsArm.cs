@@ -21,6 +21,8 @@ internal readonly struct Block128x2(Vector128<sbyte> low, Vector128<sbyte> high)
 /// </summary>
 internal readonly struct NeonDpQ8BlockDot : IQ8BlockDot<Block128x2, Block128x2, Vector128<int>>
 {
+    public static int BlocksPerStep => 1;
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Block128x2 LoadWeights(ref sbyte block) => Block128x2.Load(ref block);
 
@@ -38,6 +40,8 @@ internal readonly struct NeonDpQ8BlockDot : IQ8BlockDot<Block128x2, Block128x2, 
 /// </summary>
 internal readonly struct NeonQ8BlockDot : IQ8BlockDot<Block128x2, Block128x2, Vector128<int>>
 {
+    public static int BlocksPerStep => 1;
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Block128x2 LoadWeights(ref sbyte block) => Block128x2.Load(ref block);
 

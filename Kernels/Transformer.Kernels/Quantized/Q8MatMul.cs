@@ -6,6 +6,7 @@ namespace Transformer.Kernels.Quantized;
 
 // Each path is its ISA's block dot paired with the float accumulator of the same vector width.
 using Avx512Tiled = Q8Tiled<Avx512Q8BlockDot, Q8Accumulator512, Vector512<short>, Vector512<short>, Vector512<int>, Vector512<float>>;
+using Avx512PairTiled = Q8Tiled<Avx512PairQ8BlockDot, Q8PairAccumulator512, SignSplit512, Negatable512, Vector512<int>, Vector512<float>>;
 using AvxVnniTiled = Q8Tiled<AvxVnniQ8BlockDot, Q8Accumulator256, SignSplit256, Vector256<sbyte>, Vector256<int>, Vector256<float>>;
 using Avx2Tiled = Q8Tiled<Avx2Q8BlockDot, Q8Accumulator256, SignSplit256, Vector256<sbyte>, Vector256<int>, Vector256<float>>;
 using NeonDpTiled = Q8Tiled<NeonDpQ8BlockDot, Q8AccumulatorNeon, Block128x2, Block128x2, Vector128<int>, Vector128<float>>;
@@ -42,6 +43,9 @@ public static class Q8MatMul
         int k = w.InFeatures, n = w.OutFeatures, tokens = x.Tokens;
         switch (isa)
         {
+            // Two blocks per vector where a row's blocks pair up, one otherwise: chosen by the weight's shape
+            // alone, so every token count and thread split of a matmul still runs one arithmetic.
+            case CpuIsa.Avx512 when w.BlocksPerRow % 2 == 0: Avx512PairTiled.ComputeRows(ref xq, ref xs, tokens, ref wq, ref ws, k, n, ref yr, rowStart, rowEnd); break;
             case CpuIsa.Avx512: Avx512Tiled.ComputeRows(ref xq, ref xs, tokens, ref wq, ref ws, k, n, ref yr, rowStart, rowEnd); break;
             case CpuIsa.AvxVnni: AvxVnniTiled.ComputeRows(ref xq, ref xs, tokens, ref wq, ref ws, k, n, ref yr, rowStart, rowEnd); break;
             case CpuIsa.Avx2: Avx2Tiled.ComputeRows(ref xq, ref xs, tokens, ref wq, ref ws, k, n, ref yr, rowStart, rowEnd); break;
@@ -76,6 +80,20 @@ public static class Q8MatMul
             CpuIsa.Neon => NeonTiled.BlockDot(ref wr, ref xr),
             _ => throw new ArgumentOutOfRangeException(nameof(isa), isa, "unknown ISA"),
         };
+    }
+
+    /// <summary>
+    /// The two integer dots of two consecutive blocks (64 values each side) computed by the AVX-512 path's
+    /// two-block step, exposed so tests can hold it to <see cref="Q8Reference.BlockDot"/> exactly.
+    /// </summary>
+    public static (int First, int Second) BlockPairDot(ReadOnlySpan<sbyte> w, ReadOnlySpan<sbyte> x)
+    {
+        if (w.Length != 2 * Q8Format.BlockSize || x.Length != 2 * Q8Format.BlockSize)
+            throw new ArgumentException($"two Q8 blocks have {2 * Q8Format.BlockSize} values, got {w.Length} and {x.Length}");
+        CpuIsaSelection.Require(CpuIsa.Avx512);
+        var lanes = Avx512PairQ8BlockDot.Dot(Avx512PairQ8BlockDot.LoadWeights(ref MemoryMarshal.GetReference(w)),
+            Avx512PairQ8BlockDot.LoadActivations(ref MemoryMarshal.GetReference(x)));
+        return (Vector256.Sum(lanes.GetLower()), Vector256.Sum(lanes.GetUpper()));
     }
 
     /// <summary>How many float lanes one accumulator of <paramref name="isa"/>'s path has.</summary>

@@ -49,18 +49,28 @@ internal static class Q8Tiled<TDot, TAcc, TW, TX, TI, TF>
                     ref Unsafe.Add(ref xq, (nint)t * k), ref Unsafe.Add(ref xs, (nint)t * blocks), blocks);
     }
 
-    /// <summary>The exact integer dot of one block through this path's instructions.</summary>
+    /// <summary>Blocks per step of this path's dot.</summary>
+    private static int Step => TDot.BlocksPerStep;
+
+    /// <summary>The 4 rows' weights of one step PrefetchTiles ahead: 128 bytes per block, two lines.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PrefetchStep(ref sbyte at)
+    {
+        for (int line = 0; line < 2 * Step; line++) CachePrefetch.Line(ref Unsafe.Add(ref at, 64 * line));
+    }
+
+    /// <summary>The exact integer dot of one step through this path's instructions.</summary>
     public static int BlockDot(ref sbyte w, ref sbyte x) =>
         TAcc.SumInt(TDot.Dot(TDot.LoadWeights(ref w), TDot.LoadActivations(ref x)));
 
     private static float Dot(ref sbyte w, ref float sw, ref sbyte x, ref float sx, int blocks)
     {
         TF acc = TAcc.Zero;
-        for (int b = 0; b < blocks; b++)
+        for (int b = 0; b < blocks; b += Step)
         {
             nint at = (nint)b * B;
             TI dot = TDot.Dot(TDot.LoadWeights(ref Unsafe.Add(ref w, at)), TDot.LoadActivations(ref Unsafe.Add(ref x, at)));
-            acc = TAcc.MultiplyAdd(acc, dot, Unsafe.Add(ref sw, b) * Unsafe.Add(ref sx, b));
+            acc = TAcc.MultiplyAdd(acc, dot, TAcc.Multiply(TAcc.StepScales(ref Unsafe.Add(ref sw, b)), TAcc.StepScales(ref Unsafe.Add(ref sx, b))));
         }
         return Sum(acc);
     }
@@ -98,19 +108,18 @@ internal static class Q8Tiled<TDot, TAcc, TW, TX, TI, TF>
         ref float s2 = ref Unsafe.Add(ref sw, 2 * blocks);
         ref float s3 = ref Unsafe.Add(ref sw, 3 * blocks);
         // The 4 rows are one contiguous run of 4·k bytes and the next tile's rows follow it: while
-        // this tile reads 4 blocks (128 bytes) per step, prefetch the same amount PrefetchTiles ahead.
+        // this tile reads 4 rows' step (128 bytes a block) per step, prefetch the same amount PrefetchTiles ahead.
         ref sbyte ahead = ref Unsafe.Add(ref w, (nint)PrefetchTiles * 4 * k);
-        for (int b = 0; b < blocks; b++)
+        for (int b = 0; b < blocks; b += Step)
         {
             nint at = (nint)b * B;
-            CachePrefetch.Line(ref Unsafe.Add(ref ahead, 4 * at));
-            CachePrefetch.Line(ref Unsafe.Add(ref ahead, 4 * at + 64));
+            PrefetchStep(ref Unsafe.Add(ref ahead, 4 * at));
             TX xb = TDot.LoadActivations(ref Unsafe.Add(ref x, at));
-            TF sxb = TAcc.Splat(Unsafe.Add(ref sx, b));
-            a0 = TAcc.MultiplyAdd(a0, TDot.Dot(TDot.LoadWeights(ref Unsafe.Add(ref w, at)), xb), TAcc.Multiply(TAcc.Splat(Unsafe.Add(ref sw, b)), sxb));
-            a1 = TAcc.MultiplyAdd(a1, TDot.Dot(TDot.LoadWeights(ref Unsafe.Add(ref w1, at)), xb), TAcc.Multiply(TAcc.Splat(Unsafe.Add(ref s1, b)), sxb));
-            a2 = TAcc.MultiplyAdd(a2, TDot.Dot(TDot.LoadWeights(ref Unsafe.Add(ref w2, at)), xb), TAcc.Multiply(TAcc.Splat(Unsafe.Add(ref s2, b)), sxb));
-            a3 = TAcc.MultiplyAdd(a3, TDot.Dot(TDot.LoadWeights(ref Unsafe.Add(ref w3, at)), xb), TAcc.Multiply(TAcc.Splat(Unsafe.Add(ref s3, b)), sxb));
+            TF sxb = TAcc.StepScales(ref Unsafe.Add(ref sx, b));
+            a0 = TAcc.MultiplyAdd(a0, TDot.Dot(TDot.LoadWeights(ref Unsafe.Add(ref w, at)), xb), TAcc.Multiply(TAcc.StepScales(ref Unsafe.Add(ref sw, b)), sxb));
+            a1 = TAcc.MultiplyAdd(a1, TDot.Dot(TDot.LoadWeights(ref Unsafe.Add(ref w1, at)), xb), TAcc.Multiply(TAcc.StepScales(ref Unsafe.Add(ref s1, b)), sxb));
+            a2 = TAcc.MultiplyAdd(a2, TDot.Dot(TDot.LoadWeights(ref Unsafe.Add(ref w2, at)), xb), TAcc.Multiply(TAcc.StepScales(ref Unsafe.Add(ref s2, b)), sxb));
+            a3 = TAcc.MultiplyAdd(a3, TDot.Dot(TDot.LoadWeights(ref Unsafe.Add(ref w3, at)), xb), TAcc.Multiply(TAcc.StepScales(ref Unsafe.Add(ref s3, b)), sxb));
         }
         TAcc.Sum4(a0, a1, a2, a3).StoreUnsafe(ref y);
     }
@@ -133,44 +142,44 @@ internal static class Q8Tiled<TDot, TAcc, TW, TX, TI, TF>
         ref float sx1 = ref Unsafe.Add(ref sx, blocks);
         ref float sx2 = ref Unsafe.Add(ref sx, 2 * blocks);
         ref float sx3 = ref Unsafe.Add(ref sx, 3 * blocks);
+        // As in Tile4x1: a tile over few tokens is as bound by the weight stream as the GEMV.
         ref sbyte ahead = ref Unsafe.Add(ref w, (nint)PrefetchTiles * 4 * k);
-        for (int b = 0; b < blocks; b++)
+        for (int b = 0; b < blocks; b += Step)
         {
             nint at = (nint)b * B;
-            CachePrefetch.Line(ref Unsafe.Add(ref ahead, 4 * at));
-            CachePrefetch.Line(ref Unsafe.Add(ref ahead, 4 * at + 64));
+            PrefetchStep(ref Unsafe.Add(ref ahead, 4 * at));
             TX x0b = TDot.LoadActivations(ref Unsafe.Add(ref x, at));
             TX x1b = TDot.LoadActivations(ref Unsafe.Add(ref x1, at));
             TX x2b = TDot.LoadActivations(ref Unsafe.Add(ref x2, at));
             TX x3b = TDot.LoadActivations(ref Unsafe.Add(ref x3, at));
             // Scales as vectors: one lane-wise product per (row, token) instead of a scalar
             // product and a register broadcast; each lane rounds exactly like the scalar r·t.
-            TF t0 = TAcc.Splat(Unsafe.Add(ref sx, b)), t1 = TAcc.Splat(Unsafe.Add(ref sx1, b));
-            TF t2 = TAcc.Splat(Unsafe.Add(ref sx2, b)), t3 = TAcc.Splat(Unsafe.Add(ref sx3, b));
+            TF t0 = TAcc.StepScales(ref Unsafe.Add(ref sx, b)), t1 = TAcc.StepScales(ref Unsafe.Add(ref sx1, b));
+            TF t2 = TAcc.StepScales(ref Unsafe.Add(ref sx2, b)), t3 = TAcc.StepScales(ref Unsafe.Add(ref sx3, b));
 
             TW wb = TDot.LoadWeights(ref Unsafe.Add(ref w, at));
-            TF r = TAcc.Splat(Unsafe.Add(ref sw, b));
+            TF r = TAcc.StepScales(ref Unsafe.Add(ref sw, b));
             a00 = TAcc.MultiplyAdd(a00, TDot.Dot(wb, x0b), TAcc.Multiply(r, t0));
             a01 = TAcc.MultiplyAdd(a01, TDot.Dot(wb, x1b), TAcc.Multiply(r, t1));
             a02 = TAcc.MultiplyAdd(a02, TDot.Dot(wb, x2b), TAcc.Multiply(r, t2));
             a03 = TAcc.MultiplyAdd(a03, TDot.Dot(wb, x3b), TAcc.Multiply(r, t3));
 
             wb = TDot.LoadWeights(ref Unsafe.Add(ref w1, at));
-            r = TAcc.Splat(Unsafe.Add(ref sw1, b));
+            r = TAcc.StepScales(ref Unsafe.Add(ref sw1, b));
             a10 = TAcc.MultiplyAdd(a10, TDot.Dot(wb, x0b), TAcc.Multiply(r, t0));
             a11 = TAcc.MultiplyAdd(a11, TDot.Dot(wb, x1b), TAcc.Multiply(r, t1));
             a12 = TAcc.MultiplyAdd(a12, TDot.Dot(wb, x2b), TAcc.Multiply(r, t2));
             a13 = TAcc.MultiplyAdd(a13, TDot.Dot(wb, x3b), TAcc.Multiply(r, t3));
 
             wb = TDot.LoadWeights(ref Unsafe.Add(ref w2, at));
-            r = TAcc.Splat(Unsafe.Add(ref sw2, b));
+            r = TAcc.StepScales(ref Unsafe.Add(ref sw2, b));
             a20 = TAcc.MultiplyAdd(a20, TDot.Dot(wb, x0b), TAcc.Multiply(r, t0));
             a21 = TAcc.MultiplyAdd(a21, TDot.Dot(wb, x1b), TAcc.Multiply(r, t1));
             a22 = TAcc.MultiplyAdd(a22, TDot.Dot(wb, x2b), TAcc.Multiply(r, t2));
             a23 = TAcc.MultiplyAdd(a23, TDot.Dot(wb, x3b), TAcc.Multiply(r, t3));
 
             wb = TDot.LoadWeights(ref Unsafe.Add(ref w3, at));
-            r = TAcc.Splat(Unsafe.Add(ref sw3, b));
+            r = TAcc.StepScales(ref Unsafe.Add(ref sw3, b));
             a30 = TAcc.MultiplyAdd(a30, TDot.Dot(wb, x0b), TAcc.Multiply(r, t0));
             a31 = TAcc.MultiplyAdd(a31, TDot.Dot(wb, x1b), TAcc.Multiply(r, t1));
             a32 = TAcc.MultiplyAdd(a32, TDot.Dot(wb, x2b), TAcc.Multiply(r, t2));
