@@ -30,6 +30,18 @@ public static class SharedModels
         return path;
     }
 
+    /// <summary>
+    /// ../shared/data/tinystories-valid-excerpt.txt (real TinyStories validation text); the calling test is
+    /// skipped when ../shared or the file is absent.
+    /// </summary>
+    public static string TinyStoriesExcerpt()
+    {
+        Assert.SkipUnless(Available, SkipReason);
+        string path = Path.Combine(Path.GetDirectoryName(ModelsDirectory!)!, "data", "tinystories-valid-excerpt.txt");
+        Assert.SkipUnless(File.Exists(path), $"{path} is missing");
+        return path;
+    }
+
     private static string? FindRoot()
     {
         if (Environment.GetEnvironmentVariable("TRANSFORMER_SHARED_DIR") is { Length: > 0 } configured)
