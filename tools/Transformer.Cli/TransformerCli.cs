@@ -20,6 +20,7 @@ public static class TransformerCli
         ChatCommand.Create,
         ServeCommand.Create,
         EvalCommand.Create,
+        TeacherCommand.Create,
     ];
 
     /// <summary>Builds the root command for a context.</summary>

@@ -35,8 +35,10 @@ _ELEMENT_BYTES = {"F32": 4, "F16": 2, "BF16": 2, "F64": 8}
 
 
 def _decode_tensor(dtype, shape, raw):
-    """Turn a tensor's raw little-endian bytes into a float32 torch tensor (exact widening)."""
-    if dtype == "F32":
+    """Turn a tensor's raw little-endian bytes into a float32 torch tensor (exact widening); I32 stays integer."""
+    if dtype == "I32":
+        values = np.frombuffer(raw, dtype="<i4").astype(np.int64)
+    elif dtype == "F32":
         values = np.frombuffer(raw, dtype="<f4").astype(np.float32)
     elif dtype == "F64":
         values = np.frombuffer(raw, dtype="<f8").astype(np.float32)

@@ -53,22 +53,26 @@ public static class PerplexityScorer
                 {
                     int position = sliceStart + i;
                     if (position < chunks.FirstScored) continue;
-                    LogSoftmax(logits.AsSpan(i * vocab, vocab), row);
+                    float logSumExp = LogSoftmax(logits.AsSpan(i * vocab, vocab), row);
                     int next = window[position + 1];
-                    yield return new ScoredPosition(w, position, next, row[next], row);
+                    yield return new ScoredPosition(w, position, next, row[next], row, logSumExp);
                 }
             }
             progress?.Report(w + 1);
         }
     }
 
-    /// <summary>ln softmax(logits), computed as logits − max − ln Σ exp(logits − max) so nothing overflows.</summary>
-    public static void LogSoftmax(ReadOnlySpan<float> logits, Span<float> destination)
+    /// <summary>
+    /// ln softmax(logits), computed as logits − max − ln Σ exp(logits − max) so nothing overflows; returns the
+    /// subtracted ln Σ exp(logits).
+    /// </summary>
+    public static float LogSoftmax(ReadOnlySpan<float> logits, Span<float> destination)
     {
         float max = TensorPrimitives.Max(logits);
         double sum = 0;
         for (int i = 0; i < logits.Length; i++) sum += Math.Exp(logits[i] - max);
         float shift = max + (float)Math.Log(sum);
         TensorPrimitives.Subtract(logits, shift, destination);
+        return shift;
     }
 }

@@ -5,7 +5,8 @@ namespace Transformer.Runtime.Evaluation;
 /// <see cref="Context"/> tokens starting every <see cref="Stride"/> tokens (whole windows only), each
 /// window's first token replaced by BOS, and positions Context/2 … Context−2 of each window scored on the
 /// token that follows them. Scoring only the second half gives every scored token at least Context/2
-/// tokens of history, so the figure measures the model, not the cold start of each window.
+/// tokens of history, so the figure measures the model, not the cold start of each window. A teacher export
+/// scores whole windows instead (<see cref="ScoreWholeWindow"/>), since a student learns from every position.
 /// </summary>
 public sealed record TextChunks
 {
@@ -15,8 +16,11 @@ public sealed record TextChunks
     /// <summary>Tokens between the starts of consecutive windows; <see cref="Context"/> gives disjoint windows.</summary>
     public required int Stride { get; init; }
 
+    /// <summary>Score every position of a window (teacher export), not only its second half (perplexity).</summary>
+    public bool ScoreWholeWindow { get; init; }
+
     /// <summary>The first scored position of a window.</summary>
-    public int FirstScored => Context / 2;
+    public int FirstScored => ScoreWholeWindow ? 0 : Context / 2;
 
     /// <summary>Positions scored per window.</summary>
     public int ScoredPerWindow => Context - 1 - FirstScored;

@@ -9,4 +9,5 @@ namespace Transformer.Runtime.Evaluation;
 /// <param name="NextToken">The token that follows it in the text.</param>
 /// <param name="LogProbability">ln p(NextToken) under the model.</param>
 /// <param name="LogProbabilities">ln p of every vocabulary entry (a row the scorer reuses: copy it to keep it).</param>
-public readonly record struct ScoredPosition(int Window, int Position, int NextToken, double LogProbability, ReadOnlyMemory<float> LogProbabilities);
+/// <param name="LogSumExp">ln Σ exp(logits) of the raw logits: logit = log-probability + LogSumExp.</param>
+public readonly record struct ScoredPosition(int Window, int Position, int NextToken, double LogProbability, ReadOnlyMemory<float> LogProbabilities, float LogSumExp);
