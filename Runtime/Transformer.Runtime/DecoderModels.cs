@@ -2,6 +2,7 @@ using Transformer.Kernels.Backend;
 using Transformer.Loader;
 using Transformer.Loader.Config;
 using Transformer.Runtime.Llama;
+using Transformer.Runtime.Qwen3;
 
 namespace Transformer.Runtime;
 
@@ -19,6 +20,7 @@ public static class DecoderModels
         ["LlamaForCausalLM"] = (c, w, b, o, ow, ob) => new LlamaModel(c, w, b, o, ow, ob),
         ["MistralForCausalLM"] = (c, w, b, o, ow, ob) => new LlamaModel(c, w, b, o, ow, ob),
         ["Qwen2ForCausalLM"] = (c, w, b, o, ow, ob) => new LlamaModel(c, w, b, o, ow, ob),
+        ["Qwen3ForCausalLM"] = (c, w, b, o, ow, ob) => new Qwen3Model(c, w, b, o, ow, ob),
     };
 
     /// <summary>Architectures this engine has a model for.</summary>

@@ -18,7 +18,8 @@ public static class HuggingFaceConfig
     private static readonly Family Llama = new("llama", "LlamaForCausalLM");
     private static readonly Family Mistral = new("mistral", "MistralForCausalLM");
     private static readonly Family Qwen2 = new("qwen2", "Qwen2ForCausalLM");
-    private static readonly Family[] Families = [Llama, Mistral, Qwen2];
+    private static readonly Family Qwen3 = new("qwen3", "Qwen3ForCausalLM");
+    private static readonly Family[] Families = [Llama, Mistral, Qwen2, Qwen3];
 
     /// <summary>Supported families as <c>model_type (Architecture)</c>, for messages and docs.</summary>
     public static IReadOnlyList<string> SupportedModelTypes { get; } =
@@ -95,7 +96,7 @@ public static class HuggingFaceConfig
             NumLayers = fields.RequiredInt("num_hidden_layers"),
             NumHeads = heads,
             NumKvHeads = fields.OptionalInt("num_key_value_heads") ?? heads,
-            HeadDim = fields.OptionalInt("head_dim") ?? HeadDimFromHidden(fields, hidden, heads),
+            HeadDim = fields.OptionalInt("head_dim") ?? DefaultHeadDim(fields, family, hidden, heads),
             VocabSize = fields.RequiredInt("vocab_size"),
             MaxPositions = fields.RequiredInt("max_position_embeddings"),
             // The transformers library's defaults for all three families.
@@ -112,6 +113,10 @@ public static class HuggingFaceConfig
         };
     }
 
+    // transformers' Qwen3Config defaults head_dim to 128 whatever the hidden size; the others derive it.
+    private static int DefaultHeadDim(JsonFields fields, Family family, int hidden, int heads) =>
+        family == Qwen3 ? 128 : HeadDimFromHidden(fields, hidden, heads);
+
     private static int HeadDimFromHidden(JsonFields fields, int hidden, int heads)
     {
         if (hidden % heads != 0)
@@ -123,9 +128,9 @@ public static class HuggingFaceConfig
     private static int? ReadSlidingWindow(JsonFields fields, Family family)
     {
         if (family == Mistral) return fields.OptionalInt("sliding_window");
-        if (family == Qwen2 && (fields.OptionalBool("use_sliding_window") ?? false))
-            // Qwen2 applies its window only to some layers (max_window_layers); one window for all would be wrong.
-            throw new ModelFormatException($"{fields.Source}: use_sliding_window true (Qwen2 per-layer sliding window) is not supported");
+        if ((family == Qwen2 || family == Qwen3) && (fields.OptionalBool("use_sliding_window") ?? false))
+            // Qwen applies its window only to some layers (max_window_layers); one window for all would be wrong.
+            throw new ModelFormatException($"{fields.Source}: use_sliding_window true ({family.ModelType} per-layer sliding window) is not supported");
         return null;
     }
 

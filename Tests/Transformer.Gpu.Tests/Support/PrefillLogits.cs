@@ -1,4 +1,4 @@
-using Transformer.Runtime.Llama;
+using Transformer.Runtime;
 
 namespace Transformer.Gpu.Tests.Support;
 
@@ -9,7 +9,7 @@ public static class PrefillLogits
     private const float Tolerance = 1e-3f;
 
     /// <summary>Asserts every logit within the GPU bound of the reference, and writes the largest |diff| to the test output.</summary>
-    public static void AssertMatch(LlamaModel model, int[] tokens, float[] expected, ITestOutputHelper output, string label)
+    public static void AssertMatch(DecoderModel model, int[] tokens, float[] expected, ITestOutputHelper output, string label)
     {
         using var sequence = model.CreateSequence();
         var actual = new float[tokens.Length * model.Config.VocabSize];
