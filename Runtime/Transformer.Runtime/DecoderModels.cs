@@ -3,6 +3,7 @@ using Transformer.Loader;
 using Transformer.Loader.Config;
 using Transformer.Runtime.Llama;
 using Transformer.Runtime.Qwen3;
+using Transformer.Runtime.SmolLM3;
 
 namespace Transformer.Runtime;
 
@@ -21,6 +22,7 @@ public static class DecoderModels
         ["MistralForCausalLM"] = (c, w, b, o, ow, ob) => new LlamaModel(c, w, b, o, ow, ob),
         ["Qwen2ForCausalLM"] = (c, w, b, o, ow, ob) => new LlamaModel(c, w, b, o, ow, ob),
         ["Qwen3ForCausalLM"] = (c, w, b, o, ow, ob) => new Qwen3Model(c, w, b, o, ow, ob),
+        ["SmolLM3ForCausalLM"] = (c, w, b, o, ow, ob) => new SmolLM3Model(c, w, b, o, ow, ob),
     };
 
     /// <summary>Architectures this engine has a model for.</summary>

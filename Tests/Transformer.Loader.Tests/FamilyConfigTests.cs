@@ -55,4 +55,49 @@ public sealed class FamilyConfigTests
         json["use_sliding_window"] = true;
         Assert.Contains("use_sliding_window", Rejection(json));
     }
+
+    [Fact]
+    public void SmolLM3_drops_rope_every_fourth_layer_by_default_with_its_own_defaults()
+    {
+        var json = Base("smollm3", "SmolLM3ForCausalLM");
+        json["num_hidden_layers"] = 8;
+        var config = Parse(json);
+        Assert.Equal([true, true, true, false, true, true, true, false], config.RopeByLayer);
+        Assert.Equal(2_000_000f, config.RopeTheta);
+        Assert.True(config.TieWordEmbeddings);
+    }
+
+    [Fact]
+    public void SmolLM3_reads_an_explicit_no_rope_layers_list_and_its_interval()
+    {
+        var json = Base("smollm3", "SmolLM3ForCausalLM");
+        json["no_rope_layers"] = new JsonArray(0, 1, 1, 0, 1); // longer than the layers is allowed, as in transformers
+        Assert.Equal([false, true, true, false], Parse(json).RopeByLayer);
+
+        json.Remove("no_rope_layers");
+        json["no_rope_layer_interval"] = 2;
+        Assert.Equal([true, false, true, false], Parse(json).RopeByLayer);
+    }
+
+    [Fact]
+    public void SmolLM3_bad_no_rope_layers_are_named()
+    {
+        var json = Base("smollm3", "SmolLM3ForCausalLM");
+        json["no_rope_layers"] = new JsonArray(1, 1);
+        Assert.Contains("no_rope_layers has 2 entries", Rejection(json));
+        json["no_rope_layers"] = new JsonArray(1, 2, 1, 1);
+        Assert.Contains("must be 0 (no RoPE) or 1 (RoPE), found 2", Rejection(json));
+        json.Remove("no_rope_layers");
+        json["no_rope_layer_interval"] = 0;
+        Assert.Contains("no_rope_layer_interval must be positive", Rejection(json));
+        json.Remove("no_rope_layer_interval");
+        json["use_sliding_window"] = true;
+        Assert.Contains("use_sliding_window", Rejection(json));
+    }
+
+    [Fact]
+    public void Other_families_rope_every_layer()
+    {
+        Assert.Null(Parse(Base("qwen3", "Qwen3ForCausalLM")).RopeByLayer);
+    }
 }

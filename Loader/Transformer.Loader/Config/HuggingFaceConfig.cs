@@ -19,7 +19,8 @@ public static class HuggingFaceConfig
     private static readonly Family Mistral = new("mistral", "MistralForCausalLM");
     private static readonly Family Qwen2 = new("qwen2", "Qwen2ForCausalLM");
     private static readonly Family Qwen3 = new("qwen3", "Qwen3ForCausalLM");
-    private static readonly Family[] Families = [Llama, Mistral, Qwen2, Qwen3];
+    private static readonly Family SmolLM3 = new("smollm3", "SmolLM3ForCausalLM");
+    private static readonly Family[] Families = [Llama, Mistral, Qwen2, Qwen3, SmolLM3];
 
     /// <summary>Supported families as <c>model_type (Architecture)</c>, for messages and docs.</summary>
     public static IReadOnlyList<string> SupportedModelTypes { get; } =
@@ -101,16 +102,38 @@ public static class HuggingFaceConfig
             MaxPositions = fields.RequiredInt("max_position_embeddings"),
             // The transformers library's defaults for all three families.
             RmsNormEps = fields.OptionalFloat("rms_norm_eps") ?? 1e-6f,
-            RopeTheta = fields.OptionalFloat("rope_theta") ?? 10000f,
+            // SmolLM3Config's own defaults differ from Llama's: a 2e6 RoPE base and tied embeddings.
+            RopeTheta = fields.OptionalFloat("rope_theta") ?? (family == SmolLM3 ? 2_000_000f : 10000f),
             RopeScaling = ReadRopeScaling(fields),
-            TieWordEmbeddings = fields.OptionalBool("tie_word_embeddings") ?? false,
+            TieWordEmbeddings = fields.OptionalBool("tie_word_embeddings") ?? family == SmolLM3,
             AttentionBias = attentionBias,
             OutputProjectionBias = outputBias,
             MlpBias = fields.OptionalBool("mlp_bias") ?? false,
             BosTokenId = fields.OptionalInt("bos_token_id"),
             EosTokenIds = fields.IntOrIntList("eos_token_id"),
             SlidingWindow = ReadSlidingWindow(fields, family),
+            RopeByLayer = family == SmolLM3 ? ReadRopeByLayer(fields, fields.RequiredInt("num_hidden_layers")) : null,
         };
+    }
+
+    /// <summary>
+    /// SmolLM3's NoPE layers: <c>no_rope_layers</c> (1 = RoPE, 0 = none; at least one entry per layer, as
+    /// transformers reads it), or else every <c>no_rope_layer_interval</c>-th layer (default 4) without RoPE.
+    /// </summary>
+    private static IReadOnlyList<bool> ReadRopeByLayer(JsonFields fields, int layers)
+    {
+        if (fields.Has("no_rope_layers"))
+        {
+            var flags = fields.IntList("no_rope_layers");
+            if (flags.Count < layers)
+                throw new ModelFormatException($"{fields.Source}: no_rope_layers has {flags.Count} entries, fewer than num_hidden_layers ({layers})");
+            if (flags.FirstOrDefault(f => f is not (0 or 1), -1) is var bad and not -1)
+                throw new ModelFormatException($"{fields.Source}: no_rope_layers entries must be 0 (no RoPE) or 1 (RoPE), found {bad}");
+            return flags.Take(Math.Max(0, layers)).Select(f => f == 1).ToArray();
+        }
+        int interval = fields.OptionalInt("no_rope_layer_interval") ?? 4;
+        if (interval <= 0) throw new ModelFormatException($"{fields.Source}: no_rope_layer_interval must be positive, got {interval}");
+        return Enumerable.Range(0, Math.Max(0, layers)).Select(l => (l + 1) % interval != 0).ToArray();
     }
 
     // transformers' Qwen3Config defaults head_dim to 128 whatever the hidden size; the others derive it.
@@ -128,8 +151,9 @@ public static class HuggingFaceConfig
     private static int? ReadSlidingWindow(JsonFields fields, Family family)
     {
         if (family == Mistral) return fields.OptionalInt("sliding_window");
-        if ((family == Qwen2 || family == Qwen3) && (fields.OptionalBool("use_sliding_window") ?? false))
-            // Qwen applies its window only to some layers (max_window_layers); one window for all would be wrong.
+        if ((family == Qwen2 || family == Qwen3 || family == SmolLM3) && (fields.OptionalBool("use_sliding_window") ?? false))
+            // Qwen applies its window only to some layers (max_window_layers), SmolLM3 only to its NoPE layers;
+            // one window for all would be wrong.
             throw new ModelFormatException($"{fields.Source}: use_sliding_window true ({family.ModelType} per-layer sliding window) is not supported");
         return null;
     }

@@ -70,6 +70,17 @@ internal readonly struct JsonFields(JsonElement obj, string source, string prefi
         return list;
     }
 
+    /// <summary>A list of integers (e.g. <c>no_rope_layers</c>); empty when absent.</summary>
+    public IReadOnlyList<int> IntList(string name)
+    {
+        if (Get(name) is not { } value) return [];
+        if (value.ValueKind != JsonValueKind.Array) throw WrongType(name, "a list of integers", value);
+        var list = new List<int>();
+        foreach (var item in value.EnumerateArray())
+            list.Add(item.ValueKind == JsonValueKind.Number && item.TryGetInt32(out int n) ? n : throw WrongType(name, "a list of integers", value));
+        return list;
+    }
+
     /// <summary>A list of strings (e.g. <c>architectures</c>); empty when absent.</summary>
     public IReadOnlyList<string> StringList(string name)
     {

@@ -60,6 +60,12 @@ public sealed record ModelConfig
     /// </summary>
     public int? SlidingWindow { get; init; }
 
+    /// <summary>
+    /// Whether each layer rotates its queries and keys (SmolLM3's <c>no_rope_layers</c>, where 0 marks a NoPE
+    /// layer that attends by content alone); null means every layer does.
+    /// </summary>
+    public IReadOnlyList<bool>? RopeByLayer { get; init; }
+
     /// <summary>Query width: NumHeads × HeadDim.</summary>
     public int QueryWidth => NumHeads * HeadDim;
     /// <summary>Key/value width: NumKvHeads × HeadDim.</summary>
@@ -100,6 +106,8 @@ public sealed record ModelConfig
                 throw new ModelFormatException($"{source}: eos_token_id {eos} is outside the vocabulary of {VocabSize}");
         if (RopeScaling is { } scaling)
             scaling.Validate(source);
+        if (RopeByLayer is { } ropeByLayer && ropeByLayer.Count != NumLayers)
+            throw new ModelFormatException($"{source}: no_rope_layers has {ropeByLayer.Count} entries for {NumLayers} layers");
     }
 
     private static void RequirePositive(string source, string field, int value)
