@@ -145,8 +145,8 @@ public sealed class IlgpuBackend : IBackend
     }
 
     /// <inheritdoc/>
-    public RopeTable CreateRope(ReadOnlySpan<float> inverseFrequencies, int maxPositions, RopeStyle style) =>
-        new IlgpuRopeTable(Accelerator, inverseFrequencies, maxPositions, style);
+    public RopeTable CreateRope(ReadOnlySpan<float> inverseFrequencies, int maxPositions, RopeStyle style, float attentionFactor = 1f) =>
+        new IlgpuRopeTable(Accelerator, inverseFrequencies, maxPositions, style, attentionFactor);
 
     /// <inheritdoc/>
     public void Embed(DeviceWeight table, ReadOnlySpan<int> tokens, DeviceTensor output)
@@ -218,13 +218,14 @@ public sealed class IlgpuBackend : IBackend
         var table = rope as IlgpuRopeTable ?? throw new ArgumentException($"a {rope.GetType().Name} does not belong to the ILGPU backend");
         if (headDim <= 0 || headDim % 2 != 0 || rows.Columns % headDim != 0)
             throw new ArgumentException($"rows of {rows.Columns} features do not split into heads of {headDim} (an even size)");
-        if (table.RotaryPairs < headDim / 2) throw new ArgumentException($"rope table has {table.RotaryPairs} pairs, heads of {headDim} need {headDim / 2}");
+        // Fewer pairs than headDim / 2 is partial rotary (the rest of each head passes through); more cannot fit a head.
+        if (table.RotaryPairs > headDim / 2) throw new ArgumentException($"rope table has {table.RotaryPairs} pairs, heads of {headDim} hold at most {headDim / 2}");
         var layout = Layout(step, rows, "rope");
         if (layout.MaxPosition >= table.MaxPositions)
             throw new ArgumentOutOfRangeException(nameof(step), $"position {layout.MaxPosition} is beyond the rope table's {table.MaxPositions}");
         if (rows.View.Length == 0) return;
         var shape = new RopeShape(rows.Columns, headDim, table.RotaryPairs, table.Style == RopeStyle.InterleavedPairs ? 1 : 0);
-        _kernels.Rope(new Index2D(rows.Rows, rows.Columns / 2), rows.View, table.Cos, table.Sin, layout.Positions, shape);
+        _kernels.Rope(new Index2D(rows.Rows, rows.Columns / headDim * table.RotaryPairs), rows.View, table.Cos, table.Sin, layout.Positions, shape);
     }
 
     /// <inheritdoc/>

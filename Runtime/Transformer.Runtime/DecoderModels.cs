@@ -2,6 +2,7 @@ using Transformer.Kernels.Backend;
 using Transformer.Loader;
 using Transformer.Loader.Config;
 using Transformer.Runtime.Llama;
+using Transformer.Runtime.Phi3;
 using Transformer.Runtime.Qwen3;
 using Transformer.Runtime.SmolLM3;
 
@@ -23,6 +24,7 @@ public static class DecoderModels
         ["Qwen2ForCausalLM"] = (c, w, b, o, ow, ob) => new LlamaModel(c, w, b, o, ow, ob),
         ["Qwen3ForCausalLM"] = (c, w, b, o, ow, ob) => new Qwen3Model(c, w, b, o, ow, ob),
         ["SmolLM3ForCausalLM"] = (c, w, b, o, ow, ob) => new SmolLM3Model(c, w, b, o, ow, ob),
+        ["Phi3ForCausalLM"] = (c, w, b, o, ow, ob) => new Phi3Model(c, w, b, o, ow, ob),
     };
 
     /// <summary>Architectures this engine has a model for.</summary>

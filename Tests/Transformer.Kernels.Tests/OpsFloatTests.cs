@@ -93,6 +93,41 @@ public sealed class OpsFloatTests
         PropertyCoverage.AssertReaches(seen.Select(c => c.Position), 0, 500, "position");
     }
 
+    [Theory]
+    [MemberData(nameof(Styles))]
+    public void Partial_rope_rotates_only_the_first_features_and_scales_by_the_attention_factor(RopeStyle style)
+    {
+        // Phi-3: `pairs` < headDim / 2 rotates pairs within the first 2·pairs features of each head (rotate-half
+        // pairs i with i + pairs); the rest pass through. LongRoPE scales cos and sin by its attention factor.
+        var cases = from heads in PropertyCoverage.Size(1, 4) from halfDim in PropertyCoverage.Size(2, 16) from position in PropertyCoverage.Size(0, 300)
+                    select (Heads: heads, HalfDim: halfDim, Position: position);
+        var seen = PropertyCoverage.Check(cases, 100, c =>
+        {
+            var (heads, halfDim, position) = c;
+            int d = 2 * halfDim, pairs = Math.Max(1, halfDim * 3 / 4);
+            const float factor = 1.25f;
+            float[] row = TestArrays.Uniform(position * 17 + heads, heads * d, 2f);
+            float[] inverse = Enumerable.Range(0, pairs).Select(i => 1f / MathF.Pow(10000f, i / (float)pairs)).ToArray();
+            var (cos, sin) = RopeTable.ComputeHost(inverse, position + 1, factor);
+            float[] rotated = row.ToArray();
+            Rope.Apply(rotated, d, cos.AsSpan(position * pairs, pairs), sin.AsSpan(position * pairs, pairs), style);
+
+            var expected = row.Select(v => (double)v).ToArray();
+            for (int h = 0; h < heads; h++)
+                for (int i = 0; i < pairs; i++)
+                {
+                    int a = h * d + (style == RopeStyle.RotateHalf ? i : 2 * i);
+                    int b = h * d + (style == RopeStyle.RotateHalf ? i + pairs : 2 * i + 1);
+                    double angle = (double)position * inverse[i];
+                    expected[a] = factor * (row[a] * Math.Cos(angle) - row[b] * Math.Sin(angle));
+                    expected[b] = factor * (row[a] * Math.Sin(angle) + row[b] * Math.Cos(angle));
+                }
+            return Close(rotated, expected, 1e-6 + position * 3e-7, 1e-5);
+        });
+        PropertyCoverage.AssertReaches(seen.Select(c => c.HalfDim), 2, 16, "half head size");
+        PropertyCoverage.AssertReaches(seen.Select(c => c.Position), 0, 300, "position");
+    }
+
     [Fact]
     public void Attention_matches_a_double_precision_softmax()
     {

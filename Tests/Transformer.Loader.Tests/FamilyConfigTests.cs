@@ -100,4 +100,76 @@ public sealed class FamilyConfigTests
     {
         Assert.Null(Parse(Base("qwen3", "Qwen3ForCausalLM")).RopeByLayer);
     }
+
+    private static JsonObject Phi3()
+    {
+        var json = Base("phi3", "Phi3ForCausalLM"); // head_dim 64 / 4 = 16
+        json["partial_rotary_factor"] = 0.75;         // 12 features rotate: 6 pairs
+        json["original_max_position_embeddings"] = 64;
+        json["rope_scaling"] = new JsonObject
+        {
+            ["type"] = "longrope",
+            ["short_factor"] = new JsonArray(1.0, 1.0, 1.1, 1.2, 1.3, 1.4),
+            ["long_factor"] = new JsonArray(1.0, 2.0, 3.0, 4.0, 5.0, 6.0),
+        };
+        return json;
+    }
+
+    [Fact]
+    public void Phi3_reads_partial_rotary_and_longrope_with_the_transformers_attention_factor()
+    {
+        var config = Parse(Phi3());
+        Assert.Equal("Phi3ForCausalLM", config.Architecture);
+        Assert.Equal((16, 12), (config.HeadDim, config.RotaryDim));
+        var longRope = Assert.IsType<Config.LongRopeScaling>(config.LongRope);
+        Assert.Equal(64, longRope.OriginalMaxPositions);
+        Assert.Equal([1f, 2f, 3f, 4f, 5f, 6f], longRope.LongFactor);
+        // max 256 / original 64 = 4: √(1 + ln 4 / ln 64) = √(4/3).
+        Assert.Equal(MathF.Sqrt(4f / 3f), longRope.AttentionFactor, 6);
+        Assert.Null(config.RopeScaling);
+        Assert.Equal(1e-5f, config.RmsNormEps);
+        Assert.False(config.AttentionBias);
+    }
+
+    [Fact]
+    public void Phi3_explicit_attention_factor_and_no_scaling_are_honoured()
+    {
+        var json = Phi3();
+        json["rope_scaling"]!["attention_factor"] = 1.5;
+        Assert.Equal(1.5f, Parse(json).LongRope!.AttentionFactor);
+        json.Remove("rope_scaling");
+        Assert.Null(Parse(json).LongRope);
+    }
+
+    [Fact]
+    public void Phi3_bad_longrope_and_rotary_settings_are_named()
+    {
+        var json = Phi3();
+        json["rope_scaling"]!["long_factor"] = new JsonArray(1.0, 2.0);
+        Assert.Contains("long_factor has 2 factors, the rotary dimension needs 6", Rejection(json));
+
+        json = Phi3();
+        json.Remove("original_max_position_embeddings");
+        Assert.Contains("original_max_position_embeddings", Rejection(json));
+
+        json = Phi3();
+        json["rope_scaling"]!["type"] = "yarn";
+        Assert.Contains("'yarn' is not supported for phi3", Rejection(json));
+
+        json = Phi3();
+        json["partial_rotary_factor"] = 1.5;
+        Assert.Contains("partial_rotary_factor must be in (0, 1]", Rejection(json));
+
+        json = Phi3();
+        json["partial_rotary_factor"] = 0.7; // 16 × 0.7 = 11 features: odd
+        Assert.Contains("must be even", Rejection(json));
+    }
+
+    [Fact]
+    public void Partial_rotary_is_refused_for_families_that_do_not_have_it()
+    {
+        var json = Base("qwen3", "Qwen3ForCausalLM");
+        json["partial_rotary_factor"] = 0.5;
+        Assert.Contains("partial_rotary_factor is not supported for model_type 'qwen3'", Rejection(json));
+    }
 }

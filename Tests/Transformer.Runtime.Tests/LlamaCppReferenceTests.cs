@@ -14,7 +14,7 @@ public sealed class LlamaCppReferenceTests(ITestOutputHelper output)
     /// <summary>The bound where llama.cpp computes in float32 throughout.</summary>
     private const float F32Tolerance = 1e-4f;
 
-    public static TheoryData<string> Architectures() => new("llama", "qwen3", "smollm3");
+    public static TheoryData<string> Architectures() => new("llama", "qwen3", "smollm3", "phi3");
 
     private static string Fixture(string arch) => TestModels.Fixture(Path.Combine("llamacpp", arch));
 

@@ -54,7 +54,7 @@ public sealed class LlamaFixture : FixtureArchitecture
 /// <summary>Metadata keys every Llama-like llama.cpp architecture reads.</summary>
 internal static class Common
 {
-    public static void AddLlamaKeys(GgufWriter gguf, string arch, DecoderShape s)
+    public static void AddLlamaKeys(GgufWriter gguf, string arch, DecoderShape s, int? rotaryDim = null)
     {
         gguf.Add($"{arch}.vocab_size", (uint)s.Vocab);
         gguf.Add($"{arch}.context_length", (uint)s.MaxPositions);
@@ -66,7 +66,7 @@ internal static class Common
         gguf.Add($"{arch}.attention.key_length", (uint)s.HeadDim);
         gguf.Add($"{arch}.attention.value_length", (uint)s.HeadDim);
         gguf.Add($"{arch}.attention.layer_norm_rms_epsilon", s.RmsEps);
-        gguf.Add($"{arch}.rope.dimension_count", (uint)s.HeadDim);
+        gguf.Add($"{arch}.rope.dimension_count", (uint)(rotaryDim ?? s.HeadDim));
         gguf.Add($"{arch}.rope.freq_base", s.RopeTheta);
     }
 }

@@ -46,8 +46,11 @@ public interface IBackend : IDisposable
     /// <summary>Allocates a paged KV pool of the given shape.</summary>
     KvPool CreateKvPool(KvPoolShape shape);
 
-    /// <summary>Builds the cos/sin table from the model's inverse frequencies (one per rotated pair).</summary>
-    RopeTable CreateRope(ReadOnlySpan<float> inverseFrequencies, int maxPositions, RopeStyle style);
+    /// <summary>
+    /// Builds the cos/sin table from the model's inverse frequencies (one per rotated pair; fewer than
+    /// headDim / 2 rotate only the first features of each head), scaled by <paramref name="attentionFactor"/>.
+    /// </summary>
+    RopeTable CreateRope(ReadOnlySpan<float> inverseFrequencies, int maxPositions, RopeStyle style, float attentionFactor = 1f);
 
     /// <summary>output[t, :] = table[tokens[t], :]. Token ids must already be validated.</summary>
     void Embed(DeviceWeight table, ReadOnlySpan<int> tokens, DeviceTensor output);

@@ -76,8 +76,8 @@ public sealed class CpuBackend : IBackend
     public KvPool CreateKvPool(KvPoolShape shape) => new CpuKvPool(shape);
 
     /// <inheritdoc/>
-    public RopeTable CreateRope(ReadOnlySpan<float> inverseFrequencies, int maxPositions, RopeStyle style) =>
-        new CpuRopeTable(inverseFrequencies, maxPositions, style);
+    public RopeTable CreateRope(ReadOnlySpan<float> inverseFrequencies, int maxPositions, RopeStyle style, float attentionFactor = 1f) =>
+        new CpuRopeTable(inverseFrequencies, maxPositions, style, attentionFactor);
 
     /// <inheritdoc/>
     public void Embed(DeviceWeight table, ReadOnlySpan<int> tokens, DeviceTensor output)
@@ -126,6 +126,8 @@ public sealed class CpuBackend : IBackend
         var table = (CpuRopeTable)rope;
         int pairs = table.RotaryPairs;
         CheckRows(rows, step, "rope");
+        if (headDim <= 0 || rows.Columns % headDim != 0 || 2 * pairs > headDim)
+            throw new ArgumentException($"rope: rows of {rows.Columns} features do not split into heads of {headDim} with {pairs} rotated pairs");
         for (int r = 0; r < rows.Rows; r++)
         {
             int position = step.Positions[r];

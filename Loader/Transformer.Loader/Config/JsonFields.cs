@@ -81,6 +81,17 @@ internal readonly struct JsonFields(JsonElement obj, string source, string prefi
         return list;
     }
 
+    /// <summary>A required list of numbers (e.g. LongRoPE's <c>short_factor</c>).</summary>
+    public IReadOnlyList<float> FloatList(string name)
+    {
+        if (Get(name) is not { } value) throw new ModelFormatException($"{source}: required field '{prefix}{name}' is missing");
+        if (value.ValueKind != JsonValueKind.Array) throw WrongType(name, "a list of numbers", value);
+        var list = new List<float>();
+        foreach (var item in value.EnumerateArray())
+            list.Add(item.ValueKind == JsonValueKind.Number && item.TryGetDouble(out double d) ? (float)d : throw WrongType(name, "a list of numbers", value));
+        return list;
+    }
+
     /// <summary>A list of strings (e.g. <c>architectures</c>); empty when absent.</summary>
     public IReadOnlyList<string> StringList(string name)
     {

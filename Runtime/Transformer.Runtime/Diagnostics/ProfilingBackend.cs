@@ -65,8 +65,8 @@ public sealed class ProfilingBackend : IBackend
     public KvPool CreateKvPool(KvPoolShape shape) => _inner.CreateKvPool(shape);
 
     /// <inheritdoc/>
-    public RopeTable CreateRope(ReadOnlySpan<float> inverseFrequencies, int maxPositions, RopeStyle style) =>
-        _inner.CreateRope(inverseFrequencies, maxPositions, style);
+    public RopeTable CreateRope(ReadOnlySpan<float> inverseFrequencies, int maxPositions, RopeStyle style, float attentionFactor = 1f) =>
+        _inner.CreateRope(inverseFrequencies, maxPositions, style, attentionFactor);
 
     /// <inheritdoc/>
     public void Embed(DeviceWeight table, ReadOnlySpan<int> tokens, DeviceTensor output)

@@ -13,7 +13,7 @@ namespace Transformer.Gpu.Tests.Models;
 /// </summary>
 public abstract class ArchitectureFixtureTests(AcceleratorFixture fixture, ITestOutputHelper output)
 {
-    public static TheoryData<string> Architectures() => new("llama", "qwen3", "smollm3");
+    public static TheoryData<string> Architectures() => new("llama", "qwen3", "smollm3", "phi3");
 
     [Theory]
     [MemberData(nameof(Architectures))]
