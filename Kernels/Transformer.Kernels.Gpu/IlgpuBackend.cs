@@ -252,7 +252,7 @@ public sealed class IlgpuBackend : IBackend
     }
 
     /// <inheritdoc/>
-    public void Attention(DeviceTensor q, KvPool pool, int layer, StepLayout step, DeviceTensor output)
+    public void Attention(DeviceTensor q, KvPool pool, int layer, StepLayout step, DeviceTensor output, AttentionOptions options = default)
     {
         var kv = Pool(pool);
         var queries = Gpu(q);
@@ -270,7 +270,7 @@ public sealed class IlgpuBackend : IBackend
         if (queries.Rows == 0) return;
         if (minBlock < 0 || maxBlock >= shape.Blocks)
             throw new ArgumentOutOfRangeException(nameof(step), $"the step attends to blocks {minBlock}..{maxBlock}, outside a KV pool of {shape.Blocks} blocks");
-        var attention = new AttentionShape(heads, queries.Columns, heads / shape.KvHeads, kvLayout);
+        var attention = new AttentionShape(heads, queries.Columns, heads / shape.KvHeads, kvLayout, options.Scale, options.SoftCap, options.Window);
         var config = new KernelConfig(queries.Rows * heads, Sizes.ReductionThreads);
         var (headDim, threads) = (SpecializedValue.New(d), SpecializedValue.New(Sizes.ReductionThreads));
         if (shape.Type == KvDType.F32)
@@ -306,6 +306,35 @@ public sealed class IlgpuBackend : IBackend
             throw new ArgumentException($"swiglu shapes: gate[{g.Rows}, {g.Columns}], up[{u.Rows}, {u.Columns}], out[{y.Rows}, {y.Columns}]");
         if (g.View.Length == 0) return;
         _kernels.SwiGlu((int)g.View.Length, g.View, u.View, y.View);
+    }
+
+    /// <inheritdoc/>
+    public void GeGlu(DeviceTensor gate, DeviceTensor up, DeviceTensor output)
+    {
+        var g = Gpu(gate);
+        var u = Gpu(up);
+        var y = Gpu(output);
+        if (u.View.Length != g.View.Length || y.View.Length != g.View.Length)
+            throw new ArgumentException($"geglu shapes: gate[{g.Rows}, {g.Columns}], up[{u.Rows}, {u.Columns}], out[{y.Rows}, {y.Columns}]");
+        if (g.View.Length == 0) return;
+        _kernels.GeGlu((int)g.View.Length, g.View, u.View, y.View);
+    }
+
+    /// <inheritdoc/>
+    public void Scale(DeviceTensor x, float factor)
+    {
+        var a = Gpu(x);
+        if (a.View.Length == 0) return;
+        _kernels.Scale((int)a.View.Length, a.View, factor);
+    }
+
+    /// <inheritdoc/>
+    public void SoftCap(DeviceTensor x, float cap)
+    {
+        var a = Gpu(x);
+        if (!(cap > 0)) throw new ArgumentOutOfRangeException(nameof(cap), $"a soft cap must be positive, got {cap}");
+        if (a.View.Length == 0) return;
+        _kernels.SoftCap((int)a.View.Length, a.View, cap);
     }
 
     /// <inheritdoc/>

@@ -1,6 +1,7 @@
 using Transformer.Kernels.Backend;
 using Transformer.Loader;
 using Transformer.Loader.Config;
+using Transformer.Runtime.Gemma;
 using Transformer.Runtime.Llama;
 using Transformer.Runtime.Phi3;
 using Transformer.Runtime.Qwen3;
@@ -25,6 +26,8 @@ public static class DecoderModels
         ["Qwen3ForCausalLM"] = (c, w, b, o, ow, ob) => new Qwen3Model(c, w, b, o, ow, ob),
         ["SmolLM3ForCausalLM"] = (c, w, b, o, ow, ob) => new SmolLM3Model(c, w, b, o, ow, ob),
         ["Phi3ForCausalLM"] = (c, w, b, o, ow, ob) => new Phi3Model(c, w, b, o, ow, ob),
+        ["Gemma2ForCausalLM"] = (c, w, b, o, ow, ob) => new GemmaModel(c, w, b, o, ow, ob),
+        ["Gemma3ForCausalLM"] = (c, w, b, o, ow, ob) => new GemmaModel(c, w, b, o, ow, ob),
     };
 
     /// <summary>Architectures this engine has a model for.</summary>

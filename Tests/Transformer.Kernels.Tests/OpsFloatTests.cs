@@ -57,6 +57,40 @@ public sealed class OpsFloatTests
         return Close(separate, expected, 1e-5, 1e-5) && Close(inPlace, expected, 1e-5, 1e-5) && Close(reference, expected, 1e-5, 1e-5);
     }
 
+    [Fact]
+    public void GeGlu_matches_double_precision_even_when_the_output_aliases_an_input()
+    {
+        var seen = PropertyCoverage.Check(from n in PropertyCoverage.Size(1, 1200) from seed in Seeds select (n, seed), 200, c =>
+        {
+            float[] gate = TestArrays.Uniform(c.seed, c.n, 8f), up = TestArrays.Uniform(c.seed + 1, c.n, 4f);
+            double[] expected = gate.Select((g, i) => 0.5 * g * (1 + Math.Tanh(Math.Sqrt(2 / Math.PI) * (g + 0.044715 * g * (double)g * g))) * up[i]).ToArray();
+            var separate = new float[c.n];
+            GeGlu.Compute(gate, up, separate);
+            float[] inPlace = gate.ToArray();
+            GeGlu.Compute(inPlace, up, inPlace);
+            var reference = new float[c.n];
+            GeGlu.Reference(gate, up, reference);
+            return Close(separate, expected, 1e-5, 1e-5) && Close(inPlace, expected, 1e-5, 1e-5) && Close(reference, expected, 1e-5, 1e-5);
+        });
+        PropertyCoverage.AssertReaches(seen.Select(c => c.n), 1, 1200, "length");
+    }
+
+    [Fact]
+    public void SoftCap_matches_double_precision()
+    {
+        var seen = PropertyCoverage.Check(from n in PropertyCoverage.Size(1, 600) from seed in Seeds select (n, seed), 100, c =>
+        {
+            float[] x = TestArrays.Uniform(c.seed, c.n, 100f);
+            const float cap = 30f;
+            double[] expected = x.Select(v => cap * Math.Tanh(v / (double)cap)).ToArray();
+            float[] fast = x.ToArray(), reference = x.ToArray();
+            SoftCap.Compute(fast, cap);
+            SoftCap.Reference(reference, cap);
+            return Close(fast, expected, 1e-5, 1e-5) && Close(reference, expected, 1e-5, 1e-5);
+        });
+        PropertyCoverage.AssertReaches(seen.Select(c => c.n), 1, 600, "length");
+    }
+
     public static TheoryData<RopeStyle> Styles() => new(RopeStyle.RotateHalf, RopeStyle.InterleavedPairs);
 
     [Theory]

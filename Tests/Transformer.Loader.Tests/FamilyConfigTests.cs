@@ -172,4 +172,85 @@ public sealed class FamilyConfigTests
         json["partial_rotary_factor"] = 0.5;
         Assert.Contains("partial_rotary_factor is not supported for model_type 'qwen3'", Rejection(json));
     }
+
+    [Fact]
+    public void Gemma2_takes_its_defaults_for_caps_window_and_layer_pattern()
+    {
+        var json = Base("gemma2", "Gemma2ForCausalLM");
+        json["head_dim"] = 16;
+        var config = Parse(json);
+        var g = Assert.IsType<GemmaSettings>(config.Gemma);
+        Assert.Equal((50f, 30f), (g.AttentionSoftCap, g.FinalLogitSoftCap));
+        Assert.Equal([true, false, true, false], g.SlidingLayers); // layer 0 slides, every other layer is global
+        Assert.Equal(4096, g.SlidingWindow);
+        Assert.Equal(256f, g.QueryPreAttentionScalar);
+        Assert.Equal(config.RopeTheta, g.LocalRopeTheta);
+        Assert.False(g.QueryKeyNorm);
+        Assert.True(config.TieWordEmbeddings);
+        Assert.Null(config.SlidingWindow); // Gemma windows per layer, never through the step
+    }
+
+    [Fact]
+    public void Gemma3_text_reads_null_caps_as_off_and_the_five_to_one_pattern()
+    {
+        var json = Base("gemma3_text", "Gemma3ForCausalLM");
+        json["num_hidden_layers"] = 7;
+        json["final_logit_softcapping"] = null;
+        json["sliding_window"] = 512;
+        var g = Parse(json).Gemma!;
+        Assert.Null(g.FinalLogitSoftCap);
+        Assert.Null(g.AttentionSoftCap);
+        Assert.Equal([true, true, true, true, true, false, true], g.SlidingLayers);
+        Assert.Equal((512, 10000f), (g.SlidingWindow, g.LocalRopeTheta));
+        Assert.True(g.QueryKeyNorm);
+    }
+
+    [Fact]
+    public void Gemma3_multimodal_config_runs_its_text_config_with_transformers_defaults()
+    {
+        // As released Gemma 3 configs write it: most text fields left to Gemma3TextConfig's defaults.
+        var json = new JsonObject
+        {
+            ["architectures"] = new JsonArray("Gemma3ForConditionalGeneration"),
+            ["model_type"] = "gemma3",
+            ["eos_token_id"] = new JsonArray(1, 106),
+            ["text_config"] = new JsonObject
+            {
+                ["model_type"] = "gemma3_text",
+                ["hidden_size"] = 2560,
+                ["intermediate_size"] = 10240,
+                ["num_hidden_layers"] = 34,
+                ["sliding_window"] = 1024,
+            },
+        };
+        var config = Parse(json);
+        Assert.Equal("Gemma3ForCausalLM", config.Architecture);
+        Assert.Equal((2560, 34, 8, 4, 256, 262208), (config.HiddenSize, config.NumLayers, config.NumHeads, config.NumKvHeads, config.HeadDim, config.VocabSize));
+        Assert.Equal(1_000_000f, config.RopeTheta);
+        Assert.Equal([1, 106], config.EosTokenIds);
+        Assert.Equal(34, config.Gemma!.SlidingLayers.Count);
+    }
+
+    [Fact]
+    public void Gemma_bad_settings_are_named()
+    {
+        var json = Base("gemma2", "Gemma2ForCausalLM");
+        json["hidden_activation"] = "relu";
+        Assert.Contains("hidden_activation 'relu' is not supported for Gemma", Rejection(json));
+
+        json = Base("gemma3_text", "Gemma3ForCausalLM");
+        json["layer_types"] = new JsonArray("sliding_attention", "chunked_attention", "full_attention", "full_attention");
+        Assert.Contains("layer_types entry 'chunked_attention' is not supported", Rejection(json));
+
+        json = Base("gemma3_text", "Gemma3ForCausalLM");
+        json["layer_types"] = new JsonArray("sliding_attention");
+        Assert.Contains("layer_types has 1 entries for 4 layers", Rejection(json));
+
+        json = Base("gemma3_text", "Gemma3ForCausalLM");
+        json["rope_scaling"] = new JsonObject { ["rope_type"] = "linear", ["factor"] = 8.0 };
+        Assert.Contains("rope_scaling is not supported for Gemma yet", Rejection(json));
+
+        var nested = new JsonObject { ["architectures"] = new JsonArray("Gemma3ForConditionalGeneration"), ["model_type"] = "gemma3" };
+        Assert.Contains("needs a 'text_config' object", Rejection(nested));
+    }
 }

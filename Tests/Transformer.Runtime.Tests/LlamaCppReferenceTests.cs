@@ -14,7 +14,15 @@ public sealed class LlamaCppReferenceTests(ITestOutputHelper output)
     /// <summary>The bound where llama.cpp computes in float32 throughout.</summary>
     private const float F32Tolerance = 1e-4f;
 
-    public static TheoryData<string> Architectures() => new("llama", "qwen3", "smollm3", "phi3");
+    /// <summary>
+    /// Gemma's bound: llama.cpp's CPU GELU reads an fp16 table (about 1e-3 off), so the two engines agree to the
+    /// issue's 5e-3 there, not to 1e-4.
+    /// </summary>
+    private const float GeluTableTolerance = 5e-3f;
+
+    public static TheoryData<string> Architectures() => new("llama", "qwen3", "smollm3", "phi3", "gemma2", "gemma3");
+
+    private static float Tolerance(string arch) => arch.StartsWith("gemma", StringComparison.Ordinal) ? GeluTableTolerance : F32Tolerance;
 
     private static string Fixture(string arch) => TestModels.Fixture(Path.Combine("llamacpp", arch));
 
@@ -34,7 +42,7 @@ public sealed class LlamaCppReferenceTests(ITestOutputHelper output)
         float diff = TestModels.MaxAbsDiff(expected, TestModels.AllLogits(model, tokens));
 
         output.WriteLine($"{arch} ({model.GetType().Name}), f32: max |Δlogit| against llama.cpp = {diff:E3} over {expected.Length} logits");
-        Assert.True(diff <= F32Tolerance, $"{arch}: max |Δlogit| {diff} exceeds {F32Tolerance}");
+        Assert.True(diff <= Tolerance(arch), $"{arch}: max |Δlogit| {diff} exceeds {Tolerance(arch)}");
     }
 
     [Theory]
@@ -52,14 +60,14 @@ public sealed class LlamaCppReferenceTests(ITestOutputHelper output)
 
         float diff = TestModels.MaxAbsDiff(expected, actual);
         output.WriteLine($"{arch}: chunked prefill + decode, max |Δlogit| against llama.cpp = {diff:E3}");
-        Assert.True(diff <= F32Tolerance, $"{arch}: max |Δlogit| {diff} exceeds {F32Tolerance}");
+        Assert.True(diff <= Tolerance(arch), $"{arch}: max |Δlogit| {diff} exceeds {Tolerance(arch)}");
     }
 
     [Theory]
     [MemberData(nameof(Architectures))]
     public void Int8_logits_stay_close_to_llama_cpp(string arch)
     {
-        // int8 weights (Q8 blocks of 32 along K) against llama.cpp's f32: within 2% of the largest logit (what
+        // int8 weights (Q8 blocks of 32 along K) against llama.cpp's f32: within 2% of the logits' range (what
         // int8 rounding of every matrix, the tied classifier included, implies at this size). Top-1 agreement is
         // reported, not asserted: random weights leave near ties that any rounding may flip.
         var (tokens, expected) = Reference(arch);
@@ -69,7 +77,7 @@ public sealed class LlamaCppReferenceTests(ITestOutputHelper output)
         var actual = TestModels.AllLogits(model, tokens);
 
         float diff = TestModels.MaxAbsDiff(expected, actual);
-        float bound = 0.02f * expected.Max(MathF.Abs);
+        float bound = 0.02f * (expected.Max() - expected.Min());
         int agree = Enumerable.Range(0, tokens.Length).Count(t => ArgMax(expected, t, vocab) == ArgMax(actual, t, vocab));
         output.WriteLine($"{arch}, int8: max |Δlogit| against llama.cpp f32 = {diff:E3} (bound {bound:E3}), top-1 agreement {agree}/{tokens.Length}");
         Assert.True(diff <= bound, $"{arch}: int8 max |Δlogit| {diff} exceeds {bound}");

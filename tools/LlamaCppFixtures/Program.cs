@@ -8,7 +8,7 @@ using Transformer.Loader.Safetensors;
 // reference.json}: random weights as our engine loads them, and llama.cpp's logits for the same weights (an F32
 // GGUF written beside, then deleted) on fixed token ids. Tests compare against reference.json and need neither
 // this tool nor llama.cpp.
-FixtureArchitecture[] all = [new LlamaFixture(), new Qwen3Fixture(), new SmolLM3Fixture(), new Phi3Fixture()];
+FixtureArchitecture[] all = [new LlamaFixture(), new Qwen3Fixture(), new SmolLM3Fixture(), new Phi3Fixture(), GemmaFixture.Gemma2(), GemmaFixture.Gemma3()];
 if (args.Length < 1)
 {
     Console.Error.WriteLine($"usage: llamacpp-fixtures OUTDIR [{string.Join('|', all.Select(a => a.Name))}...]");

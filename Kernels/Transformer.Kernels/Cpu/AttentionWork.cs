@@ -18,8 +18,9 @@ internal sealed class AttentionWork : IParallelWork
     private CpuKvPool _pool = null!;
     private StepLayout _step = null!;
     private int _layer, _heads;
+    private AttentionOptions _options;
 
-    public int Prepare(CpuTensor queries, CpuKvPool pool, int layer, StepLayout step, CpuTensor outputs)
+    public int Prepare(CpuTensor queries, CpuKvPool pool, int layer, StepLayout step, CpuTensor outputs, AttentionOptions options)
     {
         if (queries.Rows != step.Rows || outputs.Rows != step.Rows)
             throw new ArgumentException($"attention over a step of {step.Rows} rows got {queries.Rows} query and {outputs.Rows} output rows");
@@ -30,6 +31,7 @@ internal sealed class AttentionWork : IParallelWork
         _layer = layer;
         _step = step;
         _outputs = outputs;
+        _options = options;
         _heads = queries.Columns / pool.Shape.HeadDim;
         return queries.Rows * _heads;
     }
@@ -38,7 +40,7 @@ internal sealed class AttentionWork : IParallelWork
     {
         int d = _pool.Shape.HeadDim;
         int row = index / _heads, h = index % _heads;
-        int from = _step.AttendFrom[row], to = _step.Positions[row];
+        int to = _step.Positions[row], from = _options.FirstAttended(_step.AttendFrom[row], to);
         int kvHead = h / (_heads / _pool.Shape.KvHeads);
         int length = to - from + 1;
         // Grown in powers of two, so a growing context reallocates only a handful of times.
@@ -46,6 +48,6 @@ internal sealed class AttentionWork : IParallelWork
         if (_pool.Shape.Type == KvDType.F16 && (s_widened is null || s_widened.Length < _pool.Shape.BlockSize * d))
             s_widened = new float[_pool.Shape.BlockSize * d];
         Ops.PagedAttention.Compute(_queries.Row(row).Slice(h * d, d), _pool, _layer, kvHead, _step.BlockTables[_step.TableStart[row]..],
-            from, to, s_scores, s_widened, _outputs.Row(row).Slice(h * d, d));
+            from, to, s_scores, s_widened, _outputs.Row(row).Slice(h * d, d), _options.Scale, _options.SoftCap);
     }
 }

@@ -21,7 +21,10 @@ public static class HuggingFaceConfig
     private static readonly Family Qwen3 = new("qwen3", "Qwen3ForCausalLM");
     private static readonly Family SmolLM3 = new("smollm3", "SmolLM3ForCausalLM");
     private static readonly Family Phi3 = new("phi3", "Phi3ForCausalLM");
-    private static readonly Family[] Families = [Llama, Mistral, Qwen2, Qwen3, SmolLM3, Phi3];
+    private static readonly Family Gemma2 = new("gemma2", "Gemma2ForCausalLM");
+    private static readonly Family Gemma3Text = new("gemma3_text", "Gemma3ForCausalLM");
+    private static readonly Family Gemma3 = new("gemma3", "Gemma3ForConditionalGeneration");
+    private static readonly Family[] Families = [Llama, Mistral, Qwen2, Qwen3, SmolLM3, Phi3, Gemma2, Gemma3Text, Gemma3];
 
     /// <summary>Supported families as <c>model_type (Architecture)</c>, for messages and docs.</summary>
     public static IReadOnlyList<string> SupportedModelTypes { get; } =
@@ -77,6 +80,10 @@ public static class HuggingFaceConfig
 
     private static ModelConfig Build(JsonFields fields, Family family)
     {
+        if (family == Gemma2 || family == Gemma3Text || family == Gemma3)
+            // gemma3 is the multimodal wrapper: only its language model (text_config) is run, as Gemma3ForCausalLM.
+            return GemmaConfigReader.Build(fields, family == Gemma3 ? Gemma3Text.Architecture : family.Architecture,
+                gemma3: family != Gemma2, nested: family == Gemma3);
         string? activation = fields.OptionalString("hidden_act");
         if (activation is not null and not "silu")
             throw new ModelFormatException($"{fields.Source}: hidden_act '{InputQuote.Cap(activation)}' is not supported; supported: silu (SwiGLU MLP)");

@@ -12,6 +12,9 @@ internal readonly struct JsonFields(JsonElement obj, string source, string prefi
 
     public bool Has(string name) => obj.TryGetProperty(name, out var value) && value.ValueKind != JsonValueKind.Null;
 
+    /// <summary>Whether the field is written at all, JSON null included (for fields where null means "off").</summary>
+    public bool Present(string name) => obj.TryGetProperty(name, out _);
+
     public JsonElement? Get(string name) =>
         obj.TryGetProperty(name, out var value) && value.ValueKind != JsonValueKind.Null ? value : null;
 

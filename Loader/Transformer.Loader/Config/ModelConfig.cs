@@ -80,6 +80,9 @@ public sealed record ModelConfig
     /// <summary>Phi-3's LongRoPE per-pair frequency factors and attention factor; null without it.</summary>
     public LongRopeScaling? LongRope { get; init; }
 
+    /// <summary>Gemma 2/3's attention, windowing and soft-capping settings; null for other families.</summary>
+    public GemmaSettings? Gemma { get; init; }
+
     /// <summary>Query width: NumHeads × HeadDim.</summary>
     public int QueryWidth => NumHeads * HeadDim;
     /// <summary>Key/value width: NumKvHeads × HeadDim.</summary>
@@ -123,6 +126,7 @@ public sealed record ModelConfig
         if (RotaryDim <= 0 || RotaryDim > HeadDim || RotaryDim % 2 != 0)
             throw new ModelFormatException($"{source}: the rotary dimension (head_dim × partial_rotary_factor = {RotaryDim}) must be even and within 1..head_dim ({HeadDim})");
         LongRope?.Validate(source, RotaryDim / 2);
+        Gemma?.Validate(source, NumLayers);
         if (RopeByLayer is { } ropeByLayer && ropeByLayer.Count != NumLayers)
             throw new ModelFormatException($"{source}: no_rope_layers has {ropeByLayer.Count} entries for {NumLayers} layers");
     }

@@ -13,7 +13,7 @@ namespace Transformer.Gpu.Tests.Models;
 /// </summary>
 public abstract class ArchitectureFixtureTests(AcceleratorFixture fixture, ITestOutputHelper output)
 {
-    public static TheoryData<string> Architectures() => new("llama", "qwen3", "smollm3", "phi3");
+    public static TheoryData<string> Architectures() => new("llama", "qwen3", "smollm3", "phi3", "gemma2", "gemma3");
 
     [Theory]
     [MemberData(nameof(Architectures))]
@@ -23,14 +23,15 @@ public abstract class ArchitectureFixtureTests(AcceleratorFixture fixture, ITest
         var (directory, tokens, expected) = Fixture(arch);
         var files = ModelFiles.Open(directory);
         using var model = DecoderModels.Create(files.Config, files.Weights, backend, ownsWeights: true);
-        PrefillLogits.AssertMatch(model, tokens, expected, output, $"{fixture.Name} {arch} f32");
+        // llama.cpp's fp16 GELU table puts Gemma's reference about 1e-3 off (the CPU runtime tests' bound is 5e-3 there).
+        PrefillLogits.AssertMatch(model, tokens, expected, output, $"{fixture.Name} {arch} f32", arch.StartsWith("gemma", StringComparison.Ordinal) ? 5e-3f : 1e-3f);
     }
 
     [Theory]
     [MemberData(nameof(Architectures))]
     public void Int8_logits_stay_close_to_llama_cpp(string arch)
     {
-        // The CPU runtime tests' bound: int8 rounding of every matrix stays within 2% of the largest logit.
+        // The CPU runtime tests' bound: int8 rounding of every matrix stays within 2% of the logits' range.
         var backend = fixture.RequireModelBackend();
         var (directory, tokens, expected) = Fixture(arch);
         var files = ModelFiles.Open(directory);
@@ -40,7 +41,7 @@ public abstract class ArchitectureFixtureTests(AcceleratorFixture fixture, ITest
         var actual = new float[tokens.Length * vocab];
         sequence.AppendAll(tokens, actual);
 
-        float diff = 0, bound = 0.02f * expected.Max(MathF.Abs);
+        float diff = 0, bound = 0.02f * (expected.Max() - expected.Min());
         for (int i = 0; i < expected.Length; i++) diff = MathF.Max(diff, MathF.Abs(expected[i] - actual[i]));
         int agree = Enumerable.Range(0, tokens.Length).Count(t => ArgMax(expected, t, vocab) == ArgMax(actual, t, vocab));
         output.WriteLine($"{fixture.Name} {arch} int8: max |Δlogit| against llama.cpp f32 = {diff:E3} (bound {bound:E3}), top-1 {agree}/{tokens.Length}");

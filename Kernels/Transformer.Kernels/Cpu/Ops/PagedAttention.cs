@@ -13,17 +13,19 @@ namespace Transformer.Kernels.Cpu.Ops;
 public static class PagedAttention
 {
     /// <summary>
-    /// out = softmax(q·Kᵀ/√d)·V over positions [from, to]. <paramref name="scores"/> holds at least
-    /// to − from + 1 floats; <paramref name="widened"/> (F16 pools only) at least BlockSize · d.
+    /// out = softmax(q·Kᵀ·scale)·V over positions [from, to], scale 1/√d unless <paramref name="scaleOverride"/>
+    /// is positive, and scores soft-capped to cap·tanh(s / cap) when <paramref name="softCap"/> is positive.
+    /// <paramref name="scores"/> holds at least to − from + 1 floats; <paramref name="widened"/> (F16 pools only)
+    /// at least BlockSize · d.
     /// </summary>
     public static void Compute(ReadOnlySpan<float> query, CpuKvPool pool, int layer, int kvHead, ReadOnlySpan<int> table,
-        int from, int to, Span<float> scores, Span<float> widened, Span<float> output)
+        int from, int to, Span<float> scores, Span<float> widened, Span<float> output, float scaleOverride = 0f, float softCap = 0f)
     {
         int d = query.Length, blockSize = pool.Shape.BlockSize;
         bool half = pool.Shape.Type == KvDType.F16;
         int length = to - from + 1;
         scores = scores[..length];
-        float scale = 1f / MathF.Sqrt(d);
+        float scale = scaleOverride > 0 ? scaleOverride : 1f / MathF.Sqrt(d);
         for (int logical = from / blockSize; logical <= to / blockSize; logical++)
         {
             var (offset, count) = Segment(logical, blockSize, from, to);
@@ -32,6 +34,7 @@ public static class PagedAttention
                 : pool.KeysF32(layer, table[logical], kvHead).Slice(offset * d, count * d);
             Attention.Scores(query, keys, count, scale, scores.Slice(logical * blockSize + offset - from, count));
         }
+        if (softCap > 0) SoftCap.Compute(scores, softCap);
         TensorPrimitives.SoftMax(scores, scores);
         output.Clear();
         for (int logical = from / blockSize; logical <= to / blockSize; logical++)
