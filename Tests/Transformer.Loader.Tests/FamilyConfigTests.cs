@@ -203,6 +203,10 @@ public sealed class FamilyConfigTests
         Assert.Equal([true, true, true, true, true, false, true], g.SlidingLayers);
         Assert.Equal((512, 10000f), (g.SlidingWindow, g.LocalRopeTheta));
         Assert.True(g.QueryKeyNorm);
+        Assert.Equal(1f, g.GlobalRopeScale);
+
+        json["rope_scaling"] = new JsonObject { ["rope_type"] = "linear", ["factor"] = 8.0 };
+        Assert.Equal(8f, Parse(json).Gemma!.GlobalRopeScale);
     }
 
     [Fact]
@@ -247,8 +251,16 @@ public sealed class FamilyConfigTests
         Assert.Contains("layer_types has 1 entries for 4 layers", Rejection(json));
 
         json = Base("gemma3_text", "Gemma3ForCausalLM");
+        json["rope_scaling"] = new JsonObject { ["rope_type"] = "yarn", ["factor"] = 8.0 };
+        Assert.Contains("rope_scaling type 'yarn' is not supported for Gemma 3; supported: default, linear", Rejection(json));
+
+        json = Base("gemma2", "Gemma2ForCausalLM");
         json["rope_scaling"] = new JsonObject { ["rope_type"] = "linear", ["factor"] = 8.0 };
-        Assert.Contains("rope_scaling is not supported for Gemma yet", Rejection(json));
+        Assert.Contains("not supported for Gemma 2", Rejection(json));
+
+        json = Base("gemma3_text", "Gemma3ForCausalLM");
+        json["rope_scaling"] = new JsonObject { ["rope_type"] = "linear", ["factor"] = 0.0 };
+        Assert.Contains("rope_scaling.factor must be a positive finite number", Rejection(json));
 
         var nested = new JsonObject { ["architectures"] = new JsonArray("Gemma3ForConditionalGeneration"), ["model_type"] = "gemma3" };
         Assert.Contains("needs a 'text_config' object", Rejection(nested));

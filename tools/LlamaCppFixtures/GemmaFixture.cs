@@ -17,6 +17,7 @@ public sealed class GemmaFixture : FixtureArchitecture
     private const int Window = 4;
     private const float AttentionCap = 3f, FinalCap = 4f; // small, so that capping changes the result (Gemma 2)
     private const float LocalTheta = 10000f;
+    private const float GlobalRopeScale = 8f; // Gemma 3 4B and larger stretch their global layers' positions by 8
 
     private GemmaFixture(bool gemma3)
     {
@@ -76,6 +77,7 @@ public sealed class GemmaFixture : FixtureArchitecture
           "rms_norm_eps": {{_s.RmsEps:R}},
           "rope_theta": {{_s.RopeTheta:R}},
           "rope_local_base_freq": {{LocalTheta:R}},
+          "rope_scaling": { "rope_type": "linear", "factor": {{GlobalRopeScale:R}} },
           "sliding_window": {{Window}},
           "sliding_window_pattern": 6,
           "query_pre_attn_scalar": {{_s.HeadDim}},
@@ -112,7 +114,12 @@ public sealed class GemmaFixture : FixtureArchitecture
     {
         Common.AddLlamaKeys(gguf, Name, _s);
         gguf.Add($"{Name}.attention.sliding_window", (uint)Window);
-        if (!_gemma3)
+        if (_gemma3)
+        {
+            gguf.Add("gemma3.rope.scaling.type", "linear");
+            gguf.Add("gemma3.rope.scaling.factor", GlobalRopeScale);
+        }
+        else
         {
             gguf.Add("gemma2.attn_logit_softcapping", AttentionCap);
             gguf.Add("gemma2.final_logit_softcapping", FinalCap);

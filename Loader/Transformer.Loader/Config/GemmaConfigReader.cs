@@ -26,8 +26,6 @@ internal static class GemmaConfigReader
         string activation = fields.OptionalString("hidden_activation") ?? fields.OptionalString("hidden_act") ?? "gelu_pytorch_tanh";
         if (!s_activations.Contains(activation))
             throw new ModelFormatException($"{fields.Source}: hidden_activation '{InputQuote.Cap(activation)}' is not supported for Gemma; supported: {string.Join(", ", s_activations)}");
-        if (fields.OptionalObject("rope_scaling") is not null)
-            throw new ModelFormatException($"{fields.Source}: rope_scaling is not supported for Gemma yet (Gemma 3's linear scaling of the global layers)");
         if (fields.OptionalBool("attention_bias") ?? false)
             throw new ModelFormatException($"{fields.Source}: attention_bias true is not supported for Gemma");
 
@@ -62,8 +60,19 @@ internal static class GemmaConfigReader
                 SlidingWindow = fields.OptionalInt("sliding_window") ?? 4096,
                 LocalRopeTheta = gemma3 ? fields.OptionalFloat("rope_local_base_freq") ?? 10000f : ropeTheta,
                 QueryKeyNorm = gemma3,
+                GlobalRopeScale = GlobalRopeScale(fields, gemma3),
             },
         };
+    }
+
+    /// <summary>Gemma 3's <c>rope_scaling</c>: none, "default", or "linear" with a factor (applied to the global layers only).</summary>
+    private static float GlobalRopeScale(JsonFields fields, bool gemma3)
+    {
+        if (fields.OptionalObject("rope_scaling") is not { } scaling) return 1f;
+        string? type = scaling.OptionalString("rope_type") ?? scaling.OptionalString("type");
+        if (type is "default") return 1f;
+        if (type is "linear" && gemma3) return scaling.RequiredFloat("factor");
+        throw new ModelFormatException($"{fields.Source}: rope_scaling type '{InputQuote.Cap(type ?? "(none)")}' is not supported for {(gemma3 ? "Gemma 3" : "Gemma 2")}; supported: {(gemma3 ? "default, linear" : "none")}");
     }
 
     // A field written as null means "off" (Gemma 3 writes final_logit_softcapping: null); absent means the default.

@@ -25,6 +25,12 @@ public sealed record GemmaSettings
     /// <summary>RoPE base of the sliding layers (<c>rope_local_base_freq</c>, Gemma 3; Gemma 2 uses rope_theta everywhere).</summary>
     public required float LocalRopeTheta { get; init; }
 
+    /// <summary>
+    /// Linear RoPE scaling of the global layers (Gemma 3 4B and larger: <c>rope_scaling</c> linear, factor 8):
+    /// their frequencies are divided by it; the local layers keep theirs. 1 means none.
+    /// </summary>
+    public float GlobalRopeScale { get; init; } = 1f;
+
     /// <summary>Per-head RMSNorm of q and k before RoPE (<c>q_norm</c>, <c>k_norm</c>: Gemma 3).</summary>
     public required bool QueryKeyNorm { get; init; }
 
@@ -41,6 +47,8 @@ public sealed record GemmaSettings
             throw new ModelFormatException($"{source}: layer_types has {SlidingLayers.Count} entries for {layers} layers");
         if (SlidingWindow <= 0)
             throw new ModelFormatException($"{source}: sliding_window must be positive, got {SlidingWindow}");
+        if (!(GlobalRopeScale > 0) || !float.IsFinite(GlobalRopeScale))
+            throw new ModelFormatException($"{source}: rope_scaling.factor must be a positive finite number, got {GlobalRopeScale}");
         if (!(LocalRopeTheta > 0) || !float.IsFinite(LocalRopeTheta))
             throw new ModelFormatException($"{source}: rope_local_base_freq must be a positive finite number, got {LocalRopeTheta}");
     }

@@ -30,7 +30,10 @@ public sealed class GemmaModel : DecoderModel
         if (config.SlidingWindow is not null)
             throw new ArgumentException("Gemma windows its local layers itself (GemmaSettings.SlidingWindow); ModelConfig.SlidingWindow must be null", nameof(config));
         Weights = GemmaWeights.Load(config, weights, backend, Options.WeightFormat);
-        _globalRope = backend.CreateRope(RotaryFrequencies.Compute(config), config.MaxPositions, config.RopeStyle);
+        // Gemma 3's linear scaling stretches only the global layers' positions.
+        float[] global = RotaryFrequencies.Compute(config);
+        for (int i = 0; i < global.Length; i++) global[i] /= g.GlobalRopeScale;
+        _globalRope = backend.CreateRope(global, config.MaxPositions, config.RopeStyle);
         _localRope = backend.CreateRope(RotaryFrequencies.Compute(config with { RopeTheta = g.LocalRopeTheta }), config.MaxPositions, config.RopeStyle);
         // The scale stays the backend's default 1/√d when query_pre_attn_scalar is head_dim, so both compute it alike.
         float scale = g.QueryPreAttentionScalar == config.HeadDim ? 0f : 1f / MathF.Sqrt(g.QueryPreAttentionScalar);
