@@ -46,3 +46,18 @@ public sealed class Phi3FusedWeightTests
         public void Dispose() { }
     }
 }
+
+/// <summary>The family factory: an architecture without a model is refused with the list of those that have one.</summary>
+public sealed class DecoderModelsTests
+{
+    [Fact]
+    public void An_architecture_without_a_model_is_named_with_the_supported_ones()
+    {
+        using var files = ModelFiles.Open(TestModels.Fixture(Path.Combine("llamacpp", "qwen3")));
+        var config = files.Config with { Architecture = "BertModel" };
+        var error = Assert.Throws<NotSupportedException>(() => DecoderModels.Create(config, files.Weights, new CpuBackend()));
+        Assert.Contains("'BertModel'", error.Message);
+        foreach (string supported in new[] { "LlamaForCausalLM", "Qwen3ForCausalLM", "SmolLM3ForCausalLM", "Phi3ForCausalLM", "Gemma2ForCausalLM", "Gemma3ForCausalLM" })
+            Assert.Contains(supported, error.Message);
+    }
+}
