@@ -145,8 +145,8 @@ public sealed class IlgpuBackend : IBackend
     }
 
     /// <inheritdoc/>
-    public RopeTable CreateRope(ReadOnlySpan<float> inverseFrequencies, int maxPositions, RopeStyle style) =>
-        new IlgpuRopeTable(Accelerator, inverseFrequencies, maxPositions, style);
+    public RopeTable CreateRope(ReadOnlySpan<float> inverseFrequencies, int maxPositions, RopeStyle style, float attentionFactor = 1f) =>
+        new IlgpuRopeTable(Accelerator, inverseFrequencies, maxPositions, style, attentionFactor);
 
     /// <inheritdoc/>
     public void Embed(DeviceWeight table, ReadOnlySpan<int> tokens, DeviceTensor output)
@@ -218,13 +218,14 @@ public sealed class IlgpuBackend : IBackend
         var table = rope as IlgpuRopeTable ?? throw new ArgumentException($"a {rope.GetType().Name} does not belong to the ILGPU backend");
         if (headDim <= 0 || headDim % 2 != 0 || rows.Columns % headDim != 0)
             throw new ArgumentException($"rows of {rows.Columns} features do not split into heads of {headDim} (an even size)");
-        if (table.RotaryPairs < headDim / 2) throw new ArgumentException($"rope table has {table.RotaryPairs} pairs, heads of {headDim} need {headDim / 2}");
+        // Fewer pairs than headDim / 2 is partial rotary (the rest of each head passes through); more cannot fit a head.
+        if (table.RotaryPairs > headDim / 2) throw new ArgumentException($"rope table has {table.RotaryPairs} pairs, heads of {headDim} hold at most {headDim / 2}");
         var layout = Layout(step, rows, "rope");
         if (layout.MaxPosition >= table.MaxPositions)
             throw new ArgumentOutOfRangeException(nameof(step), $"position {layout.MaxPosition} is beyond the rope table's {table.MaxPositions}");
         if (rows.View.Length == 0) return;
         var shape = new RopeShape(rows.Columns, headDim, table.RotaryPairs, table.Style == RopeStyle.InterleavedPairs ? 1 : 0);
-        _kernels.Rope(new Index2D(rows.Rows, rows.Columns / 2), rows.View, table.Cos, table.Sin, layout.Positions, shape);
+        _kernels.Rope(new Index2D(rows.Rows, rows.Columns / headDim * table.RotaryPairs), rows.View, table.Cos, table.Sin, layout.Positions, shape);
     }
 
     /// <inheritdoc/>
@@ -251,7 +252,7 @@ public sealed class IlgpuBackend : IBackend
     }
 
     /// <inheritdoc/>
-    public void Attention(DeviceTensor q, KvPool pool, int layer, StepLayout step, DeviceTensor output)
+    public void Attention(DeviceTensor q, KvPool pool, int layer, StepLayout step, DeviceTensor output, AttentionOptions options = default)
     {
         var kv = Pool(pool);
         var queries = Gpu(q);
@@ -269,7 +270,7 @@ public sealed class IlgpuBackend : IBackend
         if (queries.Rows == 0) return;
         if (minBlock < 0 || maxBlock >= shape.Blocks)
             throw new ArgumentOutOfRangeException(nameof(step), $"the step attends to blocks {minBlock}..{maxBlock}, outside a KV pool of {shape.Blocks} blocks");
-        var attention = new AttentionShape(heads, queries.Columns, heads / shape.KvHeads, kvLayout);
+        var attention = new AttentionShape(heads, queries.Columns, heads / shape.KvHeads, kvLayout, options.Scale, options.SoftCap, options.Window);
         var config = new KernelConfig(queries.Rows * heads, Sizes.ReductionThreads);
         var (headDim, threads) = (SpecializedValue.New(d), SpecializedValue.New(Sizes.ReductionThreads));
         if (shape.Type == KvDType.F32)
@@ -305,6 +306,35 @@ public sealed class IlgpuBackend : IBackend
             throw new ArgumentException($"swiglu shapes: gate[{g.Rows}, {g.Columns}], up[{u.Rows}, {u.Columns}], out[{y.Rows}, {y.Columns}]");
         if (g.View.Length == 0) return;
         _kernels.SwiGlu((int)g.View.Length, g.View, u.View, y.View);
+    }
+
+    /// <inheritdoc/>
+    public void GeGlu(DeviceTensor gate, DeviceTensor up, DeviceTensor output)
+    {
+        var g = Gpu(gate);
+        var u = Gpu(up);
+        var y = Gpu(output);
+        if (u.View.Length != g.View.Length || y.View.Length != g.View.Length)
+            throw new ArgumentException($"geglu shapes: gate[{g.Rows}, {g.Columns}], up[{u.Rows}, {u.Columns}], out[{y.Rows}, {y.Columns}]");
+        if (g.View.Length == 0) return;
+        _kernels.GeGlu((int)g.View.Length, g.View, u.View, y.View);
+    }
+
+    /// <inheritdoc/>
+    public void Scale(DeviceTensor x, float factor)
+    {
+        var a = Gpu(x);
+        if (a.View.Length == 0) return;
+        _kernels.Scale((int)a.View.Length, a.View, factor);
+    }
+
+    /// <inheritdoc/>
+    public void SoftCap(DeviceTensor x, float cap)
+    {
+        var a = Gpu(x);
+        if (!(cap > 0)) throw new ArgumentOutOfRangeException(nameof(cap), $"a soft cap must be positive, got {cap}");
+        if (a.View.Length == 0) return;
+        _kernels.SoftCap((int)a.View.Length, a.View, cap);
     }
 
     /// <inheritdoc/>

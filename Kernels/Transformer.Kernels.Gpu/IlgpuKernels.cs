@@ -14,6 +14,9 @@ internal sealed class IlgpuKernels
     {
         SwiGlu = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>>(ElementwiseKernels.SwiGlu);
         Add = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>>(ElementwiseKernels.Add);
+        GeGlu = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>>(ElementwiseKernels.GeGlu);
+        Scale = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, float>(ElementwiseKernels.Scale);
+        SoftCap = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, float>(ElementwiseKernels.SoftCap);
         AddBias = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int>(ElementwiseKernels.AddBias);
         Embed = accelerator.LoadAutoGroupedStreamKernel<Index2D, ArrayView<float>, ArrayView<int>, ArrayView<float>, int>(ElementwiseKernels.Embed);
         GatherRows = accelerator.LoadAutoGroupedStreamKernel<Index2D, ArrayView<float>, ArrayView<int>, ArrayView<float>, int>(ElementwiseKernels.GatherRows);
@@ -36,6 +39,9 @@ internal sealed class IlgpuKernels
 
     public Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>> SwiGlu { get; }
     public Action<Index1D, ArrayView<float>, ArrayView<float>> Add { get; }
+    public Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>> GeGlu { get; }
+    public Action<Index1D, ArrayView<float>, float> Scale { get; }
+    public Action<Index1D, ArrayView<float>, float> SoftCap { get; }
     public Action<Index1D, ArrayView<float>, ArrayView<float>, int> AddBias { get; }
     public Action<Index2D, ArrayView<float>, ArrayView<int>, ArrayView<float>, int> Embed { get; }
     public Action<Index2D, ArrayView<float>, ArrayView<int>, ArrayView<float>, int> GatherRows { get; }

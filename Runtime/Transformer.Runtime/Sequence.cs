@@ -1,5 +1,4 @@
 using Transformer.Kernels.Backend;
-using Transformer.Runtime.Llama;
 
 namespace Transformer.Runtime;
 
@@ -12,14 +11,14 @@ namespace Transformer.Runtime;
 /// </summary>
 public sealed class Sequence : IDisposable
 {
-    private readonly LlamaModel _model;
+    private readonly DecoderModel _model;
     private readonly KvPool _pool;
     private readonly int[] _table;
     private readonly StepLayout _step;
     private readonly StepBuffers _buffers;
     private readonly StepBuffers _allRowBuffers;
 
-    internal Sequence(LlamaModel model, int capacity, int chunkRows)
+    internal Sequence(DecoderModel model, int capacity, int chunkRows)
     {
         _model = model;
         Capacity = capacity;

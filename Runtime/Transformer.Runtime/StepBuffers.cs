@@ -1,17 +1,16 @@
-using Transformer.Runtime.Llama;
 
 namespace Transformer.Runtime;
 
 /// <summary>
 /// Scratch activations for one model step of up to <see cref="Rows"/> rows (and <see cref="LogitRows"/>
-/// rows of logits), made by <see cref="LlamaModel.CreateStepBuffers"/>. Whoever runs steps owns one and
+/// rows of logits), made by <see cref="DecoderModel.CreateStepBuffers"/>. Whoever runs steps owns one and
 /// reuses it, so a steady loop allocates nothing.
 /// </summary>
 public sealed class StepBuffers : IDisposable
 {
-    internal StepBuffers(LlamaActivations activations) => Activations = activations;
+    internal StepBuffers(DecoderActivations activations) => Activations = activations;
 
-    internal LlamaActivations Activations { get; }
+    internal DecoderActivations Activations { get; }
 
     /// <summary>Most rows per step.</summary>
     public int Rows => Activations.Rows;

@@ -1,6 +1,5 @@
 using Transformer.Kernels.Backend;
 using Transformer.Runtime;
-using Transformer.Runtime.Llama;
 
 namespace Transformer.Serving;
 
@@ -24,7 +23,7 @@ public sealed class Scheduler : IDisposable
     private volatile Exception? _loopFailure;
 
     /// <summary>Sizes the KV pool and starts the scheduling thread. The model must outlive the scheduler.</summary>
-    public Scheduler(LlamaModel model, ServingOptions? options = null)
+    public Scheduler(DecoderModel model, ServingOptions? options = null)
     {
         Model = model;
         Options = options ?? new ServingOptions();
@@ -35,7 +34,7 @@ public sealed class Scheduler : IDisposable
     }
 
     /// <summary>The model being served.</summary>
-    public LlamaModel Model { get; }
+    public DecoderModel Model { get; }
 
     /// <summary>The settings in force.</summary>
     public ServingOptions Options { get; }

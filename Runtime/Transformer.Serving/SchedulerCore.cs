@@ -1,6 +1,5 @@
 using Transformer.Kernels.Backend;
 using Transformer.Runtime;
-using Transformer.Runtime.Llama;
 using Transformer.Runtime.Paging;
 
 namespace Transformer.Serving;
@@ -16,7 +15,7 @@ namespace Transformer.Serving;
 /// </summary>
 internal sealed class SchedulerCore : IDisposable
 {
-    private readonly LlamaModel _model;
+    private readonly DecoderModel _model;
     private readonly ServingOptions _options;
     private readonly KvPool _pool;
     private readonly StepBuffers _buffers;
@@ -28,7 +27,7 @@ internal sealed class SchedulerCore : IDisposable
     private readonly float[] _hostLogits;
     private readonly float[] _rawRow;
 
-    public SchedulerCore(LlamaModel model, ServingOptions options)
+    public SchedulerCore(DecoderModel model, ServingOptions options)
     {
         options.Validate();
         _model = model;

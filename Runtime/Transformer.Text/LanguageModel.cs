@@ -5,7 +5,6 @@ using Transformer.Loader.Config;
 using Transformer.Loader.Tokenization;
 using Transformer.Runtime;
 using Transformer.Runtime.Generation;
-using Transformer.Runtime.Llama;
 using Transformer.Tokenizers;
 
 namespace Transformer.Text;
@@ -26,7 +25,7 @@ public sealed class LanguageModel : IDisposable
 {
     private readonly TextGenerator _generator;
 
-    private LanguageModel(LlamaModel model, ITokenizer tokenizer, string modelPath, string tokenizerPath)
+    private LanguageModel(DecoderModel model, ITokenizer tokenizer, string modelPath, string tokenizerPath)
     {
         Model = model;
         Tokenizer = tokenizer;
@@ -39,7 +38,7 @@ public sealed class LanguageModel : IDisposable
     public ModelConfig Config => Model.Config;
 
     /// <summary>The model, for work on token ids (sequences, KV caches, the token generation loop).</summary>
-    public LlamaModel Model { get; }
+    public DecoderModel Model { get; }
 
     /// <summary>The tokenizer in use.</summary>
     public ITokenizer Tokenizer { get; }
@@ -70,7 +69,7 @@ public sealed class LanguageModel : IDisposable
         // Everything opened so far is released if a later step fails, so a failed load leaks no mapping.
         var files = ModelFiles.Open(path);
         IBackend? ownedBackend = null;
-        LlamaModel? model = null;
+        DecoderModel? model = null;
         try
         {
             string tokenizerPath = options.TokenizerPath is { } given
@@ -80,7 +79,7 @@ public sealed class LanguageModel : IDisposable
             var tokenizer = TokenizerLocator.LoadFile(tokenizerPath, files.Config.VocabSize);
 
             var backend = options.Backend ?? (ownedBackend = new CpuBackend(new CpuBackendOptions { Threads = options.Threads }));
-            model = new LlamaModel(files.Config, files.Weights, backend, options.Model, ownsWeights: true, ownsBackend: ownedBackend is not null);
+            model = DecoderModels.Create(files.Config, files.Weights, backend, options.Model, ownsWeights: true, ownsBackend: ownedBackend is not null);
             return new LanguageModel(model, tokenizer, Path.GetFullPath(path), tokenizerPath);
         }
         catch
@@ -104,7 +103,7 @@ public sealed class LanguageModel : IDisposable
     /// model takes ownership of <paramref name="model"/>.
     /// </summary>
     /// <exception cref="ArgumentException">The tokenizer's vocabulary does not match the model's.</exception>
-    public static LanguageModel FromParts(LlamaModel model, ITokenizer tokenizer, string name)
+    public static LanguageModel FromParts(DecoderModel model, ITokenizer tokenizer, string name)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(tokenizer);

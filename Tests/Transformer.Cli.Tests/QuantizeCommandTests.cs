@@ -86,6 +86,32 @@ public sealed class QuantizeCommandTests : IDisposable
         Assert.False(Directory.Exists(again), "nothing is written for a refused model");
     }
 
+    [Theory]
+    [InlineData("phi3")]   // fused qkv_proj / gate_up_proj: the stored Q8 rows are split as the float ones are
+    [InlineData("qwen3")]
+    [InlineData("gemma2")]
+    public async Task Other_families_load_quantized_and_give_bitwise_the_logits_of_quantize_at_load(string arch)
+    {
+        string source = Path.Combine(RepositoryPaths.Root, "Tests", "Transformer.Runtime.Tests", "Fixtures", "llamacpp", arch);
+
+        var result = await CliRun.InvokeAsync("quantize", "--model", source, "--out", _output);
+
+        Assert.Equal(0, result.ExitCode);
+        int[] tokens = [1, 17, 42, 5, 63, 30, 8, 21];
+        Assert.Equal(FamilyLogits(source, WeightFormat.Q8, tokens), FamilyLogits(_output, WeightFormat.F32, tokens));
+        Assert.NotEqual(FamilyLogits(source, WeightFormat.F32, tokens), FamilyLogits(_output, WeightFormat.F32, tokens));
+    }
+
+    private static float[] FamilyLogits(string path, WeightFormat format, int[] tokens)
+    {
+        var files = ModelFiles.Open(path);
+        using var model = DecoderModels.Create(files.Config, files.Weights, new CpuBackend(), new ModelOptions { WeightFormat = format }, ownsWeights: true, ownsBackend: true);
+        using var sequence = model.CreateSequence(tokens.Length);
+        var logits = new float[tokens.Length * model.Config.VocabSize];
+        sequence.AppendAll(tokens, logits);
+        return logits;
+    }
+
     private static float[] Logits(string path, WeightFormat format, int[] tokens, out WeightFormat firstLayerFormat)
     {
         var files = ModelFiles.Open(path);

@@ -57,6 +57,40 @@ public sealed class OpsFloatTests
         return Close(separate, expected, 1e-5, 1e-5) && Close(inPlace, expected, 1e-5, 1e-5) && Close(reference, expected, 1e-5, 1e-5);
     }
 
+    [Fact]
+    public void GeGlu_matches_double_precision_even_when_the_output_aliases_an_input()
+    {
+        var seen = PropertyCoverage.Check(from n in PropertyCoverage.Size(1, 1200) from seed in Seeds select (n, seed), 200, c =>
+        {
+            float[] gate = TestArrays.Uniform(c.seed, c.n, 8f), up = TestArrays.Uniform(c.seed + 1, c.n, 4f);
+            double[] expected = gate.Select((g, i) => 0.5 * g * (1 + Math.Tanh(Math.Sqrt(2 / Math.PI) * (g + 0.044715 * g * (double)g * g))) * up[i]).ToArray();
+            var separate = new float[c.n];
+            GeGlu.Compute(gate, up, separate);
+            float[] inPlace = gate.ToArray();
+            GeGlu.Compute(inPlace, up, inPlace);
+            var reference = new float[c.n];
+            GeGlu.Reference(gate, up, reference);
+            return Close(separate, expected, 1e-5, 1e-5) && Close(inPlace, expected, 1e-5, 1e-5) && Close(reference, expected, 1e-5, 1e-5);
+        });
+        PropertyCoverage.AssertReaches(seen.Select(c => c.n), 1, 1200, "length");
+    }
+
+    [Fact]
+    public void SoftCap_matches_double_precision()
+    {
+        var seen = PropertyCoverage.Check(from n in PropertyCoverage.Size(1, 600) from seed in Seeds select (n, seed), 100, c =>
+        {
+            float[] x = TestArrays.Uniform(c.seed, c.n, 100f);
+            const float cap = 30f;
+            double[] expected = x.Select(v => cap * Math.Tanh(v / (double)cap)).ToArray();
+            float[] fast = x.ToArray(), reference = x.ToArray();
+            SoftCap.Compute(fast, cap);
+            SoftCap.Reference(reference, cap);
+            return Close(fast, expected, 1e-5, 1e-5) && Close(reference, expected, 1e-5, 1e-5);
+        });
+        PropertyCoverage.AssertReaches(seen.Select(c => c.n), 1, 600, "length");
+    }
+
     public static TheoryData<RopeStyle> Styles() => new(RopeStyle.RotateHalf, RopeStyle.InterleavedPairs);
 
     [Theory]
@@ -91,6 +125,41 @@ public sealed class OpsFloatTests
         PropertyCoverage.AssertReaches(seen.Select(c => c.Heads), 1, 6, "heads");
         PropertyCoverage.AssertReaches(seen.Select(c => c.HalfDim), 1, 16, "half head size");
         PropertyCoverage.AssertReaches(seen.Select(c => c.Position), 0, 500, "position");
+    }
+
+    [Theory]
+    [MemberData(nameof(Styles))]
+    public void Partial_rope_rotates_only_the_first_features_and_scales_by_the_attention_factor(RopeStyle style)
+    {
+        // Phi-3: `pairs` < headDim / 2 rotates pairs within the first 2·pairs features of each head (rotate-half
+        // pairs i with i + pairs); the rest pass through. LongRoPE scales cos and sin by its attention factor.
+        var cases = from heads in PropertyCoverage.Size(1, 4) from halfDim in PropertyCoverage.Size(2, 16) from position in PropertyCoverage.Size(0, 300)
+                    select (Heads: heads, HalfDim: halfDim, Position: position);
+        var seen = PropertyCoverage.Check(cases, 100, c =>
+        {
+            var (heads, halfDim, position) = c;
+            int d = 2 * halfDim, pairs = Math.Max(1, halfDim * 3 / 4);
+            const float factor = 1.25f;
+            float[] row = TestArrays.Uniform(position * 17 + heads, heads * d, 2f);
+            float[] inverse = Enumerable.Range(0, pairs).Select(i => 1f / MathF.Pow(10000f, i / (float)pairs)).ToArray();
+            var (cos, sin) = RopeTable.ComputeHost(inverse, position + 1, factor);
+            float[] rotated = row.ToArray();
+            Rope.Apply(rotated, d, cos.AsSpan(position * pairs, pairs), sin.AsSpan(position * pairs, pairs), style);
+
+            var expected = row.Select(v => (double)v).ToArray();
+            for (int h = 0; h < heads; h++)
+                for (int i = 0; i < pairs; i++)
+                {
+                    int a = h * d + (style == RopeStyle.RotateHalf ? i : 2 * i);
+                    int b = h * d + (style == RopeStyle.RotateHalf ? i + pairs : 2 * i + 1);
+                    double angle = (double)position * inverse[i];
+                    expected[a] = factor * (row[a] * Math.Cos(angle) - row[b] * Math.Sin(angle));
+                    expected[b] = factor * (row[a] * Math.Sin(angle) + row[b] * Math.Cos(angle));
+                }
+            return Close(rotated, expected, 1e-6 + position * 3e-7, 1e-5);
+        });
+        PropertyCoverage.AssertReaches(seen.Select(c => c.HalfDim), 2, 16, "half head size");
+        PropertyCoverage.AssertReaches(seen.Select(c => c.Position), 0, 300, "position");
     }
 
     [Fact]

@@ -19,6 +19,21 @@ internal static class TestModels
         return new LlamaModel(files.Config, files.Weights, new CpuBackend(), options, ownsWeights: true, ownsBackend: true);
     }
 
+    /// <summary>Any supported family, as the CLI and the server load it.</summary>
+    public static DecoderModel LoadFamily(string path, ModelOptions? options = null)
+    {
+        var files = ModelFiles.Open(path);
+        try
+        {
+            return DecoderModels.Create(files.Config, files.Weights, new CpuBackend(), options, ownsWeights: true, ownsBackend: true);
+        }
+        catch
+        {
+            files.Dispose();
+            throw;
+        }
+    }
+
     public static LlamaModel Stories260K(bool fromLlama2cCheckpoint, ModelOptions? options = null)
     {
         Assert.SkipUnless(SharedModels.Available, SharedModels.SkipReason);
@@ -26,7 +41,7 @@ internal static class TestModels
     }
 
     /// <summary>Logits after every token of a sequence, computed in one batched pass.</summary>
-    public static float[] AllLogits(LlamaModel model, int[] tokens)
+    public static float[] AllLogits(DecoderModel model, int[] tokens)
     {
         using var sequence = model.CreateSequence();
         var logits = new float[tokens.Length * model.Config.VocabSize];

@@ -13,6 +13,20 @@ internal static class ElementwiseKernels
         output[i] = g / (1f + XMath.Exp(-g)) * up[i];
     }
 
+    /// <summary>output[i] = gelu_tanh(gate[i]) · up[i] (GeGLU, as the CPU's Ops.GeGlu).</summary>
+    public static void GeGlu(Index1D i, ArrayView<float> gate, ArrayView<float> up, ArrayView<float> output)
+    {
+        float g = gate[i];
+        float inner = 0.7978845608f * (g + 0.044715f * g * g * g); // √(2/π) · (g + κ·g³)
+        output[i] = 0.5f * g * (1f + XMath.Tanh(inner)) * up[i];
+    }
+
+    /// <summary>x[i] *= factor.</summary>
+    public static void Scale(Index1D i, ArrayView<float> x, float factor) => x[i] *= factor;
+
+    /// <summary>x[i] = cap · tanh(x[i] / cap).</summary>
+    public static void SoftCap(Index1D i, ArrayView<float> x, float cap) => x[i] = cap * XMath.Tanh(x[i] / cap);
+
     /// <summary>x[i] += y[i].</summary>
     public static void Add(Index1D i, ArrayView<float> x, ArrayView<float> y) => x[i] += y[i];
 

@@ -48,11 +48,13 @@ internal static class PagedAttentionKernel
         var scratch = SharedMemory.Allocate<float>(threads.Value);
 
         int row = Grid.IdxX / shape.Heads, head = Grid.IdxX % shape.Heads, thread = Group.IdxX;
-        int from = attendFrom[row], to = positions[row], table = tableStart[row];
+        int to = positions[row], table = tableStart[row];
+        // A per-layer window (Gemma's sliding layers) narrows the step's span; see AttentionOptions.FirstAttended.
+        int from = shape.Window > 0 ? XMath.Max(attendFrom[row], to - shape.Window + 1) : attendFrom[row];
         int kvHead = head / shape.GqaGroup;
         int queryStart = row * shape.QueryColumns + head * d;
         var kv = shape.Kv;
-        float scale = 1f / XMath.Sqrt(d);
+        float scale = shape.Scale > 0 ? shape.Scale : 1f / XMath.Sqrt(d);
 
         for (int i = thread; i < d; i += groupThreads)
         {
@@ -74,6 +76,7 @@ internal static class PagedAttentionKernel
                 float dot = 0f;
                 for (int i = 0; i < d; i++) dot += query[i] * keys.Read(start + i);
                 float score = dot * scale;
+                if (shape.SoftCap > 0) score = shape.SoftCap * XMath.Tanh(score / shape.SoftCap);
                 slotStarts[j] = start;
                 weights[j] = score;
                 localMax = XMath.Max(localMax, score);
@@ -109,6 +112,6 @@ internal static class PagedAttentionKernel
 
 /// <summary>
 /// Shape of an attention launch: query heads, QueryColumns = heads·headDim, GqaGroup = query heads per
-/// KV head, and the layer's place in the pool.
+/// KV head, the layer's place in the pool, and the call's options (0 = off: scale 1/√d, no soft cap, no window).
 /// </summary>
-internal readonly record struct AttentionShape(int Heads, int QueryColumns, int GqaGroup, KvLayout Kv);
+internal readonly record struct AttentionShape(int Heads, int QueryColumns, int GqaGroup, KvLayout Kv, float Scale, float SoftCap, int Window);

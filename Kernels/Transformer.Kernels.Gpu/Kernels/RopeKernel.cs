@@ -8,11 +8,15 @@ namespace Transformer.Kernels.Gpu.Kernels;
 /// </summary>
 internal static class RopeKernel
 {
-    /// <summary>index = (row, head·pairs + pair). interleaved: 1 pairs (2i, 2i+1) (llama2.c), 0 pairs (i, i+headDim/2) (rotate_half).</summary>
+    /// <summary>
+    /// index = (row, head·pairs + pair), pairs = the table's rotated pairs (fewer than headDim/2 for partial
+    /// rotary: the remaining features pass through). interleaved: 1 pairs (2i, 2i+1) (llama2.c), 0 pairs
+    /// (i, i+pairs) (rotate_half).
+    /// </summary>
     public static void Run(Index2D index, ArrayView<float> x, ArrayView<float> cos, ArrayView<float> sin, ArrayView<int> positions, RopeShape shape)
     {
         int t = index.X;
-        int pairs = shape.HeadDim / 2;
+        int pairs = shape.TablePairs;
         int head = index.Y / pairs, i = index.Y % pairs;
         int first = shape.Interleaved != 0 ? 2 * i : i;
         int second = shape.Interleaved != 0 ? 2 * i + 1 : i + pairs;

@@ -10,12 +10,12 @@ public sealed class IlgpuRopeTable : RopeTable
     private readonly MemoryBuffer1D<float, Stride1D.Dense> _cos;
     private readonly MemoryBuffer1D<float, Stride1D.Dense> _sin;
 
-    internal IlgpuRopeTable(Accelerator accelerator, ReadOnlySpan<float> inverseFrequencies, int maxPositions, RopeStyle style)
+    internal IlgpuRopeTable(Accelerator accelerator, ReadOnlySpan<float> inverseFrequencies, int maxPositions, RopeStyle style, float attentionFactor)
         : base(maxPositions, inverseFrequencies.Length, style)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxPositions);
         if (inverseFrequencies.IsEmpty) throw new ArgumentException("a rope table needs at least one inverse frequency", nameof(inverseFrequencies));
-        var (cos, sin) = ComputeHost(inverseFrequencies, maxPositions);
+        var (cos, sin) = ComputeHost(inverseFrequencies, maxPositions, attentionFactor);
         _cos = accelerator.Allocate1D(cos);
         _sin = accelerator.Allocate1D(sin);
     }

@@ -32,5 +32,12 @@ public sealed class IlgpuTensor : DeviceTensor
     }
 
     /// <inheritdoc/>
+    public override DeviceTensor Reshape(int rows, int columns)
+    {
+        CheckReshape(rows, columns);
+        return new IlgpuTensor(View, rows, columns);
+    }
+
+    /// <inheritdoc/>
     public override void Dispose() => _owner?.Dispose();
 }

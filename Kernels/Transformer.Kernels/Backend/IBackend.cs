@@ -46,8 +46,11 @@ public interface IBackend : IDisposable
     /// <summary>Allocates a paged KV pool of the given shape.</summary>
     KvPool CreateKvPool(KvPoolShape shape);
 
-    /// <summary>Builds the cos/sin table from the model's inverse frequencies (one per rotated pair).</summary>
-    RopeTable CreateRope(ReadOnlySpan<float> inverseFrequencies, int maxPositions, RopeStyle style);
+    /// <summary>
+    /// Builds the cos/sin table from the model's inverse frequencies (one per rotated pair; fewer than
+    /// headDim / 2 rotate only the first features of each head), scaled by <paramref name="attentionFactor"/>.
+    /// </summary>
+    RopeTable CreateRope(ReadOnlySpan<float> inverseFrequencies, int maxPositions, RopeStyle style, float attentionFactor = 1f);
 
     /// <summary>output[t, :] = table[tokens[t], :]. Token ids must already be validated.</summary>
     void Embed(DeviceWeight table, ReadOnlySpan<int> tokens, DeviceTensor output);
@@ -73,16 +76,26 @@ public interface IBackend : IDisposable
     /// <summary>
     /// Causal grouped-query attention: row r of q attends to positions [<c>step.AttendFrom[r]</c>,
     /// <c>step.Positions[r]</c>] of its own sequence, found through its block table. q and output are
-    /// [rows, heads·headDim]; scale 1/sqrt(headDim). A row's result depends only on its own query and
+    /// [rows, heads·headDim]; scale 1/sqrt(headDim) unless <paramref name="options"/> says otherwise (its scale,
+    /// a soft cap on scores, a window narrowing the span). A row's result depends only on its own query and
     /// sequence, never on the other rows of the step.
     /// </summary>
-    void Attention(DeviceTensor q, KvPool pool, int layer, StepLayout step, DeviceTensor output);
+    void Attention(DeviceTensor q, KvPool pool, int layer, StepLayout step, DeviceTensor output, AttentionOptions options = default);
 
     /// <summary>destination[i, :] = source[<c>step.LogitRows[i]</c>, :]: the rows whose logits are wanted.</summary>
     void GatherRows(DeviceTensor source, StepLayout step, DeviceTensor destination);
 
     /// <summary>output = silu(gate) ⊙ up.</summary>
     void SwiGlu(DeviceTensor gate, DeviceTensor up, DeviceTensor output);
+
+    /// <summary>output = gelu_tanh(gate) ⊙ up, gelu_tanh(g) = ½·g·(1 + tanh(√(2/π)·(g + 0.044715·g³))) (GeGLU, Gemma).</summary>
+    void GeGlu(DeviceTensor gate, DeviceTensor up, DeviceTensor output);
+
+    /// <summary>x *= factor.</summary>
+    void Scale(DeviceTensor x, float factor);
+
+    /// <summary>x = cap·tanh(x / cap): soft-capping (Gemma 2's final logits).</summary>
+    void SoftCap(DeviceTensor x, float cap);
 
     /// <summary>x += y.</summary>
     void Add(DeviceTensor x, DeviceTensor y);

@@ -25,7 +25,10 @@ public abstract class RopeTable : IDisposable
 
     /// <summary>Positions covered.</summary>
     public int MaxPositions { get; }
-    /// <summary>Rotated pairs per head (headDim / 2).</summary>
+    /// <summary>
+    /// Rotated pairs per head: headDim / 2, or fewer for partial rotary embedding (Phi-3's
+    /// <c>partial_rotary_factor</c>), where only the first 2·RotaryPairs features of a head turn.
+    /// </summary>
     public int RotaryPairs { get; }
     /// <summary>Pairing convention.</summary>
     public RopeStyle Style { get; }
@@ -33,8 +36,11 @@ public abstract class RopeTable : IDisposable
     /// <summary>Releases the storage.</summary>
     public abstract void Dispose();
 
-    /// <summary>Fills cos/sin tables [position, pair] on the host, in double precision then rounded.</summary>
-    public static (float[] Cos, float[] Sin) ComputeHost(ReadOnlySpan<float> inverseFrequencies, int maxPositions)
+    /// <summary>
+    /// Fills cos/sin tables [position, pair] on the host, both multiplied by <paramref name="attentionFactor"/>
+    /// (LongRoPE's magnitude correction, 1 for plain RoPE).
+    /// </summary>
+    public static (float[] Cos, float[] Sin) ComputeHost(ReadOnlySpan<float> inverseFrequencies, int maxPositions, float attentionFactor = 1f)
     {
         int pairs = inverseFrequencies.Length;
         var cos = new float[maxPositions * pairs];
@@ -45,8 +51,8 @@ public abstract class RopeTable : IDisposable
             {
                 // Angle in float32, as PyTorch and llama2.c compute it, so logits agree to the last bits.
                 float angle = p * inverseFrequencies[i];
-                cos[p * pairs + i] = MathF.Cos(angle);
-                sin[p * pairs + i] = MathF.Sin(angle);
+                cos[p * pairs + i] = MathF.Cos(angle) * attentionFactor;
+                sin[p * pairs + i] = MathF.Sin(angle) * attentionFactor;
             }
         }
         return (cos, sin);

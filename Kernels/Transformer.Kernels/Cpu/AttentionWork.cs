@@ -19,8 +19,9 @@ internal sealed class AttentionWork : IParallelWork
     private CpuKvPool _pool = null!;
     private StepLayout _step = null!;
     private int _layer, _heads, _group;
+    private AttentionOptions _options;
 
-    public int Prepare(CpuTensor queries, CpuKvPool pool, int layer, StepLayout step, CpuTensor outputs)
+    public int Prepare(CpuTensor queries, CpuKvPool pool, int layer, StepLayout step, CpuTensor outputs, AttentionOptions options)
     {
         if (queries.Rows != step.Rows || outputs.Rows != step.Rows)
             throw new ArgumentException($"attention over a step of {step.Rows} rows got {queries.Rows} query and {outputs.Rows} output rows");
@@ -31,6 +32,7 @@ internal sealed class AttentionWork : IParallelWork
         _layer = layer;
         _step = step;
         _outputs = outputs;
+        _options = options;
         _heads = queries.Columns / pool.Shape.HeadDim;
         _group = _heads / pool.Shape.KvHeads;
         return queries.Rows * pool.Shape.KvHeads;
@@ -40,7 +42,7 @@ internal sealed class AttentionWork : IParallelWork
     {
         int d = _pool.Shape.HeadDim, kvHeads = _pool.Shape.KvHeads;
         int row = index / kvHeads, kvHead = index % kvHeads;
-        int from = _step.AttendFrom[row], to = _step.Positions[row];
+        int to = _step.Positions[row], from = _options.FirstAttended(_step.AttendFrom[row], to);
         int scoresNeeded = _group * (to - from + 1);
         // Grown in powers of two, so a growing context reallocates only a handful of times.
         if (s_scores is null || s_scores.Length < scoresNeeded) s_scores = new float[Math.Max(256, (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)scoresNeeded))];
@@ -48,6 +50,6 @@ internal sealed class AttentionWork : IParallelWork
             s_widened = new float[_pool.Shape.BlockSize * d];
         int columns = kvHead * _group * d, width = _group * d;
         Ops.PagedAttention.Compute(_queries.Row(row).Slice(columns, width), _group, _pool, _layer, kvHead, _step.BlockTables[_step.TableStart[row]..],
-            from, to, s_scores, s_widened, _outputs.Row(row).Slice(columns, width));
+            from, to, s_scores, s_widened, _outputs.Row(row).Slice(columns, width), _options.Scale, _options.SoftCap);
     }
 }

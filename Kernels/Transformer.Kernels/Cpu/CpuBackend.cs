@@ -76,8 +76,8 @@ public sealed class CpuBackend : IBackend
     public KvPool CreateKvPool(KvPoolShape shape) => new CpuKvPool(shape);
 
     /// <inheritdoc/>
-    public RopeTable CreateRope(ReadOnlySpan<float> inverseFrequencies, int maxPositions, RopeStyle style) =>
-        new CpuRopeTable(inverseFrequencies, maxPositions, style);
+    public RopeTable CreateRope(ReadOnlySpan<float> inverseFrequencies, int maxPositions, RopeStyle style, float attentionFactor = 1f) =>
+        new CpuRopeTable(inverseFrequencies, maxPositions, style, attentionFactor);
 
     /// <inheritdoc/>
     public void Embed(DeviceWeight table, ReadOnlySpan<int> tokens, DeviceTensor output)
@@ -126,6 +126,8 @@ public sealed class CpuBackend : IBackend
         var table = (CpuRopeTable)rope;
         int pairs = table.RotaryPairs;
         CheckRows(rows, step, "rope");
+        if (headDim <= 0 || rows.Columns % headDim != 0 || 2 * pairs > headDim)
+            throw new ArgumentException($"rope: rows of {rows.Columns} features do not split into heads of {headDim} with {pairs} rotated pairs");
         for (int r = 0; r < rows.Rows; r++)
         {
             int position = step.Positions[r];
@@ -165,8 +167,8 @@ public sealed class CpuBackend : IBackend
     }
 
     /// <inheritdoc/>
-    public void Attention(DeviceTensor q, KvPool pool, int layer, StepLayout step, DeviceTensor output) =>
-        _pool.Run(_attention.Prepare(Cpu(q), Pool(pool), layer, step, Cpu(output)), _attention);
+    public void Attention(DeviceTensor q, KvPool pool, int layer, StepLayout step, DeviceTensor output, AttentionOptions options = default) =>
+        _pool.Run(_attention.Prepare(Cpu(q), Pool(pool), layer, step, Cpu(output), options), _attention);
 
     /// <inheritdoc/>
     public void GatherRows(DeviceTensor source, StepLayout step, DeviceTensor destination)
@@ -181,6 +183,16 @@ public sealed class CpuBackend : IBackend
     /// <inheritdoc/>
     public void SwiGlu(DeviceTensor gate, DeviceTensor up, DeviceTensor output) =>
         Ops.SwiGlu.Compute(Cpu(gate).Span, Cpu(up).Span, Cpu(output).Span);
+
+    /// <inheritdoc/>
+    public void GeGlu(DeviceTensor gate, DeviceTensor up, DeviceTensor output) =>
+        Ops.GeGlu.Compute(Cpu(gate).Span, Cpu(up).Span, Cpu(output).Span);
+
+    /// <inheritdoc/>
+    public void Scale(DeviceTensor x, float factor) => TensorPrimitives.Multiply(Cpu(x).Span, factor, Cpu(x).Span);
+
+    /// <inheritdoc/>
+    public void SoftCap(DeviceTensor x, float cap) => Ops.SoftCap.Compute(Cpu(x).Span, cap);
 
     /// <inheritdoc/>
     public void Add(DeviceTensor x, DeviceTensor y) => TensorPrimitives.Add(Cpu(x).Span, Cpu(y).Span, Cpu(x).Span);

@@ -6,10 +6,10 @@ namespace Transformer.Kernels.Cpu;
 public sealed class CpuRopeTable : RopeTable
 {
     /// <summary>Computes the tables.</summary>
-    public CpuRopeTable(ReadOnlySpan<float> inverseFrequencies, int maxPositions, RopeStyle style)
+    public CpuRopeTable(ReadOnlySpan<float> inverseFrequencies, int maxPositions, RopeStyle style, float attentionFactor = 1f)
         : base(maxPositions, inverseFrequencies.Length, style)
     {
-        (Cos, Sin) = ComputeHost(inverseFrequencies, maxPositions);
+        (Cos, Sin) = ComputeHost(inverseFrequencies, maxPositions, attentionFactor);
     }
 
     /// <summary>cos(position × frequency), [position, pair].</summary>

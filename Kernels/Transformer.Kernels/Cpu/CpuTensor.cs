@@ -31,5 +31,12 @@ public sealed class CpuTensor : DeviceTensor
     }
 
     /// <inheritdoc/>
+    public override DeviceTensor Reshape(int rows, int columns)
+    {
+        CheckReshape(rows, columns);
+        return new CpuTensor(_storage, _offset, rows, columns);
+    }
+
+    /// <inheritdoc/>
     public override void Dispose() { }
 }

@@ -18,14 +18,20 @@ public static class HuggingFaceConfig
     private static readonly Family Llama = new("llama", "LlamaForCausalLM");
     private static readonly Family Mistral = new("mistral", "MistralForCausalLM");
     private static readonly Family Qwen2 = new("qwen2", "Qwen2ForCausalLM");
-    private static readonly Family[] Families = [Llama, Mistral, Qwen2];
+    private static readonly Family Qwen3 = new("qwen3", "Qwen3ForCausalLM");
+    private static readonly Family SmolLM3 = new("smollm3", "SmolLM3ForCausalLM");
+    private static readonly Family Phi3 = new("phi3", "Phi3ForCausalLM");
+    private static readonly Family Gemma2 = new("gemma2", "Gemma2ForCausalLM");
+    private static readonly Family Gemma3Text = new("gemma3_text", "Gemma3ForCausalLM");
+    private static readonly Family Gemma3 = new("gemma3", "Gemma3ForConditionalGeneration");
+    private static readonly Family[] Families = [Llama, Mistral, Qwen2, Qwen3, SmolLM3, Phi3, Gemma2, Gemma3Text, Gemma3];
 
     /// <summary>Supported families as <c>model_type (Architecture)</c>, for messages and docs.</summary>
     public static IReadOnlyList<string> SupportedModelTypes { get; } =
         Families.Select(f => $"{f.ModelType} ({f.Architecture})").ToArray();
 
-    /// <summary><c>rope_scaling.rope_type</c> values this engine implements ("default" means no scaling).</summary>
-    public static IReadOnlyList<string> SupportedRopeTypes { get; } = ["default", "llama3"];
+    /// <summary><c>rope_scaling.rope_type</c> values this engine implements ("default" means no scaling; "longrope" for phi3).</summary>
+    public static IReadOnlyList<string> SupportedRopeTypes { get; } = ["default", "llama3", "longrope"];
 
     /// <summary>Reads and parses the config file at <paramref name="path"/>.</summary>
     public static ModelConfig Load(string path) => Parse(File.ReadAllText(path), path);
@@ -74,6 +80,10 @@ public static class HuggingFaceConfig
 
     private static ModelConfig Build(JsonFields fields, Family family)
     {
+        if (family == Gemma2 || family == Gemma3Text || family == Gemma3)
+            // gemma3 is the multimodal wrapper: only its language model (text_config) is run, as Gemma3ForCausalLM.
+            return GemmaConfigReader.Build(fields, family == Gemma3 ? Gemma3Text.Architecture : family.Architecture,
+                gemma3: family != Gemma2, nested: family == Gemma3);
         string? activation = fields.OptionalString("hidden_act");
         if (activation is not null and not "silu")
             throw new ModelFormatException($"{fields.Source}: hidden_act '{InputQuote.Cap(activation)}' is not supported; supported: silu (SwiGLU MLP)");
@@ -82,9 +92,13 @@ public static class HuggingFaceConfig
         int heads = fields.RequiredInt("num_attention_heads");
         if (heads <= 0)
             throw new ModelFormatException($"{fields.Source}: num_attention_heads must be positive, got {heads}");
+        int headDim = fields.OptionalInt("head_dim") ?? DefaultHeadDim(fields, family, hidden, heads);
+        int maxPositions = fields.RequiredInt("max_position_embeddings");
+        int rotaryDim = ReadRotaryDim(fields, family, headDim);
 
         // Qwen2 always has q/k/v biases and never an o_proj bias; Llama's attention_bias covers all four.
-        bool attentionBias = family == Qwen2 || (fields.OptionalBool("attention_bias") ?? false);
+        // Phi-3's projections never have biases (its config has no such field).
+        bool attentionBias = family == Qwen2 || (family != Phi3 && (fields.OptionalBool("attention_bias") ?? false));
         bool outputBias = family != Qwen2 && attentionBias;
 
         return new ModelConfig
@@ -95,22 +109,51 @@ public static class HuggingFaceConfig
             NumLayers = fields.RequiredInt("num_hidden_layers"),
             NumHeads = heads,
             NumKvHeads = fields.OptionalInt("num_key_value_heads") ?? heads,
-            HeadDim = fields.OptionalInt("head_dim") ?? HeadDimFromHidden(fields, hidden, heads),
+            HeadDim = headDim,
+            RotaryDim = rotaryDim,
             VocabSize = fields.RequiredInt("vocab_size"),
-            MaxPositions = fields.RequiredInt("max_position_embeddings"),
+            MaxPositions = maxPositions,
             // The transformers library's defaults for all three families.
-            RmsNormEps = fields.OptionalFloat("rms_norm_eps") ?? 1e-6f,
-            RopeTheta = fields.OptionalFloat("rope_theta") ?? 10000f,
-            RopeScaling = ReadRopeScaling(fields),
-            TieWordEmbeddings = fields.OptionalBool("tie_word_embeddings") ?? false,
+            // (Phi3Config's default is 1e-5.)
+            RmsNormEps = fields.OptionalFloat("rms_norm_eps") ?? (family == Phi3 ? 1e-5f : 1e-6f),
+            // SmolLM3Config's own defaults differ from Llama's: a 2e6 RoPE base and tied embeddings.
+            RopeTheta = fields.OptionalFloat("rope_theta") ?? (family == SmolLM3 ? 2_000_000f : 10000f),
+            RopeScaling = family == Phi3 ? null : ReadRopeScaling(fields),
+            LongRope = family == Phi3 ? ReadLongRope(fields, rotaryDim, maxPositions) : null,
+            TieWordEmbeddings = fields.OptionalBool("tie_word_embeddings") ?? family == SmolLM3,
             AttentionBias = attentionBias,
             OutputProjectionBias = outputBias,
-            MlpBias = fields.OptionalBool("mlp_bias") ?? false,
+            MlpBias = family != Phi3 && (fields.OptionalBool("mlp_bias") ?? false),
             BosTokenId = fields.OptionalInt("bos_token_id"),
             EosTokenIds = fields.IntOrIntList("eos_token_id"),
             SlidingWindow = ReadSlidingWindow(fields, family),
+            RopeByLayer = family == SmolLM3 ? ReadRopeByLayer(fields, fields.RequiredInt("num_hidden_layers")) : null,
         };
     }
+
+    /// <summary>
+    /// SmolLM3's NoPE layers: <c>no_rope_layers</c> (1 = RoPE, 0 = none; at least one entry per layer, as
+    /// transformers reads it), or else every <c>no_rope_layer_interval</c>-th layer (default 4) without RoPE.
+    /// </summary>
+    private static IReadOnlyList<bool> ReadRopeByLayer(JsonFields fields, int layers)
+    {
+        if (fields.Has("no_rope_layers"))
+        {
+            var flags = fields.IntList("no_rope_layers");
+            if (flags.Count < layers)
+                throw new ModelFormatException($"{fields.Source}: no_rope_layers has {flags.Count} entries, fewer than num_hidden_layers ({layers})");
+            if (flags.FirstOrDefault(f => f is not (0 or 1), -1) is var bad and not -1)
+                throw new ModelFormatException($"{fields.Source}: no_rope_layers entries must be 0 (no RoPE) or 1 (RoPE), found {bad}");
+            return flags.Take(Math.Max(0, layers)).Select(f => f == 1).ToArray();
+        }
+        int interval = fields.OptionalInt("no_rope_layer_interval") ?? 4;
+        if (interval <= 0) throw new ModelFormatException($"{fields.Source}: no_rope_layer_interval must be positive, got {interval}");
+        return Enumerable.Range(0, Math.Max(0, layers)).Select(l => (l + 1) % interval != 0).ToArray();
+    }
+
+    // transformers' Qwen3Config defaults head_dim to 128 whatever the hidden size; the others derive it.
+    private static int DefaultHeadDim(JsonFields fields, Family family, int hidden, int heads) =>
+        family == Qwen3 ? 128 : HeadDimFromHidden(fields, hidden, heads);
 
     private static int HeadDimFromHidden(JsonFields fields, int hidden, int heads)
     {
@@ -122,11 +165,51 @@ public static class HuggingFaceConfig
 
     private static int? ReadSlidingWindow(JsonFields fields, Family family)
     {
-        if (family == Mistral) return fields.OptionalInt("sliding_window");
-        if (family == Qwen2 && (fields.OptionalBool("use_sliding_window") ?? false))
-            // Qwen2 applies its window only to some layers (max_window_layers); one window for all would be wrong.
-            throw new ModelFormatException($"{fields.Source}: use_sliding_window true (Qwen2 per-layer sliding window) is not supported");
+        // Phi-3 masks every layer to its window, as Mistral does.
+        if (family == Mistral || family == Phi3) return fields.OptionalInt("sliding_window");
+        if ((family == Qwen2 || family == Qwen3 || family == SmolLM3) && (fields.OptionalBool("use_sliding_window") ?? false))
+            // Qwen applies its window only to some layers (max_window_layers), SmolLM3 only to its NoPE layers;
+            // one window for all would be wrong.
+            throw new ModelFormatException($"{fields.Source}: use_sliding_window true ({family.ModelType} per-layer sliding window) is not supported");
         return null;
+    }
+
+    /// <summary>Phi-3 rotates only head_dim × partial_rotary_factor features of each head (transformers truncates to an integer).</summary>
+    private static int ReadRotaryDim(JsonFields fields, Family family, int headDim)
+    {
+        float? factor = fields.OptionalFloat("partial_rotary_factor");
+        if (factor is null || (factor == 1 && family != Phi3)) return headDim;
+        if (family != Phi3)
+            throw new ModelFormatException($"{fields.Source}: partial_rotary_factor is not supported for model_type '{family.ModelType}'");
+        if (!(factor > 0) || factor > 1)
+            throw new ModelFormatException($"{fields.Source}: partial_rotary_factor must be in (0, 1], got {factor}");
+        return (int)(headDim * factor.Value);
+    }
+
+    /// <summary>
+    /// Phi-3's rope_scaling: null or "default" for plain RoPE, or "longrope" with short_factor and long_factor
+    /// lists and original_max_position_embeddings (top level, as Phi-3 configs write it). The attention factor is
+    /// rope_scaling.attention_factor, else √(1 + ln(s) / ln(original)) with s = max / original (1 when s ≤ 1),
+    /// as transformers computes it.
+    /// </summary>
+    private static LongRopeScaling? ReadLongRope(JsonFields fields, int rotaryDim, int maxPositions)
+    {
+        if (fields.OptionalObject("rope_scaling") is not { } scaling) return null;
+        string? type = scaling.OptionalString("rope_type") ?? scaling.OptionalString("type");
+        if (type is "default") return null;
+        if (type is not "longrope")
+            throw new ModelFormatException($"{fields.Source}: rope_scaling type '{InputQuote.Cap(type ?? "(none)")}' is not supported for phi3; supported: default, longrope");
+        int original = fields.OptionalInt("original_max_position_embeddings")
+            ?? scaling.OptionalInt("original_max_position_embeddings")
+            ?? throw new ModelFormatException($"{fields.Source}: longrope needs 'original_max_position_embeddings'");
+        float attentionFactor = scaling.OptionalFloat("attention_factor") ?? DefaultLongRopeAttentionFactor(maxPositions, original);
+        return new LongRopeScaling(scaling.FloatList("short_factor"), scaling.FloatList("long_factor"), original, attentionFactor);
+    }
+
+    private static float DefaultLongRopeAttentionFactor(int maxPositions, int original)
+    {
+        double scale = (double)maxPositions / original;
+        return scale <= 1 ? 1f : (float)Math.Sqrt(1 + Math.Log(scale) / Math.Log(original));
     }
 
     private static RopeScaling? ReadRopeScaling(JsonFields fields)

@@ -12,6 +12,9 @@ internal readonly struct JsonFields(JsonElement obj, string source, string prefi
 
     public bool Has(string name) => obj.TryGetProperty(name, out var value) && value.ValueKind != JsonValueKind.Null;
 
+    /// <summary>Whether the field is written at all, JSON null included (for fields where null means "off").</summary>
+    public bool Present(string name) => obj.TryGetProperty(name, out _);
+
     public JsonElement? Get(string name) =>
         obj.TryGetProperty(name, out var value) && value.ValueKind != JsonValueKind.Null ? value : null;
 
@@ -67,6 +70,28 @@ internal readonly struct JsonFields(JsonElement obj, string source, string prefi
                 throw WrongType(name, "an integer or a list of integers", value);
             list.Add(id);
         }
+        return list;
+    }
+
+    /// <summary>A list of integers (e.g. <c>no_rope_layers</c>); empty when absent.</summary>
+    public IReadOnlyList<int> IntList(string name)
+    {
+        if (Get(name) is not { } value) return [];
+        if (value.ValueKind != JsonValueKind.Array) throw WrongType(name, "a list of integers", value);
+        var list = new List<int>();
+        foreach (var item in value.EnumerateArray())
+            list.Add(item.ValueKind == JsonValueKind.Number && item.TryGetInt32(out int n) ? n : throw WrongType(name, "a list of integers", value));
+        return list;
+    }
+
+    /// <summary>A required list of numbers (e.g. LongRoPE's <c>short_factor</c>).</summary>
+    public IReadOnlyList<float> FloatList(string name)
+    {
+        if (Get(name) is not { } value) throw new ModelFormatException($"{source}: required field '{prefix}{name}' is missing");
+        if (value.ValueKind != JsonValueKind.Array) throw WrongType(name, "a list of numbers", value);
+        var list = new List<float>();
+        foreach (var item in value.EnumerateArray())
+            list.Add(item.ValueKind == JsonValueKind.Number && item.TryGetDouble(out double d) ? (float)d : throw WrongType(name, "a list of numbers", value));
         return list;
     }
 

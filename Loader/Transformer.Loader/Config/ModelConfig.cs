@@ -60,6 +60,29 @@ public sealed record ModelConfig
     /// </summary>
     public int? SlidingWindow { get; init; }
 
+    /// <summary>
+    /// Whether each layer rotates its queries and keys (SmolLM3's <c>no_rope_layers</c>, where 0 marks a NoPE
+    /// layer that attends by content alone); null means every layer does.
+    /// </summary>
+    public IReadOnlyList<bool>? RopeByLayer { get; init; }
+
+    /// <summary>
+    /// Features of each head that RoPE rotates: HeadDim, or fewer for Phi-3's <c>partial_rotary_factor</c>
+    /// (the rest of the head passes through unrotated).
+    /// </summary>
+    public int RotaryDim
+    {
+        get => _rotaryDim ?? HeadDim;
+        init => _rotaryDim = value;
+    }
+    private readonly int? _rotaryDim;
+
+    /// <summary>Phi-3's LongRoPE per-pair frequency factors and attention factor; null without it.</summary>
+    public LongRopeScaling? LongRope { get; init; }
+
+    /// <summary>Gemma 2/3's attention, windowing and soft-capping settings; null for other families.</summary>
+    public GemmaSettings? Gemma { get; init; }
+
     /// <summary>Query width: NumHeads × HeadDim.</summary>
     public int QueryWidth => NumHeads * HeadDim;
     /// <summary>Key/value width: NumKvHeads × HeadDim.</summary>
@@ -100,6 +123,12 @@ public sealed record ModelConfig
                 throw new ModelFormatException($"{source}: eos_token_id {eos} is outside the vocabulary of {VocabSize}");
         if (RopeScaling is { } scaling)
             scaling.Validate(source);
+        if (RotaryDim <= 0 || RotaryDim > HeadDim || RotaryDim % 2 != 0)
+            throw new ModelFormatException($"{source}: the rotary dimension (head_dim × partial_rotary_factor = {RotaryDim}) must be even and within 1..head_dim ({HeadDim})");
+        LongRope?.Validate(source, RotaryDim / 2);
+        Gemma?.Validate(source, NumLayers);
+        if (RopeByLayer is { } ropeByLayer && ropeByLayer.Count != NumLayers)
+            throw new ModelFormatException($"{source}: no_rope_layers has {ropeByLayer.Count} entries for {NumLayers} layers");
     }
 
     private static void RequirePositive(string source, string field, int value)

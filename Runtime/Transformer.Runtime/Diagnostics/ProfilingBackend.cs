@@ -65,8 +65,8 @@ public sealed class ProfilingBackend : IBackend
     public KvPool CreateKvPool(KvPoolShape shape) => _inner.CreateKvPool(shape);
 
     /// <inheritdoc/>
-    public RopeTable CreateRope(ReadOnlySpan<float> inverseFrequencies, int maxPositions, RopeStyle style) =>
-        _inner.CreateRope(inverseFrequencies, maxPositions, style);
+    public RopeTable CreateRope(ReadOnlySpan<float> inverseFrequencies, int maxPositions, RopeStyle style, float attentionFactor = 1f) =>
+        _inner.CreateRope(inverseFrequencies, maxPositions, style, attentionFactor);
 
     /// <inheritdoc/>
     public void Embed(DeviceWeight table, ReadOnlySpan<int> tokens, DeviceTensor output)
@@ -117,10 +117,10 @@ public sealed class ProfilingBackend : IBackend
     }
 
     /// <inheritdoc/>
-    public void Attention(DeviceTensor q, KvPool pool, int layer, StepLayout step, DeviceTensor output)
+    public void Attention(DeviceTensor q, KvPool pool, int layer, StepLayout step, DeviceTensor output, AttentionOptions options = default)
     {
         long start = Stopwatch.GetTimestamp();
-        _inner.Attention(q, pool, layer, step, output);
+        _inner.Attention(q, pool, layer, step, output, options);
         Stop(OpCategory.Attention, start);
     }
 
@@ -138,6 +138,30 @@ public sealed class ProfilingBackend : IBackend
         long start = Stopwatch.GetTimestamp();
         _inner.SwiGlu(gate, up, output);
         Stop(OpCategory.Activation, start);
+    }
+
+    /// <inheritdoc/>
+    public void GeGlu(DeviceTensor gate, DeviceTensor up, DeviceTensor output)
+    {
+        long start = Stopwatch.GetTimestamp();
+        _inner.GeGlu(gate, up, output);
+        Stop(OpCategory.Activation, start);
+    }
+
+    /// <inheritdoc/>
+    public void Scale(DeviceTensor x, float factor)
+    {
+        long start = Stopwatch.GetTimestamp();
+        _inner.Scale(x, factor);
+        Stop(OpCategory.Elementwise, start);
+    }
+
+    /// <inheritdoc/>
+    public void SoftCap(DeviceTensor x, float cap)
+    {
+        long start = Stopwatch.GetTimestamp();
+        _inner.SoftCap(x, cap);
+        Stop(OpCategory.Elementwise, start);
     }
 
     /// <inheritdoc/>

@@ -4,7 +4,7 @@ using System.Text.Json;
 using Transformer.Kernels.Tensors;
 using Transformer.Loader.Safetensors;
 using Transformer.Runtime.Evaluation;
-using Transformer.Runtime.Llama;
+
 
 namespace Transformer.Runtime.Distillation;
 
@@ -40,7 +40,7 @@ public static class TeacherExport
 
     /// <summary>Exports every position of every whole window of <paramref name="tokens"/> into <paramref name="directory"/>.</summary>
     /// <exception cref="ArgumentException">k, top-p or the window do not fit the model or the text.</exception>
-    public static TeacherManifest Write(LlamaModel teacher, IReadOnlyList<int> tokens, int bosId, Settings settings, string directory,
+    public static TeacherManifest Write(DecoderModel teacher, IReadOnlyList<int> tokens, int bosId, Settings settings, string directory,
         IProgress<int>? progress = null, CancellationToken cancellation = default)
     {
         int vocab = teacher.Config.VocabSize;

@@ -1,5 +1,5 @@
 using System.Numerics.Tensors;
-using Transformer.Runtime.Llama;
+
 
 namespace Transformer.Runtime.Evaluation;
 
@@ -15,7 +15,7 @@ public static class PerplexityScorer
 
     /// <summary>Scores every window of <paramref name="tokens"/>; <paramref name="progress"/> gets the windows done so far.</summary>
     /// <exception cref="ArgumentException">The cut does not fit the text or the model (see <see cref="TextChunks.Validate"/>), or a token id is outside the vocabulary.</exception>
-    public static IEnumerable<ScoredPosition> Score(LlamaModel model, IReadOnlyList<int> tokens, int bosId, TextChunks chunks,
+    public static IEnumerable<ScoredPosition> Score(DecoderModel model, IReadOnlyList<int> tokens, int bosId, TextChunks chunks,
         IProgress<int>? progress = null, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -28,7 +28,7 @@ public static class PerplexityScorer
         return Windows(model, tokens, bosId, chunks, progress, cancellation);
     }
 
-    private static IEnumerable<ScoredPosition> Windows(LlamaModel model, IReadOnlyList<int> tokens, int bosId, TextChunks chunks,
+    private static IEnumerable<ScoredPosition> Windows(DecoderModel model, IReadOnlyList<int> tokens, int bosId, TextChunks chunks,
         IProgress<int>? progress, CancellationToken cancellation)
     {
         int vocab = model.Config.VocabSize, ctx = chunks.Context;

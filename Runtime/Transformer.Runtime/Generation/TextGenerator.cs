@@ -1,18 +1,17 @@
 using System.Runtime.CompilerServices;
 using Transformer.Loader.Tokenization;
-using Transformer.Runtime.Llama;
 
 namespace Transformer.Runtime.Generation;
 
 /// <summary>Generates text from a prompt with a model and its tokenizer, streaming it piece by piece.</summary>
 public sealed class TextGenerator
 {
-    private readonly LlamaModel _model;
+    private readonly DecoderModel _model;
     private readonly ITokenizer _tokenizer;
     private readonly int[] _stopTokens;
 
     /// <summary>Pairs a model with its tokenizer.</summary>
-    public TextGenerator(LlamaModel model, ITokenizer tokenizer)
+    public TextGenerator(DecoderModel model, ITokenizer tokenizer)
     {
         _model = model;
         _tokenizer = tokenizer;

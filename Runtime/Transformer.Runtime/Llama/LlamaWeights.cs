@@ -97,12 +97,7 @@ public sealed class LlamaWeights : IDisposable
     public static LlamaWeights Load(ModelConfig config, IWeightSource source, IBackend backend, WeightFormat format)
     {
         int hidden = config.HiddenSize, ffn = config.IntermediateSize, q = config.QueryWidth, kv = config.KvWidth;
-        DeviceWeight Prepare(string name, int rows, int columns, WeightFormat wanted) =>
-            source.TryGet(name + QuantizedValuesSuffix, out _)
-                ? backend.PrepareQuantizedWeight(name, Q8Weight.FromTensors(
-                    source.Get(name + QuantizedValuesSuffix, rows, columns),
-                    source.Get(name + QuantizedScalesSuffix, rows, Q8Format.BlocksPerRow(columns))))
-                : backend.PrepareWeight(source.Get(name, rows, columns), wanted);
+        DeviceWeight Prepare(string name, int rows, int columns, WeightFormat wanted) => PrepareMatrix(source, backend, name, rows, columns, wanted);
         DeviceWeight Matrix(string name, int rows, int columns) => Prepare(name, rows, columns, format);
         DeviceTensor Vector(string name, int length) => backend.Upload(source.Get(name, length).ToFloat32(), 1, length);
         DeviceTensor? Bias(bool present, string name, int length) => present ? Vector(name, length) : null;
@@ -137,6 +132,17 @@ public sealed class LlamaWeights : IDisposable
         }
         return new LlamaWeights(embedding, lmHead, Vector("model.norm.weight", hidden), layers);
     }
+
+    /// <summary>
+    /// One [rows, columns] matrix on the backend: as stored pre-quantized (<c>NAME.q8</c> + <c>NAME.q8_scales</c>)
+    /// when the file has it, else in <paramref name="format"/>. Every family loads its matrices through this.
+    /// </summary>
+    public static DeviceWeight PrepareMatrix(IWeightSource source, IBackend backend, string name, int rows, int columns, WeightFormat format) =>
+        source.TryGet(name + QuantizedValuesSuffix, out _)
+            ? backend.PrepareQuantizedWeight(name, Q8Weight.FromTensors(
+                source.Get(name + QuantizedValuesSuffix, rows, columns),
+                source.Get(name + QuantizedScalesSuffix, rows, Q8Format.BlocksPerRow(columns))))
+            : backend.PrepareWeight(source.Get(name, rows, columns), format);
 
     /// <inheritdoc/>
     public void Dispose()

@@ -2,22 +2,41 @@ using Transformer.Loader.Config;
 
 namespace Transformer.Runtime.Llama;
 
-/// <summary>The inverse frequencies of rotary embedding, including Llama 3's frequency scaling.</summary>
+/// <summary>The inverse frequencies of rotary embedding, including Llama 3's and LongRoPE's frequency scaling.</summary>
 public static class RotaryFrequencies
 {
     /// <summary>
-    /// inv_freq[i] = 1 / theta^(2i / headDim), computed in float32 as PyTorch and llama2.c do, then
-    /// rescaled when the config asks for llama3 scaling.
+    /// inv_freq[i] = 1 / theta^(2i / rotaryDim) for the rotated pairs (rotaryDim = headDim unless partial),
+    /// computed in float32 as PyTorch and llama2.c do, then rescaled when the config asks for llama3 scaling
+    /// or LongRoPE.
     /// </summary>
     public static float[] Compute(ModelConfig config)
     {
-        int pairs = config.HeadDim / 2;
+        int pairs = config.RotaryDim / 2;
         var inverse = new float[pairs];
         for (int i = 0; i < pairs; i++)
-            inverse[i] = 1f / MathF.Pow(config.RopeTheta, 2 * i / (float)config.HeadDim);
+            inverse[i] = 1f / MathF.Pow(config.RopeTheta, 2 * i / (float)config.RotaryDim);
         if (config.RopeScaling is { } scaling) ApplyLlama3Scaling(inverse, scaling);
+        if (config.LongRope is { } longRope)
+        {
+            var factors = LongRopeFactors(config, longRope);
+            for (int i = 0; i < pairs; i++) inverse[i] /= factors[i];
+        }
         return inverse;
     }
+
+    /// <summary>The magnitude cos and sin are scaled by: LongRoPE's attention factor, else 1.</summary>
+    public static float AttentionFactor(ModelConfig config) => config.LongRope?.AttentionFactor ?? 1f;
+
+    /// <summary>
+    /// LongRoPE's long factors when the engine offers more context than the model was pre-trained on
+    /// (max_position_embeddings beyond original_max_position_embeddings), else the short ones. The choice is
+    /// made once for the model's context, as llama.cpp makes it for its context size: keys cached at early
+    /// positions must be rotated as later queries expect. (Transformers switches per call by the sequence's
+    /// current length instead, so for prompts shorter than the original context it uses the short factors.)
+    /// </summary>
+    private static IReadOnlyList<float> LongRopeFactors(ModelConfig config, LongRopeScaling s) =>
+        config.MaxPositions > s.OriginalMaxPositions ? s.LongFactor : s.ShortFactor;
 
     /// <summary>
     /// Llama 3 keeps high frequencies (short wavelengths) as trained, divides low frequencies by the

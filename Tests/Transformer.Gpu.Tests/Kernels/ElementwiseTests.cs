@@ -6,7 +6,7 @@ using Transformer.Kernels.Cpu.Ops;
 
 namespace Transformer.Gpu.Tests.Kernels;
 
-/// <summary>SwiGLU, residual add, bias add and RMSNorm against the CPU scalar references.</summary>
+/// <summary>SwiGLU, GeGLU, scale, soft cap, residual add, bias add and RMSNorm against the CPU scalar references.</summary>
 public abstract class ElementwiseTests(AcceleratorFixture fixture)
 {
     private static readonly Gen<(int Rows, int Columns, int Seed)> Shapes =
@@ -52,6 +52,32 @@ public abstract class ElementwiseTests(AcceleratorFixture fixture)
             backend.Download(a, actual);
             // Two float additions in the same order on both sides: exact.
             Assert.Equal(expected, actual);
+        });
+    }
+
+    [Fact]
+    public void GeGluScaleAndSoftCapMatchReferences()
+    {
+        // Gemma's ops: GeGLU with tanh-GELU, the embedding scale, and soft-capping.
+        var backend = fixture.Require();
+        Properties.Check(Shapes, s =>
+        {
+            float[] gate = TestArrays.Uniform(s.Seed, s.Rows * s.Columns, 6f), up = TestArrays.Uniform(s.Seed + 1, s.Rows * s.Columns, 2f);
+            var expected = new float[gate.Length];
+            GeGlu.Reference(gate, up, expected);
+            float[] capped = expected.Select(v => v * 7.5f).ToArray();
+            SoftCap.Reference(capped, 4f);
+            using var g = backend.Upload(gate, s.Rows, s.Columns);
+            using var u = backend.Upload(up, s.Rows, s.Columns);
+            using var y = backend.Allocate(s.Rows, s.Columns);
+            backend.GeGlu(g, u, y);
+            var actual = new float[gate.Length];
+            backend.Download(y, actual);
+            Close.All(expected, actual, what: "geglu");
+            backend.Scale(y, 7.5f);
+            backend.SoftCap(y, 4f);
+            backend.Download(y, actual);
+            Close.All(capped, actual, what: "scale + softcap");
         });
     }
 

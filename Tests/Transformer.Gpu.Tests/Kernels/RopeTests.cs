@@ -37,6 +37,31 @@ public abstract class RopeTests(AcceleratorFixture fixture)
     }
 
     [Fact]
+    public void PartialRopeWithAnAttentionFactorMatchesTheCpu()
+    {
+        // Phi-3: 3 of 8 pairs rotate (the rest of each head passes through), cos/sin scaled by LongRoPE's factor.
+        var backend = fixture.Require();
+        foreach (var style in new[] { RopeStyle.RotateHalf, RopeStyle.InterleavedPairs })
+        {
+            const int heads = 3, headDim = 16, pairs = 3;
+            int[] positions = [0, 7, 31, 2];
+            var step = Steps.AtPositions(positions);
+            float[] inverse = Frequencies(2 * pairs);
+            var (cos, sin) = RopeTable.ComputeHost(inverse, MaxPositions, 1.3f);
+            float[] expected = Transformer.Tests.Shared.TestArrays.Uniform(5, positions.Length * heads * headDim);
+            float[] actual = expected.ToArray();
+            for (int t = 0; t < positions.Length; t++)
+                Rope.Apply(expected.AsSpan(t * heads * headDim, heads * headDim), headDim, cos.AsSpan(positions[t] * pairs, pairs), sin.AsSpan(positions[t] * pairs, pairs), style);
+
+            using var table = backend.CreateRope(inverse, MaxPositions, style, 1.3f);
+            using var tensor = backend.Upload(actual, step.Rows, heads * headDim);
+            backend.ApplyRope(tensor, headDim, step, table);
+            backend.Download(tensor, actual);
+            Assert.Equal(expected, actual, new Close.Comparer());
+        }
+    }
+
+    [Fact]
     public void ALayoutRebuiltInPlaceIsUploadedAgain()
     {
         // Sequence reuses one StepLayout for every step: a stale device copy would rotate by old positions.

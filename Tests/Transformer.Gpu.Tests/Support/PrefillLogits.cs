@@ -1,4 +1,4 @@
-using Transformer.Runtime.Llama;
+using Transformer.Runtime;
 
 namespace Transformer.Gpu.Tests.Support;
 
@@ -9,7 +9,7 @@ public static class PrefillLogits
     private const float Tolerance = 1e-3f;
 
     /// <summary>Asserts every logit within the GPU bound of the reference, and writes the largest |diff| to the test output.</summary>
-    public static void AssertMatch(LlamaModel model, int[] tokens, float[] expected, ITestOutputHelper output, string label)
+    public static void AssertMatch(DecoderModel model, int[] tokens, float[] expected, ITestOutputHelper output, string label, float tolerance = Tolerance)
     {
         using var sequence = model.CreateSequence();
         var actual = new float[tokens.Length * model.Config.VocabSize];
@@ -18,6 +18,6 @@ public static class PrefillLogits
         float maxDiff = 0;
         for (int i = 0; i < expected.Length; i++) maxDiff = MathF.Max(maxDiff, MathF.Abs(expected[i] - actual[i]));
         output.WriteLine($"{label}: max |diff| over {tokens.Length}x{model.Config.VocabSize} logits = {maxDiff:E3}");
-        Assert.True(maxDiff <= Tolerance, $"{label}: max |diff| {maxDiff} exceeds {Tolerance}");
+        Assert.True(maxDiff <= tolerance, $"{label}: max |diff| {maxDiff} exceeds {tolerance}");
     }
 }

@@ -8,7 +8,7 @@ using Transformer.Kernels.Cpu.Isa;
 using Transformer.Kernels.Tensors;
 using Transformer.Loader;
 using Transformer.Loader.Config;
-using Transformer.Runtime.Llama;
+using Transformer.Runtime;
 
 namespace Transformer.Cli.Commands;
 
@@ -64,7 +64,7 @@ public static class InspectCommand
     private static void CheckShapes(ModelFiles files)
     {
         using var backend = new CpuBackend(new CpuBackendOptions { Threads = 1 });
-        using var weights = LlamaWeights.Load(files.Config, files.Weights, backend, WeightFormat.F32);
+        using var model = DecoderModels.Create(files.Config, files.Weights, backend);
     }
 
     /// <summary>Writes the report of an opened model.</summary>

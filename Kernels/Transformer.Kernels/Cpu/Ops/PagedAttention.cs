@@ -15,17 +15,19 @@ namespace Transformer.Kernels.Cpu.Ops;
 public static class PagedAttention
 {
     /// <summary>
-    /// outputs[h] = softmax(queries[h]·Kᵀ/√d)·V over positions [from, to] for the <paramref name="heads"/>
-    /// heads whose queries (and outputs) lie one after another, d floats each. <paramref name="scores"/> holds
-    /// at least heads · (to − from + 1) floats; <paramref name="widened"/> (F16 pools only) at least BlockSize · d.
+    /// outputs[h] = softmax(queries[h]·Kᵀ·scale)·V over positions [from, to] for the <paramref name="heads"/>
+    /// heads whose queries (and outputs) lie one after another, d floats each; scale 1/√d unless
+    /// <paramref name="scaleOverride"/> is positive, and scores soft-capped to cap·tanh(s / cap) when
+    /// <paramref name="softCap"/> is positive. <paramref name="scores"/> holds at least heads · (to − from + 1)
+    /// floats; <paramref name="widened"/> (F16 pools only) at least BlockSize · d.
     /// </summary>
     public static void Compute(ReadOnlySpan<float> queries, int heads, CpuKvPool pool, int layer, int kvHead, ReadOnlySpan<int> table,
-        int from, int to, Span<float> scores, Span<float> widened, Span<float> outputs)
+        int from, int to, Span<float> scores, Span<float> widened, Span<float> outputs, float scaleOverride = 0f, float softCap = 0f)
     {
         int d = queries.Length / heads, blockSize = pool.Shape.BlockSize;
         bool half = pool.Shape.Type == KvDType.F16;
         int length = to - from + 1;
-        float scale = 1f / MathF.Sqrt(d);
+        float scale = scaleOverride > 0 ? scaleOverride : 1f / MathF.Sqrt(d);
         int first = from / blockSize, last = to / blockSize;
         for (int logical = first; logical <= last; logical++)
         {
@@ -43,6 +45,7 @@ public static class PagedAttention
         for (int h = 0; h < heads; h++)
         {
             var row = scores.Slice(h * length, length);
+            if (softCap > 0) SoftCap.Compute(row, softCap);
             TensorPrimitives.SoftMax(row, row);
         }
         outputs[..(heads * d)].Clear();

@@ -1,23 +1,24 @@
 using Transformer.Kernels.Backend;
 using Transformer.Loader.Config;
 
-namespace Transformer.Runtime.Llama;
+namespace Transformer.Runtime;
 
 /// <summary>
 /// Scratch activations for steps of up to <see cref="Rows"/> rows, of which up to
 /// <see cref="LogitRows"/> want logits. Each forward pass uses row slices of these, so a steady decode
 /// loop allocates nothing.
 /// </summary>
-internal sealed class LlamaActivations : IDisposable
+internal sealed class DecoderActivations : IDisposable
 {
     private RowViews? _views;
 
-    public LlamaActivations(IBackend backend, ModelConfig c, int rows, int logitRows)
+    public DecoderActivations(IBackend backend, ModelConfig c, int rows, int logitRows)
     {
         if (rows < 1 || logitRows < 1 || logitRows > rows)
             throw new ArgumentOutOfRangeException(nameof(logitRows), $"activations for {rows} rows with {logitRows} logit rows");
         Rows = rows;
         LogitRows = logitRows;
+        HeadDim = c.HeadDim;
         Residual = backend.Allocate(rows, c.HiddenSize);
         Normed = backend.Allocate(rows, c.HiddenSize);
         Projected = backend.Allocate(rows, c.HiddenSize);
@@ -34,6 +35,7 @@ internal sealed class LlamaActivations : IDisposable
 
     public int Rows { get; }
     public int LogitRows { get; }
+    public int HeadDim { get; }
     public DeviceTensor Residual { get; }
     public DeviceTensor Normed { get; }
     public DeviceTensor Projected { get; }
@@ -70,7 +72,7 @@ internal sealed class LlamaActivations : IDisposable
 /// <summary>Row slices of the activations for one step shape.</summary>
 internal sealed class RowViews
 {
-    public RowViews(LlamaActivations a, int rows, int logitRows)
+    public RowViews(DecoderActivations a, int rows, int logitRows)
     {
         Rows = rows;
         LogitRows = logitRows;
@@ -83,6 +85,8 @@ internal sealed class RowViews
         Attended = a.Attended.SliceRows(0, rows);
         Gate = a.Gate.SliceRows(0, rows);
         Up = a.Up.SliceRows(0, rows);
+        QueryHeads = Query.Reshape(rows * (Query.Columns / a.HeadDim), a.HeadDim);
+        KeyHeads = Key.Reshape(rows * (Key.Columns / a.HeadDim), a.HeadDim);
         Gathered = a.Gathered.SliceRows(0, logitRows);
         GatheredNormed = a.GatheredNormed.SliceRows(0, logitRows);
         Logits = a.Logits.SliceRows(0, logitRows);
@@ -99,6 +103,10 @@ internal sealed class RowViews
     public DeviceTensor Attended { get; }
     public DeviceTensor Gate { get; }
     public DeviceTensor Up { get; }
+    /// <summary>The queries with one head per row, [rows·heads, headDim] (per-head norms).</summary>
+    public DeviceTensor QueryHeads { get; }
+    /// <summary>The keys with one head per row, [rows·kvHeads, headDim].</summary>
+    public DeviceTensor KeyHeads { get; }
     /// <summary>The residual rows whose next token is wanted, gathered.</summary>
     public DeviceTensor Gathered { get; }
     /// <summary>Where those rows are normalized.</summary>
