@@ -50,6 +50,32 @@ def llama2c_checkpoint(dim, hidden, layers, heads, kv_heads, vocab, seq_len):
     return struct.pack("<7i", dim, hidden, layers, heads, kv_heads, vocab, seq_len) + struct.pack(f"<{floats}f", *[i / 64 for i in range(floats)])
 
 
+def gguf_string(text):
+    data = text.encode()
+    return struct.pack("<Q", len(data)) + data
+
+
+def tiny_gguf():
+    """A GGUF v3 file like llama.cpp's: scalar, string and array metadata, an F32 and a Q8_0 tensor, 32-byte aligned."""
+    kv = [
+        gguf_string("general.architecture") + struct.pack("<I", 8) + gguf_string("llama"),
+        gguf_string("llama.block_count") + struct.pack("<II", 4, 1),
+        gguf_string("llama.rope.freq_base") + struct.pack("<If", 6, 10000.0),
+        gguf_string("tokenizer.ggml.add_bos_token") + struct.pack("<IB", 7, 1),
+        gguf_string("tokenizer.ggml.tokens") + struct.pack("<IIQ", 9, 8, 3) + b"".join(gguf_string(t) for t in ["<unk>", "<s>", "\u2581a"]),
+        gguf_string("tokenizer.ggml.scores") + struct.pack("<IIQ3f", 9, 6, 3, 0.0, 0.0, -1.5),
+        gguf_string("tokenizer.ggml.token_type") + struct.pack("<IIQ3i", 9, 5, 3, 2, 3, 1),
+    ]
+    tensors = [
+        gguf_string("token_embd.weight") + struct.pack("<IQQIQ", 2, 4, 3, 0, 0),
+        gguf_string("blk.0.attn_q.weight") + struct.pack("<IQQIQ", 2, 32, 1, 8, 64),
+    ]
+    header = b"GGUF" + struct.pack("<IQQ", 3, len(tensors), len(kv)) + b"".join(kv) + b"".join(tensors)
+    header += b"\0" * (-len(header) % 32)
+    data = struct.pack("<12f", *[i / 8 for i in range(12)]) + b"\0" * 16 + struct.pack("<e", 0.5) + bytes(range(32))
+    return header + data
+
+
 def main():
     if not os.path.isdir(stories):
         sys.exit(f"{stories} not found (set TRANSFORMER_SHARED_DIR)")
@@ -80,6 +106,7 @@ def main():
     shutil.copyfile(os.path.join(stories, "tok512.model"), os.path.join(corpus, "sentencepiece-model", "tok512.model"))
     os.makedirs(os.path.join(corpus, "llama2c-tokenizer"), exist_ok=True)
     shutil.copyfile(os.path.join(stories, "tok512.bin"), os.path.join(corpus, "llama2c-tokenizer", "tok512.bin"))
+    seed("gguf", "tiny-llama", tiny_gguf())
 
 
 main()

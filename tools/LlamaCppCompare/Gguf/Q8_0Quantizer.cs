@@ -9,19 +9,25 @@ namespace LlamaCppCompare.Gguf;
 /// </summary>
 public static class Q8_0Quantizer
 {
+    /// <summary>Weights per Q8_0 block.</summary>
+    public const int BlockSize = 32;
+
+    /// <summary>Bytes per Q8_0 block: f16 scale + 32 int8.</summary>
+    public const int BlockBytes = 2 + BlockSize;
+
     /// <summary>Quantizes <paramref name="values"/> (a whole number of blocks) into <paramref name="destination"/>.</summary>
     public static void Quantize(ReadOnlySpan<float> values, Span<byte> destination)
     {
-        const int block = GgmlTypes.Q8_0BlockSize;
+        const int block = BlockSize;
         if (values.Length % block != 0) throw new ArgumentException($"Q8_0 input must be a multiple of {block} values, got {values.Length}", nameof(values));
         int blocks = values.Length / block;
-        if (destination.Length != blocks * GgmlTypes.Q8_0BlockBytes)
-            throw new ArgumentException($"Q8_0 output for {values.Length} values is {blocks * GgmlTypes.Q8_0BlockBytes} bytes, got {destination.Length}", nameof(destination));
+        if (destination.Length != blocks * BlockBytes)
+            throw new ArgumentException($"Q8_0 output for {values.Length} values is {blocks * BlockBytes} bytes, got {destination.Length}", nameof(destination));
 
         for (int b = 0; b < blocks; b++)
         {
             var x = values.Slice(b * block, block);
-            var output = destination.Slice(b * GgmlTypes.Q8_0BlockBytes, GgmlTypes.Q8_0BlockBytes);
+            var output = destination.Slice(b * BlockBytes, BlockBytes);
             float scale = TensorPrimitives.MaxMagnitude(x);
             scale = MathF.Abs(scale) / 127f;
             float inverse = scale == 0 ? 0 : 1f / scale;
