@@ -76,6 +76,25 @@ public sealed class GgufTokenizerTests : IDisposable
     }
 
     [Fact]
+    public void Stories260K_encodes_as_llama_cpp_control_pieces_included()
+    {
+        // Fixtures/gguf/stories260K-llamacpp-tokens.json: llama.cpp's llama_tokenize (add_special, parse_special) on this
+        // same GGUF tokenizer, written by tools/GgufFixtures: run.c's cases plus control pieces, tabs and newlines.
+        var tokenizer = Stories();
+        using var doc = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "Fixtures", "gguf", "stories260K-llamacpp-tokens.json")));
+        int cases = 0;
+        foreach (var c in doc.RootElement.GetProperty("cases").EnumerateArray())
+        {
+            string text = c.GetProperty("text").GetString()!;
+            int[] expected = [.. c.GetProperty("ids").EnumerateArray().Select(e => e.GetInt32())];
+            var actual = tokenizer.Encode(text, addBos: true);
+            Assert.True(expected.SequenceEqual(actual), $"\"{text}\": llama.cpp [{string.Join(", ", expected)}], ours [{string.Join(", ", actual)}]");
+            cases++;
+        }
+        Assert.True(cases >= 15);
+    }
+
+    [Fact]
     public void Stories260K_agrees_with_the_llama2c_tokenizer_on_random_text()
     {
         var gguf = Stories();

@@ -1,0 +1,114 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using Transformer.Loader;
+using Transformer.Loader.Config;
+using Transformer.Loader.Gguf;
+using Transformer.Runtime.Synthetic;
+
+namespace Transformer.Runtime.Tests;
+
+/// <summary>
+/// The same GGUF files in both engines: logits against llama.cpp's on synthetic models (Fixtures/gguf, written by
+/// tools/GgufFixtures: F32 files rebuilt here bit for bit, quantized files as llama.cpp's quantizer wrote them), and
+/// dequantized tensors against llama.cpp's own dequantization.
+/// </summary>
+public sealed class LlamaCppGgufTests(ITestOutputHelper output) : IDisposable
+{
+    private static readonly string FixtureDir = Path.Combine(TestModels.FixturesDirectory, "gguf");
+    private static readonly Lazy<JsonElement> Reference = new(() => ReferenceJson.Load(Path.Combine(FixtureDir, "llamacpp-logits.json")));
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "transformer-llamacpp-gguf-tests", Guid.NewGuid().ToString("N"));
+
+    public void Dispose()
+    {
+        try { if (Directory.Exists(_dir)) Directory.Delete(_dir, recursive: true); }
+        catch (IOException) { /* a still-mapped file on some platforms */ }
+    }
+
+    private static JsonElement Model(string name) => Reference.Value.GetProperty("models").EnumerateArray().Single(m => m.GetProperty("name").GetString() == name);
+
+    private static JsonElement File(JsonElement model, string label) => model.GetProperty("files").EnumerateArray().Single(f => f.GetProperty("label").GetString() == label);
+
+    private static int[] Tokens(JsonElement model) => ReferenceJson.Ints(model.GetProperty("token_ids"));
+
+    /// <summary>The fixture's configuration, read from its committed GGUF file (the shapes the synthetic weights were made for).</summary>
+    private static ModelConfig ConfigOf(JsonElement model)
+    {
+        string file = model.GetProperty("files").EnumerateArray().First(f => f.GetProperty("file").ValueKind == JsonValueKind.String).GetProperty("file").GetString()!;
+        using var gguf = GgufFile.Open(Path.Combine(FixtureDir, file));
+        return GgufModelConfig.Read(gguf);
+    }
+
+    private (float Max, float Mean) Compare(string what, float[] expected, float[] actual)
+    {
+        float max = TestModels.MaxAbsDiff(expected, actual);
+        float mean = expected.Zip(actual, (a, b) => MathF.Abs(a - b)).Sum() / expected.Length;
+        float scale = expected.Max(MathF.Abs);
+        output.WriteLine($"{what}: max |diff| {max:E3}, mean {mean:E3} (largest |logit| {scale:F3})");
+        return (max, mean);
+    }
+
+    public static TheoryData<string> Models => ["tiny-llama", "tiny256-llama"];
+
+    [Theory]
+    [MemberData(nameof(Models))]
+    public void F32_logits_match_llama_cpp(string name)
+    {
+        var model = Model(name);
+        var config = ConfigOf(model);
+        Directory.CreateDirectory(_dir);
+        string path = Path.Combine(_dir, name + "-f32.gguf");
+        using (var weights = new SyntheticWeightSource(config, model.GetProperty("seed").GetUInt64()))
+            GgufModelWriter.Write(path, config, weights, GgmlType.F32);
+        using var ours = TestModels.Load(path);
+        var (max, _) = Compare($"{name} F32 vs llama.cpp F32", ReferenceJson.FlatFloats(File(model, "F32").GetProperty("logits")), TestModels.AllLogits(ours, Tokens(model)));
+        // Measured 4e-7 (tiny-llama) and 7e-7 (tiny256-llama): the same float32 model, summed in another order.
+        Assert.True(max <= 1e-5f, $"max |diff| {max} exceeds 1e-5");
+    }
+
+    [Fact]
+    public void Q8_0_logits_match_llama_cpp_on_its_own_quantized_file()
+    {
+        var model = Model("tiny-llama");
+        var q8 = File(model, "q8_0");
+        using var ours = TestModels.Load(Path.Combine(FixtureDir, q8.GetProperty("file").GetString()!));
+        float[] actual = TestModels.AllLogits(ours, Tokens(model));
+        float[] theirs = ReferenceJson.FlatFloats(q8.GetProperty("logits"));
+        // Both engines run the file's Q8_0 weights against int8 activations (32-value blocks, scale max|x|/127), but
+        // not bit for bit alike: llama.cpp stores each activation block's scale as f16 and runs its own kernels. Measured
+        // on this fixture (8 positions × 320 logits, |logit| ≤ 2.06): ours vs llama.cpp max |diff| 2.2e-2, mean 4.7e-3,
+        // the same size as either engine's own Q8_0-vs-F32 difference (llama.cpp: max 2.7e-2, mean 6.0e-3; the engine's
+        // int8 activations alone, against its f32 activations on the same weights: max 2.0e-2). So the two
+        // activation quantizations do not agree element for element; the bound below is that measurement with room
+        // for other ISA paths, and the top-1 token must agree at every position.
+        var (max, mean) = Compare("tiny-llama Q8_0 vs llama.cpp Q8_0", theirs, actual);
+        Compare("(llama.cpp Q8_0 vs llama.cpp F32)", ReferenceJson.FlatFloats(File(model, "F32").GetProperty("logits")), theirs);
+        Assert.True(max <= 4e-2f && mean <= 8e-3f, $"max |diff| {max}, mean {mean}");
+        for (int p = 0; p < Tokens(model).Length; p++)
+            Assert.Equal(Int8AccuracyMetrics.Argmax(theirs.AsSpan(p * 320, 320)), Int8AccuracyMetrics.Argmax(actual.AsSpan(p * 320, 320)));
+    }
+
+    [Fact]
+    public void Q8_0_tensors_dequantize_bit_identically_to_llama_cpp()
+    {
+        var q8 = File(Model("tiny-llama"), "q8_0");
+        using var file = GgufFile.Open(Path.Combine(FixtureDir, q8.GetProperty("file").GetString()!));
+        int compared = 0;
+        foreach (var tensor in file.Tensors.Where(t => t.Type == GgmlType.Q8_0))
+        {
+            var values = new float[tensor.ElementCount];
+            GgufQ8_0.DequantizeRow(file.Data(tensor).Span, values);
+            AssertSameAsLlamaCpp(q8, tensor.Name, values);
+            compared++;
+        }
+        Assert.True(compared >= 10);
+    }
+
+    private static void AssertSameAsLlamaCpp(JsonElement record, string tensor, float[] values)
+    {
+        var expected = record.GetProperty("dequantized").GetProperty(tensor);
+        float[] first = [.. expected.GetProperty("first").EnumerateArray().Select(e => e.GetSingle())];
+        Assert.Equal(first, values[..first.Length]);
+        Assert.Equal(expected.GetProperty("sha256").GetString(),
+            Convert.ToHexStringLower(SHA256.HashData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()))));
+    }
+}
