@@ -1,3 +1,4 @@
+using Transformer.Kernels.Quantized.Ggml;
 using Transformer.Kernels.Backend;
 using Transformer.Kernels.Quantized;
 using Transformer.Kernels.Tensors;
@@ -115,7 +116,7 @@ public sealed class GgufModelTests
             for (int row = 0; row < rows; row++)
             {
                 int stored = heads == 0 ? row : row / headDim * headDim + 2 * (row % headDim % (headDim / 2)) + row % headDim / (headDim / 2);
-                GgufQ8_0.DequantizeRow(file.Data(info).Span.Slice(stored * rowBytes, rowBytes), theirs.AsSpan(row * columns, columns));
+                GgmlQ8_0.DequantizeRow(file.Data(info).Span.Slice(stored * rowBytes, rowBytes), theirs.AsSpan(row * columns, columns));
             }
             Assert.Equal(theirs, ours);
 

@@ -1,3 +1,4 @@
+using Transformer.Kernels.Quantized.Ggml;
 using System.Runtime.InteropServices;
 using Transformer.Kernels.Backend;
 using Transformer.Kernels.Tensors;
@@ -58,7 +59,7 @@ public static class GgufModelWriter
 
     private static GgmlType TypeOf(HostTensor tensor, GgmlType matrixType) =>
         tensor.Shape.Count == 1 ? GgmlType.F32
-        : matrixType == GgmlType.Q8_0 && tensor.Shape[^1] % GgufQ8_0.BlockSize != 0 ? GgmlType.F16
+        : matrixType == GgmlType.Q8_0 && tensor.Shape[^1] % GgmlQ8_0.BlockSize != 0 ? GgmlType.F16
         : matrixType;
 
     /// <summary>The tensor's values in <paramref name="type"/>, stored row r at <c>order.StoredRow(r)</c>.</summary>
@@ -81,7 +82,7 @@ public static class GgufModelWriter
                     var halves = MemoryMarshal.Cast<byte, Half>(destination);
                     for (int i = 0; i < columns; i++) halves[i] = (Half)source[i];
                     break;
-                default: GgufQ8_0.QuantizeRow(source, destination); break;
+                default: GgmlQ8_0.QuantizeRow(source, destination); break;
             }
         }
         return output;

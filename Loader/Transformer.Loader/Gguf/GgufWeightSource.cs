@@ -1,3 +1,4 @@
+using Transformer.Kernels.Quantized.Ggml;
 using Transformer.Kernels.Tensors;
 using Transformer.Loader.Config;
 
@@ -6,7 +7,10 @@ namespace Transformer.Loader.Gguf;
 /// <summary>
 /// The tensors of a GGUF file under Hugging Face names, in Hugging Face row order, in forms the backends take:
 /// F32, F16 and BF16 tensors view the mapping (no copy); Q8_0 matrices are repacked into the engine's Q8 layout
-/// (<c>NAME.q8</c> int8 values + <c>NAME.q8_scales</c> float32 scales, see <see cref="GgufQ8_0"/>). For
+/// (<c>NAME.q8</c> int8 values + <c>NAME.q8_scales</c> float32 scales, see <see cref="GgufQ8_0"/>); Q4_0, Q4_K and
+/// Q6_K tensors are dequantized to float32 at load by the scalar references (<see cref="GgmlQ4_0"/>,
+/// <see cref="GgmlQ4_K"/>, <see cref="GgmlQ6_K"/>, bit-identical to llama.cpp's), which is exact but holds them at
+/// 32 bits per value: kernels that run these blocks as stored are still to come. For
 /// architectures whose query/key rows llama.cpp's converter interleaved (<c>llama</c>), those rows are put back in
 /// Hugging Face order, which copies the query and key tensors only.
 /// </summary>
@@ -33,7 +37,18 @@ public sealed class GgufWeightSource : IWeightSource
     public IReadOnlyCollection<HostTensor> Tensors => _tensors;
 
     /// <summary>GGUF tensor types this source hands to the model.</summary>
-    public static IReadOnlyList<GgmlType> SupportedTypes { get; } = [GgmlType.F32, GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0];
+    public static IReadOnlyList<GgmlType> SupportedTypes { get; } =
+        [GgmlType.F32, GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q4_K, GgmlType.Q6_K];
+
+    /// <summary>The block formats read by dequantizing to float32 at load: type → (bytes of a row of n values → n floats).</summary>
+    private static readonly Dictionary<GgmlType, DequantizeRow> Dequantizers = new()
+    {
+        [GgmlType.Q4_0] = GgmlQ4_0.DequantizeRow,
+        [GgmlType.Q4_K] = GgmlQ4_K.DequantizeRow,
+        [GgmlType.Q6_K] = GgmlQ6_K.DequantizeRow,
+    };
+
+    private delegate void DequantizeRow(ReadOnlySpan<byte> blocks, Span<float> destination);
 
     /// <summary>
     /// Presents <paramref name="file"/>'s tensors for <paramref name="config"/> (from <see cref="GgufModelConfig.Read"/>).
@@ -101,11 +116,34 @@ public sealed class GgufWeightSource : IWeightSource
                 return [new HostTensor(name, type, shape, rows.IsIdentity ? data : rows.Reorder(data))];
             case GgmlType.Q8_0 when shape.Length == 2:
                 return GgufQ8_0.Repack(name, data, shape[0], shape[1], rows);
+            case GgmlType.Q8_0:
+                return [Dequantized(name, shape, data, rows, GgmlQ8_0.DequantizeRow)];
+            case var blocks when Dequantizers.TryGetValue(blocks, out var dequantize):
+                return [Dequantized(name, shape, data, rows, dequantize)];
             default:
                 throw new ModelFormatException(
                     $"{file.FilePath}: tensor '{InputQuote.Cap(info.Name)}' is {GgmlTypes.Name(info.Type)}{(info.Type == GgmlType.Q8_0 ? $" with {shape.Length} dimensions" : "")}; " +
-                    $"this engine loads {string.Join(", ", SupportedTypes.Select(GgmlTypes.Name))} (Q8_0 as matrices)");
+                    $"this engine loads {string.Join(", ", SupportedTypes.Select(GgmlTypes.Name))}");
         }
+    }
+
+    private static HostTensor Dequantized(string name, int[] shape, ReadOnlyMemory<byte> data, RowOrder rows, DequantizeRow dequantize)
+    {
+        int columns = shape[^1];
+        long elements = shape.Aggregate(1L, (p, d) => p * d);
+        if (elements * sizeof(float) > int.MaxValue)
+            throw new ModelFormatException($"tensor '{InputQuote.Cap(name)}' dequantized to float32 ({elements * sizeof(float)} bytes) exceeds the {int.MaxValue}-byte limit of one tensor");
+        var values = new float[elements];
+        int storedRows = (int)(elements / columns), rowBytes = data.Length / storedRows;
+        var source = data.Span;
+        // A 1-D tensor is one row of values; its interleaved elements (a query bias) are reordered below.
+        for (int row = 0; row < storedRows; row++)
+        {
+            int stored = shape.Length == 1 ? row : rows.StoredRow(row);
+            dequantize(source.Slice(stored * rowBytes, rowBytes), values.AsSpan(row * columns, columns));
+        }
+        var tensor = HostTensor.FromFloats(name, values, shape);
+        return shape.Length == 1 && !rows.IsIdentity ? new HostTensor(name, DType.F32, shape, rows.Reorder(tensor.Data)) : tensor;
     }
 }
 
