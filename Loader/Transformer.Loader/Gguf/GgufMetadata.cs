@@ -92,10 +92,12 @@ public sealed class GgufMetadata
         var result = new int[array.Length];
         for (int i = 0; i < result.Length; i++)
         {
-            long element = Convert.ToInt64(array.GetValue(i), System.Globalization.CultureInfo.InvariantCulture);
-            if (element is < int.MinValue or > int.MaxValue)
+            object element = array.GetValue(i)!;
+            // ulong is the one integer type that does not fit a long; anything above int's range is refused anyway.
+            long number = element is ulong u ? (long)Math.Min(u, long.MaxValue) : Convert.ToInt64(element, System.Globalization.CultureInfo.InvariantCulture);
+            if (number is < int.MinValue or > int.MaxValue)
                 throw new ModelFormatException($"{Source}: metadata '{InputQuote.Cap(key)}'[{i}] = {element} does not fit in a 32-bit integer");
-            result[i] = (int)element;
+            result[i] = (int)number;
         }
         return result;
     }
