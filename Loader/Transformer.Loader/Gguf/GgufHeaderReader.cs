@@ -152,9 +152,9 @@ internal static class GgufHeaderReader
         for (int d = 0; d < dimensions.Length; d++)
         {
             ulong size = cursor.UInt64();
-            // Each dimension, and the element count, must stay far from overflow; 2^40 elements is 1 TiB at one byte.
-            if (size is 0 or > 1UL << 40)
-                throw new ModelFormatException($"{path}: tensor '{quoted}' has dimension {d} of size {size}; expected 1 to 2^40");
+            // The engine's shapes are ints, and the element count must stay far from overflow (2^40 is 1 TiB at one byte).
+            if (size is 0 or > int.MaxValue)
+                throw new ModelFormatException($"{path}: tensor '{quoted}' has dimension {d} of size {size}; expected 1 to {int.MaxValue}");
             dimensions[d] = (long)size;
             elements *= (long)size;
             if (elements > 1L << 40)
