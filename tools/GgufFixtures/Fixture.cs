@@ -21,5 +21,11 @@ internal sealed record Fixture(string Name, ModelConfig Config, ulong Seed, (LLa
             HiddenSize = 256, IntermediateSize = 256, NumLayers = 1, NumHeads = 4, NumKvHeads = 2, HeadDim = 64,
             VocabSize = SyntheticVocabulary.Size, TieWordEmbeddings = false, BosTokenId = 1, EosTokenIds = [2],
         }, 0x6776, [(LLamaFtype.MOSTLY_Q4_K_M, "q4_k_m")]),
+        // Qwen2: q/k/v biases, rows stored in Hugging Face order (llama.cpp runs it with NeoX RoPE).
+        new("tiny-qwen2", SyntheticPresets.Get("tiny") with
+        {
+            Architecture = "Qwen2ForCausalLM", AttentionBias = true, OutputProjectionBias = false, RopeTheta = 1_000_000f, RmsNormEps = 1e-6f,
+            VocabSize = SyntheticVocabulary.Size, TieWordEmbeddings = false, BosTokenId = 1, EosTokenIds = [2],
+        }, 0x6777, [(LLamaFtype.MOSTLY_Q8_0, "q8_0")]),
     ];
 }
