@@ -91,7 +91,13 @@ public static class TokenizerLocator
         if (Path.GetExtension(path).Equals(".gguf", StringComparison.OrdinalIgnoreCase) || GgufFile.HasMagic(path))
         {
             // Read from the mapping: a GGUF file is the whole model, which need not be read into memory.
-            return GgufTokenizer.Load(path);
+            ITokenizer tokenizer = GgufTokenizer.Load(path);
+            if (expectedVocabSize is int vocab && tokenizer.VocabSize > vocab)
+            {
+                throw new ModelFormatException($"{path}: the tokenizer has {tokenizer.VocabSize} tokens, more than the model's vocabulary of {vocab}");
+            }
+
+            return tokenizer;
         }
 
         byte[] data = File.ReadAllBytes(path);

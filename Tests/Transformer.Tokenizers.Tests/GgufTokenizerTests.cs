@@ -233,6 +233,8 @@ public sealed class GgufTokenizerTests : IDisposable
         string path = VocabOnly(w => GgufTokenizerMetadata.AddSentencePiece(w, File.ReadAllBytes(model), model), "model.gguf");
         Assert.Equal(path, TokenizerLocator.Find(path));
         Assert.Equal([1, 403, 407, 261, 378], TokenizerLocator.LoadFile(path).Encode("Once upon a time", addBos: true));
+        Assert.Contains("the tokenizer has 512 tokens, more than the model's vocabulary of 500",
+            Assert.Throws<ModelFormatException>(() => TokenizerLocator.LoadFile(path, expectedVocabSize: 500)).Message);
         // By content too, whatever the extension.
         File.Copy(path, Path.Combine(_dir, "renamed.bin"));
         Assert.Equal([1, 403, 407, 261, 378], TokenizerLocator.LoadFile(Path.Combine(_dir, "renamed.bin")).Encode("Once upon a time", addBos: true));

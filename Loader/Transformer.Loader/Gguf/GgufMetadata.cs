@@ -46,13 +46,12 @@ public sealed class GgufMetadata
         long number = value.Value switch
         {
             long l => l,
-            ulong u when u <= long.MaxValue => (long)u,
-            ulong => long.MaxValue,
+            ulong u => u <= int.MaxValue ? (long)u : long.MaxValue, // out of range either way; the message quotes the value
             Array => throw WrongType(key, value, "an integer (per-layer arrays are not supported)"),
             _ => throw WrongType(key, value, "an integer"),
         };
         if (number is < int.MinValue or > int.MaxValue)
-            throw new ModelFormatException($"{Source}: metadata '{InputQuote.Cap(key)}' = {number} does not fit in a 32-bit integer");
+            throw new ModelFormatException($"{Source}: metadata '{InputQuote.Cap(key)}' = {value} does not fit in a 32-bit integer");
         return (int)number;
     }
 

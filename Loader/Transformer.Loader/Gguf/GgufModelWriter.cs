@@ -66,7 +66,7 @@ public static class GgufModelWriter
     private static byte[] Encode(HostTensor tensor, GgmlType type, RowOrder order)
     {
         float[] values = tensor.ToFloat32();
-        int rows = tensor.Shape.Count == 1 ? tensor.Shape[0] : tensor.Shape[0];
+        int rows = tensor.Shape[0]; // a vector's rows are its elements
         int columns = (int)(values.Length / rows);
         GgmlTypes.TryGetLayout(type, out int blockSize, out int blockBytes);
         int rowBytes = columns / blockSize * blockBytes;

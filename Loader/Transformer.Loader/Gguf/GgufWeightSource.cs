@@ -108,7 +108,7 @@ public sealed class GgufWeightSource : IWeightSource
     {
         int[] shape = info.Shape;
         var data = file.Data(info);
-        var rows = new RowOrder(shape.Length == 1 ? shape[0] : shape[0], interleavedHeads, headDim, file.FilePath, info.Name);
+        var rows = new RowOrder(shape[0], interleavedHeads, headDim, file.FilePath, info.Name); // a vector's rows are its elements
         switch (info.Type)
         {
             case GgmlType.F32 or GgmlType.F16 or GgmlType.BF16:
