@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Transformer.Kernels.Quantized.Ggml;
 using Transformer.Kernels.Tensors;
 using Transformer.Loader.Config;
@@ -117,33 +118,35 @@ public sealed class GgufWeightSource : IWeightSource
             case GgmlType.Q8_0 when shape.Length == 2:
                 return GgufQ8_0.Repack(name, data, shape[0], shape[1], rows);
             case GgmlType.Q8_0:
-                return [Dequantized(name, shape, data, rows, GgmlQ8_0.DequantizeRow)];
+                return [Dequantized(file.FilePath, name, shape, data, rows, GgmlQ8_0.DequantizeRow)];
             case var blocks when Dequantizers.TryGetValue(blocks, out var dequantize):
-                return [Dequantized(name, shape, data, rows, dequantize)];
+                return [Dequantized(file.FilePath, name, shape, data, rows, dequantize)];
             default:
                 throw new ModelFormatException(
-                    $"{file.FilePath}: tensor '{InputQuote.Cap(info.Name)}' is {GgmlTypes.Name(info.Type)}{(info.Type == GgmlType.Q8_0 ? $" with {shape.Length} dimensions" : "")}; " +
+                    $"{file.FilePath}: tensor '{InputQuote.Cap(info.Name)}' is {GgmlTypes.Name(info.Type)}; " +
                     $"this engine loads {string.Join(", ", SupportedTypes.Select(GgmlTypes.Name))}");
         }
     }
 
-    private static HostTensor Dequantized(string name, int[] shape, ReadOnlyMemory<byte> data, RowOrder rows, DequantizeRow dequantize)
+    private static HostTensor Dequantized(string path, string name, int[] shape, ReadOnlyMemory<byte> data, RowOrder rows, DequantizeRow dequantize)
     {
         int columns = shape[^1];
         long elements = shape.Aggregate(1L, (p, d) => p * d);
         if (elements * sizeof(float) > int.MaxValue)
-            throw new ModelFormatException($"tensor '{InputQuote.Cap(name)}' dequantized to float32 ({elements * sizeof(float)} bytes) exceeds the {int.MaxValue}-byte limit of one tensor");
-        var values = new float[elements];
+            throw new ModelFormatException(
+                $"{path}: tensor '{InputQuote.Cap(name)}' dequantized to float32 ({elements * sizeof(float)} bytes) exceeds the {int.MaxValue}-byte limit of one tensor");
+        // Written in place as float32 bytes, so the tensor is built without a second copy.
+        var bytes = new byte[elements * sizeof(float)];
+        var values = MemoryMarshal.Cast<byte, float>(bytes.AsSpan());
         int storedRows = (int)(elements / columns), rowBytes = data.Length / storedRows;
         var source = data.Span;
         // A 1-D tensor is one row of values; its interleaved elements (a query bias) are reordered below.
         for (int row = 0; row < storedRows; row++)
         {
             int stored = shape.Length == 1 ? row : rows.StoredRow(row);
-            dequantize(source.Slice(stored * rowBytes, rowBytes), values.AsSpan(row * columns, columns));
+            dequantize(source.Slice(stored * rowBytes, rowBytes), values.Slice(row * columns, columns));
         }
-        var tensor = HostTensor.FromFloats(name, values, shape);
-        return shape.Length == 1 && !rows.IsIdentity ? new HostTensor(name, DType.F32, shape, rows.Reorder(tensor.Data)) : tensor;
+        return new HostTensor(name, DType.F32, shape, shape.Length == 1 && !rows.IsIdentity ? rows.Reorder(bytes) : bytes);
     }
 }
 
