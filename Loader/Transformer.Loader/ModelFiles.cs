@@ -1,4 +1,5 @@
 using Transformer.Loader.Config;
+using Transformer.Loader.Gguf;
 using Transformer.Loader.Llama2c;
 using Transformer.Loader.Safetensors;
 
@@ -13,6 +14,8 @@ public enum ModelFileFormat
     ShardedSafetensors,
     /// <summary>A llama2.c <c>.bin</c> checkpoint (config from its header).</summary>
     Llama2c,
+    /// <summary>A GGUF file (config, weights and tokenizer in one file).</summary>
+    Gguf,
 }
 
 /// <summary>
@@ -21,12 +24,13 @@ public enum ModelFileFormat
 /// </summary>
 public sealed class ModelFiles : IDisposable
 {
-    private ModelFiles(ModelConfig config, IWeightSource weights, string directory, ModelFileFormat format)
+    private ModelFiles(ModelConfig config, IWeightSource weights, string directory, ModelFileFormat format, string? embeddedTokenizerFile = null)
     {
         Config = config;
         Weights = weights;
         Directory = directory;
         Format = format;
+        EmbeddedTokenizerFile = embeddedTokenizerFile;
     }
 
     /// <summary>The model's configuration.</summary>
@@ -42,10 +46,17 @@ public sealed class ModelFiles : IDisposable
     public ModelFileFormat Format { get; }
 
     /// <summary>
+    /// The model file when it carries its tokenizer inside (a GGUF file); null when the tokenizer is a file beside
+    /// the model, looked for in <see cref="Directory"/>.
+    /// </summary>
+    public string? EmbeddedTokenizerFile { get; }
+
+    /// <summary>
     /// Opens a model from <paramref name="path"/>, which may be:
     /// a folder with config.json and model.safetensors.index.json, model.safetensors or exactly one *.safetensors;
     /// a folder without config.json holding exactly one llama2.c checkpoint (*.bin);
-    /// a *.safetensors file or a *.index.json file (config.json beside it); or a llama2.c *.bin file.
+    /// a folder without config.json holding exactly one GGUF file (*.gguf);
+    /// a *.safetensors file or a *.index.json file (config.json beside it); a llama2.c *.bin file; or a *.gguf file.
     /// Throws <see cref="ModelFormatException"/> saying what was looked for when nothing fits.
     /// </summary>
     public static ModelFiles Open(string path)
@@ -62,8 +73,10 @@ public sealed class ModelFiles : IDisposable
             return WithConfigBeside(directory, ModelFileFormat.ShardedSafetensors, () => ShardedSafetensors.Open(full));
         if (full.EndsWith(".bin", StringComparison.OrdinalIgnoreCase))
             return OpenLlama2c(full);
+        if (full.EndsWith(".gguf", StringComparison.OrdinalIgnoreCase))
+            return OpenGguf(full);
         throw new ModelFormatException(
-            $"{path}: not a model file; expected a folder, a *.safetensors file, a *.safetensors.index.json file or a llama2.c *.bin checkpoint");
+            $"{path}: not a model file; expected a folder, a *.safetensors file, a *.safetensors.index.json file, a llama2.c *.bin checkpoint or a *.gguf file");
     }
 
     /// <summary>Releases the weight mappings.</summary>
@@ -94,9 +107,14 @@ public sealed class ModelFiles : IDisposable
         if (checkpoints.Length > 1)
             throw new ModelFormatException(
                 $"{directory}: several llama2.c checkpoints ({string.Join(", ", checkpoints.Select(Path.GetFileName))}); pass the file to use");
+        var ggufFiles = System.IO.Directory.GetFiles(directory, "*.gguf");
+        if (ggufFiles.Length == 1) return OpenGguf(ggufFiles[0]);
+        if (ggufFiles.Length > 1)
+            throw new ModelFormatException(
+                $"{directory}: several GGUF files ({string.Join(", ", ggufFiles.Select(Path.GetFileName).Order(StringComparer.Ordinal))}); pass the file to use");
         throw new ModelFormatException(
             $"{directory}: no model found; looked for {HuggingFaceConfig.FileName} with {ShardedSafetensors.IndexFileName}, " +
-            "model.safetensors or a single *.safetensors, and for a llama2.c *.bin checkpoint");
+            "model.safetensors or a single *.safetensors, for a llama2.c *.bin checkpoint and for a single *.gguf file");
     }
 
     private static ModelFiles WithConfigBeside(string directory, ModelFileFormat format, Func<IWeightSource> openWeights)
@@ -106,6 +124,23 @@ public sealed class ModelFiles : IDisposable
             throw new ModelFormatException($"{directory}: safetensors weights need a {HuggingFaceConfig.FileName} beside them, and there is none");
         var config = HuggingFaceConfig.Load(configPath);
         return new ModelFiles(config, openWeights(), directory, format);
+    }
+
+    private static ModelFiles OpenGguf(string path)
+    {
+        var file = GgufFile.Open(path);
+        ModelConfig config;
+        try
+        {
+            config = GgufModelConfig.Read(file);
+        }
+        catch
+        {
+            file.Dispose();
+            throw;
+        }
+        var weights = GgufWeightSource.Create(file, config); // owns the file from here, also when it throws
+        return new ModelFiles(config, weights, Path.GetDirectoryName(path)!, ModelFileFormat.Gguf, path);
     }
 
     private static ModelFiles OpenLlama2c(string file)

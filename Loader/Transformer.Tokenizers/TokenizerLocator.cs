@@ -1,6 +1,8 @@
 using System.Text.Json;
 using Transformer.Loader;
+using Transformer.Loader.Gguf;
 using Transformer.Loader.Tokenization;
+using Transformer.Tokenizers.Gguf;
 using Transformer.Tokenizers.HuggingFace;
 using Transformer.Tokenizers.Llama2c;
 using Transformer.Tokenizers.SentencePiece;
@@ -10,7 +12,8 @@ namespace Transformer.Tokenizers;
 /// <summary>
 /// Finds and loads the tokenizer that belongs to a model. Beside the model it looks, in order, for
 /// <c>tokenizer.json</c> (byte-level BPE), <c>tokenizer.model</c>, <c>tok*.model</c> (SentencePiece) and
-/// <c>tok*.bin</c> (llama2.c export); an explicit override may be any of these formats.
+/// <c>tok*.bin</c> (llama2.c export); an explicit override may be any of these formats, or a GGUF file, whose
+/// tokenizer is read from its metadata.
 /// </summary>
 public static class TokenizerLocator
 {
@@ -19,7 +22,8 @@ public static class TokenizerLocator
 
     /// <summary>Loads the tokenizer for a model.</summary>
     /// <param name="modelPath">The model's folder, or any file in it (checkpoint, config).</param>
-    /// <param name="overridePath">A tokenizer file to use instead of searching; its format is chosen by extension, else by content.</param>
+    /// <param name="overridePath">A tokenizer file to use instead of searching; its format is chosen by extension, else by content.
+    /// Without one, a <paramref name="modelPath"/> that is a GGUF file is its own tokenizer.</param>
     /// <param name="expectedVocabSize">The model's vocabulary size; a llama2.c export (which does not store it) is checked against it.</param>
     /// <exception cref="FileNotFoundException">No tokenizer was found; the message lists what was looked for.</exception>
     /// <exception cref="ModelFormatException">The tokenizer file is malformed.</exception>
@@ -35,7 +39,7 @@ public static class TokenizerLocator
         return LoadFile(path, expectedVocabSize);
     }
 
-    /// <summary>The tokenizer file beside a model, by <see cref="SearchPatterns"/>.</summary>
+    /// <summary>The tokenizer file beside a model, by <see cref="SearchPatterns"/>; a GGUF model file is its own.</summary>
     /// <param name="modelPath">The model's folder, or any file in it.</param>
     /// <exception cref="FileNotFoundException">None was found; the message lists what was looked for.</exception>
     /// <exception cref="ModelFormatException">
@@ -45,6 +49,11 @@ public static class TokenizerLocator
     public static string Find(string modelPath)
     {
         ArgumentNullException.ThrowIfNull(modelPath);
+        if (File.Exists(modelPath) && Path.GetExtension(modelPath).Equals(".gguf", StringComparison.OrdinalIgnoreCase))
+        {
+            return modelPath;
+        }
+
         string folder = Directory.Exists(modelPath) ? modelPath : Path.GetDirectoryName(Path.GetFullPath(modelPath)) ?? ".";
         var skipped = new List<string>();
         if (Directory.Exists(folder))
@@ -72,13 +81,25 @@ public static class TokenizerLocator
             "Pass the tokenizer file explicitly to use another.");
     }
 
-    /// <summary>Loads one tokenizer file, choosing the format by extension (.json, .model, .bin), else by content.</summary>
+    /// <summary>Loads one tokenizer file, choosing the format by extension (.json, .model, .bin, .gguf), else by content.</summary>
     /// <param name="path">The tokenizer file.</param>
     /// <param name="expectedVocabSize">The model's vocabulary size, checked against a llama2.c export.</param>
     /// <exception cref="ModelFormatException">The file is malformed.</exception>
     public static ITokenizer LoadFile(string path, int? expectedVocabSize = null)
     {
         ArgumentNullException.ThrowIfNull(path);
+        if (Path.GetExtension(path).Equals(".gguf", StringComparison.OrdinalIgnoreCase) || GgufFile.HasMagic(path))
+        {
+            // Read from the mapping: a GGUF file is the whole model, which need not be read into memory.
+            ITokenizer tokenizer = GgufTokenizer.Load(path);
+            if (expectedVocabSize is int vocab && tokenizer.VocabSize > vocab)
+            {
+                throw new ModelFormatException($"{path}: the tokenizer has {tokenizer.VocabSize} tokens, more than the model's vocabulary of {vocab}");
+            }
+
+            return tokenizer;
+        }
+
         byte[] data = File.ReadAllBytes(path);
         return FormatOf(path, data) switch
         {

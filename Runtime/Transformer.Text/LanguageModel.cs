@@ -54,8 +54,8 @@ public sealed class LanguageModel : IDisposable
 
     /// <summary>
     /// Loads a model from a folder or file: a Hugging Face folder (config.json with safetensors, single or
-    /// sharded), a safetensors file with config.json beside it, or a llama2.c <c>.bin</c> checkpoint.
-    /// The tokenizer is <see cref="LanguageModelOptions.TokenizerPath"/> or the one found beside the model
+    /// sharded), a safetensors file with config.json beside it, a llama2.c <c>.bin</c> checkpoint, or a GGUF file.
+    /// The tokenizer is <see cref="LanguageModelOptions.TokenizerPath"/>, the one inside a GGUF file, or the one found beside the model
     /// (tokenizer.json, tokenizer.model, tok*.model, tok*.bin, in that order).
     /// Throws <see cref="ModelFormatException"/> naming the file and the problem when either is malformed, and
     /// <see cref="FileNotFoundException"/> when no tokenizer is found.
@@ -74,7 +74,7 @@ public sealed class LanguageModel : IDisposable
         {
             string tokenizerPath = options.TokenizerPath is { } given
                 ? Path.GetFullPath(given)
-                : TokenizerLocator.Find(files.Directory);
+                : files.EmbeddedTokenizerFile ?? TokenizerLocator.Find(files.Directory);
             if (!File.Exists(tokenizerPath)) throw new FileNotFoundException($"{tokenizerPath}: no such tokenizer file", tokenizerPath);
             var tokenizer = TokenizerLocator.LoadFile(tokenizerPath, files.Config.VocabSize);
 

@@ -1,4 +1,7 @@
 using System.Text.Json;
+using Transformer.Loader.Gguf;
+using Transformer.Loader.Llama2c;
+using Transformer.Tokenizers.Gguf;
 
 namespace Transformer.Cli.Tests;
 
@@ -14,13 +17,25 @@ public static class GreedyCases
 
     /// <summary>
     /// The model argument for a form: the folder (its llama2.c .bin is picked), the .bin file, or the converted
-    /// safetensors file (config.json beside it).
+    /// safetensors file (config.json beside it), or one GGUF file converted from the .bin and tok512.model (weights and
+    /// tokenizer in one file, written once per test run).
     /// </summary>
     public static string ModelPath(string form) => form switch
     {
         "folder" => SharedModels.Stories260K,
         "bin" => SharedModels.Stories260KFile("stories260K.bin"),
         "safetensors" => SharedModels.Stories260KFile("model.safetensors"),
+        "gguf" => Stories260KGguf.Value,
         _ => throw new ArgumentOutOfRangeException(nameof(form)),
     };
+
+    private static readonly Lazy<string> Stories260KGguf = new(() =>
+    {
+        string folder = Path.Combine(Path.GetTempPath(), "transformer-cli-tests-gguf", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(folder);
+        string path = Path.Combine(folder, "stories260K.gguf"), tokenizer = SharedModels.Stories260KFile("tok512.model");
+        using var checkpoint = Llama2cCheckpoint.Open(SharedModels.Stories260KFile("stories260K.bin"));
+        GgufModelWriter.Write(path, checkpoint.Config, checkpoint, GgmlType.F32, w => GgufTokenizerMetadata.AddSentencePiece(w, File.ReadAllBytes(tokenizer), tokenizer));
+        return path;
+    });
 }

@@ -17,6 +17,9 @@ public sealed partial class RunCommandTests
     [InlineData(3, "bin")]
     [InlineData(0, "safetensors")]
     [InlineData(3, "safetensors")]
+    [InlineData(0, "gguf")]
+    [InlineData(1, "gguf")]
+    [InlineData(3, "gguf")]
     public async Task Greedy_output_equals_run_c_byte_for_byte(int caseIndex, string form)
     {
         Assert.SkipUnless(SharedModels.Available, SharedModels.SkipReason);

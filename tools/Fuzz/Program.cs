@@ -11,6 +11,7 @@ FuzzTarget[] targets =
     new TokenizerJsonTarget(),
     new SentencePieceTarget(),
     new Llama2cTokenizerTarget(),
+    new GgufTarget(),
 ];
 
 const string Usage = """

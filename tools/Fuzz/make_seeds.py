@@ -50,6 +50,75 @@ def llama2c_checkpoint(dim, hidden, layers, heads, kv_heads, vocab, seq_len):
     return struct.pack("<7i", dim, hidden, layers, heads, kv_heads, vocab, seq_len) + struct.pack(f"<{floats}f", *[i / 64 for i in range(floats)])
 
 
+def gguf_string(text):
+    data = text.encode()
+    return struct.pack("<Q", len(data)) + data
+
+
+def tiny_gguf():
+    """A GGUF v3 file like llama.cpp's: scalar, string and array metadata, an F32 and a Q8_0 tensor, 32-byte aligned."""
+    kv = [
+        gguf_string("general.architecture") + struct.pack("<I", 8) + gguf_string("llama"),
+        gguf_string("llama.block_count") + struct.pack("<II", 4, 1),
+        gguf_string("llama.rope.freq_base") + struct.pack("<If", 6, 10000.0),
+        gguf_string("tokenizer.ggml.add_bos_token") + struct.pack("<IB", 7, 1),
+        gguf_string("tokenizer.ggml.tokens") + struct.pack("<IIQ", 9, 8, 3) + b"".join(gguf_string(t) for t in ["<unk>", "<s>", "\u2581a"]),
+        gguf_string("tokenizer.ggml.scores") + struct.pack("<IIQ3f", 9, 6, 3, 0.0, 0.0, -1.5),
+        gguf_string("tokenizer.ggml.token_type") + struct.pack("<IIQ3i", 9, 5, 3, 2, 3, 1),
+    ]
+    tensors = [
+        gguf_string("token_embd.weight") + struct.pack("<IQQIQ", 2, 4, 3, 0, 0),
+        gguf_string("blk.0.attn_q.weight") + struct.pack("<IQQIQ", 2, 32, 1, 8, 64),
+    ]
+    header = b"GGUF" + struct.pack("<IQQ", 3, len(tensors), len(kv)) + b"".join(kv) + b"".join(tensors)
+    header += b"\0" * (-len(header) % 32)
+    data = struct.pack("<12f", *[i / 8 for i in range(12)]) + b"\0" * 16 + struct.pack("<e", 0.5) + bytes(range(32))
+    return header + data
+
+
+def tiny_gguf_model():
+    """A whole Llama model GGUF as GgufModelWriter writes one (hidden 32, 1 layer, 4 heads of 8, 2 KV heads, vocab 8),
+    F32 vectors, Q8_0 and F16 matrices, with a SentencePiece-style tokenizer: every stage of the gguf target runs."""
+    hidden, ffn, vocab, kv = 32, 32, 8, 16
+    kv_pairs = [
+        gguf_string("general.architecture") + struct.pack("<I", 8) + gguf_string("llama"),
+        gguf_string("general.alignment") + struct.pack("<II", 4, 32),
+    ] + [gguf_string("llama." + k) + struct.pack("<II", 4, v) for k, v in [
+        ("context_length", 64), ("embedding_length", hidden), ("block_count", 1), ("feed_forward_length", ffn),
+        ("attention.head_count", 4), ("attention.head_count_kv", 2), ("attention.key_length", 8)]] + [
+        gguf_string("llama.attention.layer_norm_rms_epsilon") + struct.pack("<If", 6, 1e-5),
+        gguf_string("llama.rope.freq_base") + struct.pack("<If", 6, 10000.0),
+        gguf_string("tokenizer.ggml.model") + struct.pack("<I", 8) + gguf_string("llama"),
+        gguf_string("tokenizer.ggml.tokens") + struct.pack("<IIQ", 9, 8, vocab) + b"".join(gguf_string(t) for t in ["<unk>", "<s>", "</s>", "a", "b", "ab", "\u2581", "\u2581a"]),
+        gguf_string("tokenizer.ggml.scores") + struct.pack("<IIQ", 9, 6, vocab) + struct.pack(f"<{vocab}f", *[0, 0, 0, -1, -2, -3, -4, -5]),
+        gguf_string("tokenizer.ggml.token_type") + struct.pack("<IIQ", 9, 5, vocab) + struct.pack(f"<{vocab}i", 2, 3, 3, 1, 1, 1, 1, 1),
+        gguf_string("tokenizer.ggml.bos_token_id") + struct.pack("<II", 4, 1),
+        gguf_string("tokenizer.ggml.eos_token_id") + struct.pack("<II", 4, 2),
+    ]
+    # (name, ggml type, dims innermost first); types: 0 F32, 1 F16, 8 Q8_0
+    tensors = [("token_embd.weight", 8, [hidden, vocab]), ("blk.0.attn_norm.weight", 0, [hidden]),
+               ("blk.0.attn_q.weight", 8, [hidden, hidden]), ("blk.0.attn_k.weight", 8, [hidden, kv]),
+               ("blk.0.attn_v.weight", 1, [hidden, kv]), ("blk.0.attn_output.weight", 8, [hidden, hidden]),
+               ("blk.0.ffn_norm.weight", 0, [hidden]), ("blk.0.ffn_gate.weight", 8, [hidden, ffn]),
+               ("blk.0.ffn_up.weight", 8, [hidden, ffn]), ("blk.0.ffn_down.weight", 8, [ffn, hidden]),
+               ("output_norm.weight", 0, [hidden])]
+    infos, data = [], b""
+    for name, kind, dims in tensors:
+        count = 1
+        for d in dims:
+            count *= d
+        if kind == 0:
+            blob = struct.pack(f"<{count}f", *[1.0] * count)
+        elif kind == 1:
+            blob = struct.pack(f"<{count}e", *[(i % 7 - 3) / 8 for i in range(count)])
+        else:
+            blob = b"".join(struct.pack("<e", 0.01) + bytes((i * 37 + j) % 255 for j in range(32)) for i in range(count // 32))
+        infos.append(gguf_string(name) + struct.pack("<I", len(dims)) + b"".join(struct.pack("<Q", d) for d in dims) + struct.pack("<IQ", kind, len(data)))
+        data += blob + b"\0" * (-len(blob) % 32)
+    header = b"GGUF" + struct.pack("<IQQ", 3, len(infos), len(kv_pairs)) + b"".join(kv_pairs) + b"".join(infos)
+    return header + b"\0" * (-len(header) % 32) + data
+
+
 def main():
     if not os.path.isdir(stories):
         sys.exit(f"{stories} not found (set TRANSFORMER_SHARED_DIR)")
@@ -80,6 +149,8 @@ def main():
     shutil.copyfile(os.path.join(stories, "tok512.model"), os.path.join(corpus, "sentencepiece-model", "tok512.model"))
     os.makedirs(os.path.join(corpus, "llama2c-tokenizer"), exist_ok=True)
     shutil.copyfile(os.path.join(stories, "tok512.bin"), os.path.join(corpus, "llama2c-tokenizer", "tok512.bin"))
+    seed("gguf", "tiny-llama", tiny_gguf())
+    seed("gguf", "tiny-llama-model", tiny_gguf_model())
 
 
 main()

@@ -1,4 +1,4 @@
-using LlamaCppCompare.Gguf;
+using Transformer.Loader.Gguf;
 
 namespace LlamaCppFixtures;
 

@@ -3,7 +3,7 @@ using System.Text;
 using LLama;
 using LLama.Common;
 using LLama.Native;
-using LlamaCppCompare.Gguf;
+using Transformer.Loader.Gguf;
 
 namespace LlamaCppFixtures;
 

@@ -1,5 +1,5 @@
 using System.Globalization;
-using LlamaCppCompare.Gguf;
+using Transformer.Loader.Gguf;
 
 namespace LlamaCppFixtures;
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Transformer.Loader.Gguf;
 
 namespace Transformer.ChatTemplates;
 
@@ -8,6 +9,8 @@ namespace Transformer.ChatTemplates;
 /// tokenizer (transformers gives it priority), else <c>chat_template</c> in <c>tokenizer_config.json</c> (a
 /// string, or a list of <c>{"name", "template"}</c> of which "default" is used). The special tokens come from
 /// tokenizer_config.json's <c>bos_token</c>/<c>eos_token</c> (strings or <c>{"content": …}</c> objects).
+/// A GGUF model file carries its template as <c>tokenizer.chat_template</c>, its special tokens as the pieces its
+/// <c>bos_token_id</c>/<c>eos_token_id</c> name.
 /// </summary>
 public static class ChatTemplateLoader
 {
@@ -27,6 +30,8 @@ public static class ChatTemplateLoader
     public static ChatTemplateLookup Find(string modelPath, string? templateFile = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(modelPath);
+        if (File.Exists(modelPath) && Path.GetExtension(modelPath).Equals(".gguf", StringComparison.OrdinalIgnoreCase))
+            return FromGguf(modelPath, templateFile);
         string folder = Directory.Exists(modelPath) ? modelPath : Path.GetDirectoryName(Path.GetFullPath(modelPath)) ?? ".";
         string configPath = Path.Combine(folder, ConfigFileName);
         JsonObject? config = File.Exists(configPath) ? ReadConfig(configPath) : null;
@@ -59,6 +64,30 @@ public static class ChatTemplateLoader
             case var other:
                 throw new InvalidDataException($"{configPath}: chat_template must be a string or a list of {{name, template}}, not {other.GetValueKind()}");
         }
+    }
+
+    /// <exception cref="Transformer.Loader.ModelFormatException">The GGUF file is malformed.</exception>
+    private static ChatTemplateLookup FromGguf(string path, string? templateFile)
+    {
+        using var file = GgufFile.Open(path);
+        var m = file.Metadata;
+        string[] pieces = m.OptionalStringArray("tokenizer.ggml.tokens") ?? [];
+        string? Piece(string key) => m.OptionalInt(key) is int id && id >= 0 && id < pieces.Length ? pieces[id] : null;
+        var tokens = new ModelChatTemplate
+        {
+            Template = null!,
+            BosToken = Piece("tokenizer.ggml.bos_token_id"),
+            EosToken = Piece("tokenizer.ggml.eos_token_id"),
+            AddBosToken = m.OptionalBool("tokenizer.ggml.add_bos_token"),
+        };
+        if (templateFile is not null)
+        {
+            if (!File.Exists(templateFile)) throw new FileNotFoundException($"{templateFile}: no such chat template file", templateFile);
+            return ChatTemplateLookup.Of(tokens with { Template = ChatTemplate.Parse(File.ReadAllText(templateFile), templateFile) });
+        }
+        return m.OptionalString("tokenizer.chat_template") is { } template
+            ? ChatTemplateLookup.Of(tokens with { Template = ChatTemplate.Parse(template, $"{path} (tokenizer.chat_template)") })
+            : ChatTemplateLookup.None($"the model has no chat template ({path} has no tokenizer.chat_template)");
     }
 
     private static ChatTemplateLookup FromNamedTemplates(JsonArray named, string configPath, ModelChatTemplate tokens)

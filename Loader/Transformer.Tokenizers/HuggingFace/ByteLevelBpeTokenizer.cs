@@ -32,27 +32,32 @@ public sealed class ByteLevelBpeTokenizer : ITokenizer
     private readonly PreTokenizerPipeline _preTokenizer;
     private readonly byte[][] _decodedBytes;
 
-    private ByteLevelBpeTokenizer(JsonElement root, string sourceName, int? bosId, IReadOnlyList<int>? eosIds)
+    /// <summary>The parts of a byte-level BPE tokenizer, however they were stored (tokenizer.json, GGUF metadata).</summary>
+    internal sealed record Parts
     {
-        JsonElement model = Required(root, "model", sourceName);
-        string type = model.TryGetProperty("type", out JsonElement t) ? t.GetString() ?? "" : "BPE";
-        if (type != "BPE")
-        {
-            throw new ModelFormatException($"{sourceName}: model type \"{InputQuote.Cap(type)}\" is not supported; only BPE is.");
-        }
+        /// <summary>Byte-level-spelled piece → id.</summary>
+        public required Dictionary<string, int> Vocab { get; init; }
+        /// <summary>Merges in rank order, as pairs of byte-level-spelled pieces.</summary>
+        public required IEnumerable<(string Left, string Right)> Merges { get; init; }
+        /// <summary>Whether a word that is itself a piece skips merging (Llama 3).</summary>
+        public bool IgnoreMerges { get; init; }
+        /// <summary>Tokens matched verbatim before pre-tokenization.</summary>
+        public required AddedTokens Added { get; init; }
+        /// <summary>The normalizer.</summary>
+        public Func<string, string> Normalize { get; init; } = text => text;
+        /// <summary>The pre-tokenizer.</summary>
+        public required PreTokenizerPipeline PreTokenizer { get; init; }
+    }
 
-        _vocab = [];
-        foreach (JsonProperty entry in Required(model, "vocab", sourceName).EnumerateObject())
-        {
-            _vocab[entry.Name] = entry.Value.GetInt32();
-        }
-
+    private ByteLevelBpeTokenizer(Parts parts, string sourceName, Func<ByteLevelBpeTokenizer, int?> bosId, IReadOnlyList<int>? eosIds)
+    {
+        _vocab = parts.Vocab;
         RequireByteAlphabet(sourceName);
-        _merges = ParseMerges(Required(model, "merges", sourceName), sourceName);
-        _ignoreMerges = model.TryGetProperty("ignore_merges", out JsonElement im) && im.ValueKind == JsonValueKind.True;
-        _added = AddedTokens.Parse(root);
-        _normalize = TokenizerJsonNormalizer.Parse(root.TryGetProperty("normalizer", out JsonElement n) ? n : default, sourceName);
-        _preTokenizer = PreTokenizerPipeline.Parse(Required(root, "pre_tokenizer", sourceName), sourceName);
+        _merges = ParseMerges(parts.Merges, sourceName);
+        _ignoreMerges = parts.IgnoreMerges;
+        _added = parts.Added;
+        _normalize = parts.Normalize;
+        _preTokenizer = parts.PreTokenizer;
 
         foreach ((string piece, int id) in _vocab)
         {
@@ -67,7 +72,7 @@ public sealed class ByteLevelBpeTokenizer : ITokenizer
         int vocabSize = 1 + Math.Max(_vocab.Values.DefaultIfEmpty(-1).Max(), _added.Tokens.Select(a => a.Id).DefaultIfEmpty(-1).Max());
         _decodedBytes = BuildDecodedBytes(vocabSize);
 
-        BosId = bosId ?? BosFromPostProcessor(root) ?? KnownBosContents.Select(_added.IdOf).FirstOrDefault(id => id is not null);
+        BosId = bosId(this);
         EosIds = eosIds ?? [.. KnownEosContents.Select(_added.IdOf).OfType<int>()];
         foreach (int id in EosIds.Append(BosId ?? 0))
         {
@@ -76,6 +81,38 @@ public sealed class ByteLevelBpeTokenizer : ITokenizer
                 throw new ModelFormatException($"{sourceName}: special token id {id} is outside the vocabulary of {vocabSize}.");
             }
         }
+    }
+
+    /// <summary>A tokenizer from its parts; <paramref name="bosId"/> and <paramref name="eosIds"/> as the source says.</summary>
+    internal static ByteLevelBpeTokenizer FromParts(Parts parts, string sourceName, int? bosId, IReadOnlyList<int> eosIds)
+        => new(parts, sourceName, _ => bosId, eosIds);
+
+    private static ByteLevelBpeTokenizer FromTokenizerJson(JsonElement root, string sourceName, int? bosId, IReadOnlyList<int>? eosIds)
+    {
+        JsonElement model = Required(root, "model", sourceName);
+        string type = model.TryGetProperty("type", out JsonElement t) ? t.GetString() ?? "" : "BPE";
+        if (type != "BPE")
+        {
+            throw new ModelFormatException($"{sourceName}: model type \"{InputQuote.Cap(type)}\" is not supported; only BPE is.");
+        }
+
+        var vocab = new Dictionary<string, int>();
+        foreach (JsonProperty entry in Required(model, "vocab", sourceName).EnumerateObject())
+        {
+            vocab[entry.Name] = entry.Value.GetInt32();
+        }
+
+        var parts = new Parts
+        {
+            Vocab = vocab,
+            Merges = MergePairs(Required(model, "merges", sourceName), sourceName),
+            IgnoreMerges = model.TryGetProperty("ignore_merges", out JsonElement im) && im.ValueKind == JsonValueKind.True,
+            Added = AddedTokens.Parse(root),
+            Normalize = TokenizerJsonNormalizer.Parse(root.TryGetProperty("normalizer", out JsonElement n) ? n : default, sourceName),
+            PreTokenizer = PreTokenizerPipeline.Parse(Required(root, "pre_tokenizer", sourceName), sourceName),
+        };
+        return new ByteLevelBpeTokenizer(parts, sourceName,
+            self => bosId ?? self.BosFromPostProcessor(root) ?? KnownBosContents.Select(self._added.IdOf).FirstOrDefault(id => id is not null), eosIds);
     }
 
     /// <summary>
@@ -118,7 +155,7 @@ public sealed class ByteLevelBpeTokenizer : ITokenizer
         {
             try
             {
-                return new ByteLevelBpeTokenizer(document.RootElement, sourceName, bosId, eosIds);
+                return FromTokenizerJson(document.RootElement, sourceName, bosId, eosIds);
             }
             catch (Exception e) when (e is InvalidOperationException or KeyNotFoundException or FormatException)
             {
@@ -207,19 +244,27 @@ public sealed class ByteLevelBpeTokenizer : ITokenizer
 
     private static long PairKey(int left, int right) => ((long)left << 32) | (uint)right;
 
-    private Dictionary<long, (int, int)> ParseMerges(JsonElement merges, string sourceName)
+    private static IEnumerable<(string, string)> MergePairs(JsonElement merges, string sourceName)
     {
-        var table = new Dictionary<long, (int, int)>();
         int rank = 0;
         foreach (JsonElement merge in merges.EnumerateArray())
         {
             // Older files write "a b"; newer ones ["a", "b"] (which allows spaces inside pieces).
-            (string a, string b) = merge.ValueKind == JsonValueKind.Array && merge.GetArrayLength() == 2
+            yield return merge.ValueKind == JsonValueKind.Array && merge.GetArrayLength() == 2
                 ? (merge[0].GetString()!, merge[1].GetString()!)
                 : merge.ValueKind == JsonValueKind.String && merge.GetString()!.Split(' ') is [string x, string y]
                     ? (x, y)
                     : throw new ModelFormatException($"{sourceName}: merge {rank} ({InputQuote.Cap(merge.GetRawText())}) is neither \"a b\" nor [a, b].");
+            rank++;
+        }
+    }
 
+    private Dictionary<long, (int, int)> ParseMerges(IEnumerable<(string Left, string Right)> merges, string sourceName)
+    {
+        var table = new Dictionary<long, (int, int)>();
+        int rank = 0;
+        foreach ((string a, string b) in merges)
+        {
             if (!_vocab.TryGetValue(a, out int left) || !_vocab.TryGetValue(b, out int right) || !_vocab.TryGetValue(a + b, out int merged))
             {
                 throw new ModelFormatException($"{sourceName}: merge {rank} (\"{InputQuote.Cap(a)}\" + \"{InputQuote.Cap(b)}\") names a piece missing from the vocabulary.");

@@ -68,6 +68,15 @@ internal sealed class PreTokenizerPipeline
             byteLevelSplit);
     }
 
+    /// <summary>
+    /// The pipeline of a tokenizer stored without a tokenizer.json (GGUF): a Split by <paramref name="pattern"/>
+    /// (Isolated) then ByteLevel without a regex of its own, or, when <paramref name="pattern"/> is null, ByteLevel
+    /// splitting with GPT-2's pattern. No prefix space, as in every such tokenizer llama.cpp reads.
+    /// </summary>
+    public static PreTokenizerPipeline ForPattern(string? pattern, string sourceName) => pattern is null
+        ? new PreTokenizerPipeline([], false, IsolatingSplit(Compile(Gpt2Pattern, sourceName)))
+        : new PreTokenizerPipeline([IsolatingSplit(Compile(pattern, sourceName))], false, null);
+
     /// <summary>Splits a run of text (one between added tokens) into byte-level-spelled words.</summary>
     public IEnumerable<string> Words(string text)
     {

@@ -1,6 +1,8 @@
 using System.Runtime.InteropServices;
 using Transformer.Loader;
 using Transformer.Loader.Config;
+using Transformer.Kernels.Quantized.Ggml;
+using Transformer.Loader.Gguf;
 using Transformer.Runtime.Synthetic;
 
 namespace LlamaCppCompare.Gguf;
@@ -164,9 +166,9 @@ public static class LlamaGgufExporter
 
     private static byte[] QuantizeRows(float[] values, int rows, int columns)
     {
-        int rowBytes = columns / GgmlTypes.Q8_0BlockSize * GgmlTypes.Q8_0BlockBytes;
+        int rowBytes = columns / GgmlQ8_0.BlockSize * GgmlQ8_0.BlockBytes;
         var output = new byte[(long)rows * rowBytes];
-        Parallel.For(0, rows, row => Q8_0Quantizer.Quantize(values.AsSpan(row * columns, columns), output.AsSpan(row * rowBytes, rowBytes)));
+        Parallel.For(0, rows, row => GgmlQ8_0.QuantizeRow(values.AsSpan(row * columns, columns), output.AsSpan(row * rowBytes, rowBytes)));
         return output;
     }
 

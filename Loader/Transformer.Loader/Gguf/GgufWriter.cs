@@ -1,9 +1,9 @@
 using System.Text;
 
-namespace LlamaCppCompare.Gguf;
+namespace Transformer.Loader.Gguf;
 
 /// <summary>
-/// Writes a GGUF version 3 file: header, metadata key/value pairs, tensor descriptors, then the tensor
+/// Writes a GGUF version 3 file (what llama.cpp reads, and what <see cref="GgufFile"/> reads back): header, metadata key/value pairs, tensor descriptors, then the tensor
 /// data, each tensor starting on an <see cref="Alignment"/>-byte boundary. Everything is little-endian.
 /// Usage: add all metadata and declare every tensor, call <see cref="WriteHeader"/>, then
 /// <see cref="WriteTensorData"/> once per tensor in declaration order (so large tensors can be produced
@@ -35,6 +35,9 @@ public sealed class GgufWriter : IDisposable
     /// <summary>Adds a uint32 value.</summary>
     public void Add(string key, uint value) => AddValue(key, GgufValueType.UInt32, w => w.Write(value));
 
+    /// <summary>Adds an int32 value.</summary>
+    public void Add(string key, int value) => AddValue(key, GgufValueType.Int32, w => w.Write(value));
+
     /// <summary>Adds a float32 value.</summary>
     public void Add(string key, float value) => AddValue(key, GgufValueType.Float32, w => w.Write(value));
 
@@ -61,7 +64,7 @@ public sealed class GgufWriter : IDisposable
     {
         if (_nextToWrite >= 0) throw new InvalidOperationException($"tensor '{name}' declared after the header was written");
         if (_tensors.Any(t => t.Name == name)) throw new ArgumentException($"tensor '{name}' declared twice", nameof(name));
-        long byteSize = GgmlTypes.ByteSize(type, dimensions);
+        long byteSize = ByteSize(type, dimensions);
         _tensors.Add(new TensorInfo(name, type, dimensions, _nextOffset, byteSize));
         _nextOffset = AlignUp(_nextOffset + byteSize);
     }
@@ -118,6 +121,16 @@ public sealed class GgufWriter : IDisposable
         {
             _writer.Dispose();
         }
+    }
+
+    /// <summary>Bytes of a tensor: whole blocks of its type along the innermost dimension.</summary>
+    private static long ByteSize(GgmlType type, long[] dimensions)
+    {
+        if (!GgmlTypes.TryGetLayout(type, out int blockSize, out int blockBytes))
+            throw new ArgumentException($"unknown ggml type {type}", nameof(type));
+        if (dimensions.Length == 0 || dimensions[0] % blockSize != 0)
+            throw new ArgumentException($"{GgmlTypes.Name(type)} rows must be a multiple of {blockSize} values, got [{string.Join(", ", dimensions)}]", nameof(dimensions));
+        return dimensions.Aggregate(1L, (p, d) => p * d) / blockSize * blockBytes;
     }
 
     private void AddValue(string key, GgufValueType type, Action<BinaryWriter> write)

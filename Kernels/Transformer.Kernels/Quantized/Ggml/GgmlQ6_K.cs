@@ -1,0 +1,53 @@
+using System.Buffers.Binary;
+
+namespace Transformer.Kernels.Quantized.Ggml;
+
+/// <summary>
+/// ggml's Q6_K: super-blocks of 256 values in 16 sub-blocks of 16, each with a signed 8-bit scale s. A value's 6-bit
+/// code is 4 low bits (in <c>ql</c>, 128 bytes) and 2 high bits (in <c>qh</c>, 64 bytes); value = d·s·(code − 32),
+/// d the super-block's f16 scale (stored last). Each half of 128 values packs four runs of 32: runs 0 and 2 in the
+/// low and high nibbles of ql[0..32), runs 1 and 3 in those of ql[32..64), their high bits in successive bit pairs
+/// of qh[0..32).
+/// </summary>
+public static class GgmlQ6_K
+{
+    /// <summary>Values per super-block.</summary>
+    public const int BlockSize = 256;
+
+    /// <summary>Bytes per super-block: ql (128), qh (64), 16 int8 scales, f16 d.</summary>
+    public const int BlockBytes = BlockSize / 2 + BlockSize / 4 + BlockSize / 16 + 2;
+
+    /// <summary>Scalar reference with the semantics of llama.cpp's <c>dequantize_row_q6_K</c> (the same float operations, so the same bits).</summary>
+    public static void DequantizeRow(ReadOnlySpan<byte> blocks, Span<float> destination)
+    {
+        int count = GgmlBlocks.Count(blocks.Length, BlockBytes, destination.Length, BlockSize, "Q6_K");
+        for (int b = 0; b < count; b++)
+        {
+            var block = blocks.Slice(b * BlockBytes, BlockBytes);
+            var ql = block[..128];
+            var qh = block.Slice(128, 64);
+            var scales = block.Slice(192, 16);
+            float d = (float)BinaryPrimitives.ReadHalfLittleEndian(block[208..]);
+            for (int half = 0; half < 2; half++)
+            {
+                var low = ql.Slice(half * 64, 64);
+                var high = qh.Slice(half * 32, 32);
+                var sc = scales.Slice(half * 8, 8);
+                var y = destination.Slice(b * BlockSize + half * 128, 128);
+                for (int l = 0; l < 32; l++)
+                {
+                    int s = l / 16;
+                    int q1 = ((low[l] & 0x0F) | ((high[l] & 3) << 4)) - 32;
+                    int q2 = ((low[l + 32] & 0x0F) | (((high[l] >> 2) & 3) << 4)) - 32;
+                    int q3 = ((low[l] >> 4) | (((high[l] >> 4) & 3) << 4)) - 32;
+                    int q4 = ((low[l + 32] >> 4) | (((high[l] >> 6) & 3) << 4)) - 32;
+                    // (d·s)·q, rounded in that order, as ggml evaluates d * sc[is] * q.
+                    y[l] = d * (sbyte)sc[s] * q1;
+                    y[l + 32] = d * (sbyte)sc[s + 2] * q2;
+                    y[l + 64] = d * (sbyte)sc[s + 4] * q3;
+                    y[l + 96] = d * (sbyte)sc[s + 6] * q4;
+                }
+            }
+        }
+    }
+}
