@@ -20,7 +20,7 @@ public sealed partial class ReadmeSynopsisTests
 
         foreach (var (command, text) in synopses)
         {
-            var help = await CliRun.InvokeAsync(command, "--help");
+            var help = await CliRun.InvokeAsync([.. command.Split(' '), "--help"]);
             Assert.Equal(0, help.ExitCode);
             var known = help.Output.Split('\n').Select(l => l.Trim()).Where(l => l.StartsWith('-'))
                 .SelectMany(l => HelpNames().Match(l).Value.Split(", ")).ToHashSet();
@@ -30,7 +30,8 @@ public sealed partial class ReadmeSynopsisTests
         }
     }
 
-    [GeneratedRegex(@"^transformer (?<command>[a-z]+)\b")]
+    // A command, or a command and its subcommand (`transformer eval ppl`).
+    [GeneratedRegex(@"^transformer (?<command>[a-z]+(?: [a-z]+)?)\b")]
     private static partial Regex CommandLine();
 
     // An option name inside [...] or after '|': -x or --long-name.
