@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Transformer.ResponseCache;
 using Transformer.Server.Api;
 using Transformer.Server.Endpoints;
 using Transformer.Server.Hosting;
@@ -45,9 +46,6 @@ public sealed class InferenceServer : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         var host = new ModelHost(options);
-        var metrics = new ServerMetrics(() => host.Current?.Scheduler.Snapshot);
-        var server = new ServerContext(host, metrics, options);
-
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         // A failure to start (a port in use) surfaces as the exception from StartAsync; the host's own log
@@ -56,7 +54,11 @@ public sealed class InferenceServer : IAsyncDisposable
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));
         builder.WebHost.UseUrls($"http://{UrlHost(options.Host)}:{options.Port}");
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes);
+        if (options.ResponseCache is { } cacheOptions) builder.Services.AddTransformerResponseCache(cacheOptions);
         var app = builder.Build();
+        var cache = options.ResponseCache is null ? null : app.Services.GetRequiredService<ResponseCacheStore>();
+        var metrics = new ServerMetrics(() => host.Current?.Scheduler.Snapshot, cache);
+        var server = new ServerContext(host, metrics, options, cache);
 
         app.UseMiddleware<ApiMiddleware>(server);
         app.MapPost("/v1/chat/completions", context => ChatCompletionsEndpoint.HandleAsync(context, server));
