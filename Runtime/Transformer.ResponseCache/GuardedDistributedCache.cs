@@ -6,6 +6,8 @@ namespace Transformer.ResponseCache;
 /// The Redis tier as HybridCache sees it, made harmless: every call is bounded by a timeout, and a call that
 /// fails or is too slow reads as a miss (or a skipped write) instead of an exception, so a dead or slow
 /// Redis costs a request at most one timeout and, once marked down, nothing until the retry interval passes.
+/// (HybridCache would swallow a failing call too, but it logs every one and keeps calling a dead server; this
+/// guard is what knows Redis is down, logs it once and reports it in /metrics.)
 /// </summary>
 internal sealed class GuardedDistributedCache(IDistributedCache inner, TimeSpan timeout, RedisTierStatus status) : IDistributedCache
 {

@@ -31,11 +31,20 @@ public static class ResponseCacheServices
         {
             services.AddSingleton(provider => new RedisTierStatus(endpoint, options.RedisRetryInterval,
                 provider.GetRequiredService<ILoggerFactory>().CreateLogger("Transformer.ResponseCache")));
+            services.AddSingleton(_ => new RedisConnection(RedisConfiguration(endpoint, options)));
             services.AddSingleton<IDistributedCache>(provider =>
-                new GuardedDistributedCache(new RedisCache(new RedisCacheOptions { ConfigurationOptions = RedisConfiguration(endpoint, options), InstanceName = "transformer:" }),
-                    options.RedisTimeout, provider.GetRequiredService<RedisTierStatus>()));
+            {
+                var connection = provider.GetRequiredService<RedisConnection>();
+                var redis = new RedisCache(new RedisCacheOptions { ConnectionMultiplexerFactory = () => connection.Connection, InstanceName = "transformer:" });
+                return new GuardedDistributedCache(redis, options.RedisTimeout, provider.GetRequiredService<RedisTierStatus>());
+            });
         }
-        services.AddSingleton(provider => new ResponseCacheStore(provider.GetRequiredService<HybridCache>(), options, provider.GetService<RedisTierStatus>()));
+        services.AddSingleton(provider =>
+        {
+            // Resolving the Redis tier here starts connecting it (see RedisConnection).
+            _ = provider.GetService<RedisConnection>();
+            return new ResponseCacheStore(provider.GetRequiredService<HybridCache>(), options, provider.GetService<RedisTierStatus>());
+        });
         return services;
     }
 
@@ -50,8 +59,6 @@ public static class ResponseCacheServices
             ConnectRetry = 1,
             SyncTimeout = timeout,
             AsyncTimeout = timeout,
-            // Fail calls at once while disconnected rather than queueing them until the timeout.
-            BacklogPolicy = BacklogPolicy.FailFast,
             ReconnectRetryPolicy = new LinearRetry((int)Math.Max(100, options.RedisRetryInterval.TotalMilliseconds)),
             Password = endpoint.Password,
         };

@@ -44,16 +44,21 @@ public sealed class ResponseCacheStore
     /// <summary>The bytes stored under <paramref name="key"/> and where they were found, or (null, None).</summary>
     public async ValueTask<(byte[]? Value, CacheTier Tier)> GetAsync(string key, CancellationToken cancellation)
     {
+        // HybridCache hands a factory's null back as an empty array; no stored response is empty, so both mean "not found".
         var local = await _cache.GetOrCreateAsync<byte[]?>(key, static _ => ValueTask.FromResult<byte[]?>(null), LocalLookup, cancellationToken: cancellation).ConfigureAwait(false);
-        if (local is not null) return (local, CacheTier.Local);
+        if (local is { Length: > 0 }) return (local, CacheTier.Local);
         if (Redis is null) return (null, CacheTier.None);
         var shared = await _cache.GetOrCreateAsync<byte[]?>(key, static _ => ValueTask.FromResult<byte[]?>(null), SharedLookup, cancellationToken: cancellation).ConfigureAwait(false);
-        if (shared is null) return (null, CacheTier.None);
+        if (shared is not { Length: > 0 }) return (null, CacheTier.None);
         await _cache.SetAsync(key, shared, _storeLocally, cancellationToken: cancellation).ConfigureAwait(false);
         return (shared, CacheTier.Shared);
     }
 
     /// <summary>Stores <paramref name="value"/> in memory and, when configured and up, in Redis.</summary>
-    public ValueTask SetAsync(string key, byte[] value, CancellationToken cancellation) =>
-        _cache.SetAsync(key, value, _store, cancellationToken: cancellation);
+    public ValueTask SetAsync(string key, byte[] value, CancellationToken cancellation)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        if (value.Length == 0) throw new ArgumentException("an empty value cannot be told from a miss", nameof(value));
+        return _cache.SetAsync(key, value, _store, cancellationToken: cancellation);
+    }
 }
