@@ -19,6 +19,7 @@ public static class TransformerCli
         TemplateCommand.Create,
         ChatCommand.Create,
         ServeCommand.Create,
+        GatewayCommand.Create,
     ];
 
     /// <summary>Builds the root command for a context.</summary>
