@@ -20,6 +20,7 @@ public static class TransformerCli
         ChatCommand.Create,
         ServeCommand.Create,
         GatewayCommand.Create,
+        PrecacheCommand.Create,
     ];
 
     /// <summary>Builds the root command for a context.</summary>

@@ -47,6 +47,7 @@ public static class ServeCommand
         var noPrefixCache = new Option<bool>("--no-prefix-cache") { Description = "Do not share KV blocks between requests with the same prompt prefix" };
         var responseCache = ResponseCacheOption();
         var responseCacheTtl = ResponseCacheTtlOption();
+        var precache = new Option<string>("--precache") { Description = "A JSONL file of deterministic OpenAI requests (one per line) whose responses are computed into the response cache at start-up", HelpName = "FILE" };
         var tokenizer = CommonOptions.Tokenizer();
         var threads = CommonOptions.Threads();
         var quant = KernelOptions.Quant();
@@ -60,7 +61,7 @@ public static class ServeCommand
 
         var command = new Command("serve", "Serve a model over an OpenAI-compatible HTTP API (chat and text completions, streaming, metrics)")
         {
-            model, host, port, apiKey, modelId, maxSequences, queue, kvMemory, kvType, stepTokens, chatTemplate, noPrefixCache, responseCache, responseCacheTtl,
+            model, host, port, apiKey, modelId, maxSequences, queue, kvMemory, kvType, stepTokens, chatTemplate, noPrefixCache, responseCache, responseCacheTtl, precache,
             tokenizer, threads, quant, isa, device,
         };
         CommandAction.Set(command, context, async (parsed, cancellation) =>
@@ -68,6 +69,9 @@ public static class ServeCommand
             string modelPath = parsed.GetValue(model)!;
             if (!File.Exists(modelPath) && !Directory.Exists(modelPath)) throw new FileNotFoundException($"{modelPath}: no such model file or folder");
             if (parsed.GetValue(chatTemplate) is { } template && !File.Exists(template)) throw new FileNotFoundException($"{template}: no such chat template file");
+            string? precacheFile = parsed.GetValue(precache);
+            if (precacheFile is not null && parsed.GetValue(responseCache) is null) throw new ArgumentException("--precache needs --response-cache memory|redis://HOST:PORT");
+            if (precacheFile is not null && !File.Exists(precacheFile)) throw new FileNotFoundException($"{precacheFile}: no such requests file");
 
             using var selection = BackendSelection.Create(parsed.GetValue(device)!, parsed.GetValue(isa), parsed.GetValue(threads));
             var modelOptions = new LanguageModelOptions
@@ -114,6 +118,11 @@ public static class ServeCommand
                 $"{serving.MaxSequences} sequences, queue {serving.QueueLimit}, KV {serving.KvType}{(serving.PrefixCaching ? ", prefix cache" : "")}" +
                 $"{(options.ChatTemplatePath is null ? "" : $", chat template {options.ChatTemplatePath}")}" +
                 $"{(options.ResponseCache is { } cache ? $", response cache {(cache.Redis is { } redis ? $"memory + redis {redis}" : "memory")} for {cache.TimeToLive}" : "")}); Ctrl+C stops");
+            if (precacheFile is not null)
+            {
+                var report = await server.PrecacheAsync(precacheFile, new PrecacheProgressPrinter(context.Error), cancellation).ConfigureAwait(false);
+                PrecacheProgressPrinter.Summarize(context.Error, report);
+            }
             await server.WaitForShutdownAsync(cancellation).ConfigureAwait(false);
             return 0;
         });
