@@ -9,7 +9,12 @@ namespace Transformer.ResponseCache;
 /// (HybridCache would swallow a failing call too, but it logs every one and keeps calling a dead server; this
 /// guard is what knows Redis is down, logs it once and reports it in /metrics.)
 /// </summary>
-internal sealed class GuardedDistributedCache(IDistributedCache inner, TimeSpan timeout, RedisTierStatus status) : IDistributedCache
+/// <param name="inner">The Redis cache.</param>
+/// <param name="timeout">Longest a call may take.</param>
+/// <param name="status">Where failures and recoveries are recorded.</param>
+/// <param name="connecting">The first connection attempt. Calls made before it ends (HybridCache reads from Redis as
+/// soon as it is built) wait for it up to the timeout and are skipped, not counted as failures, if it is still going.</param>
+internal sealed class GuardedDistributedCache(IDistributedCache inner, TimeSpan timeout, RedisTierStatus status, Task connecting) : IDistributedCache
 {
     public byte[]? Get(string key) => GetAsync(key).GetAwaiter().GetResult();
 
@@ -33,6 +38,21 @@ internal sealed class GuardedDistributedCache(IDistributedCache inner, TimeSpan 
     private async Task<T> GuardAsync<T>(Func<CancellationToken, Task<T>> call, T fallback, CancellationToken cancellation)
     {
         if (!status.ShouldTry()) return fallback;
+        if (!connecting.IsCompleted)
+        {
+            try
+            {
+                await connecting.WaitAsync(timeout, cancellation).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                return fallback;
+            }
+            catch (Exception) when (!cancellation.IsCancellationRequested)
+            {
+                // A failed first attempt shows in the call below, which the multiplexer retries meanwhile.
+            }
+        }
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
         limit.CancelAfter(timeout);
         Task<T> task;

@@ -36,7 +36,7 @@ public static class ResponseCacheServices
             {
                 var connection = provider.GetRequiredService<RedisConnection>();
                 var redis = new RedisCache(new RedisCacheOptions { ConnectionMultiplexerFactory = () => connection.Connection, InstanceName = "transformer:" });
-                return new GuardedDistributedCache(redis, options.RedisTimeout, provider.GetRequiredService<RedisTierStatus>());
+                return new GuardedDistributedCache(redis, options.RedisTimeout, provider.GetRequiredService<RedisTierStatus>(), connection.Connection);
             });
         }
         services.AddSingleton(provider =>
@@ -55,7 +55,8 @@ public static class ResponseCacheServices
         {
             // Start even when Redis is down, and keep reconnecting in the background: the cache must never stop serving.
             AbortOnConnectFail = false,
-            ConnectTimeout = timeout,
+            // A first connection in a process that is still starting (JIT, model loading) can take longer than a call may.
+            ConnectTimeout = Math.Max(timeout, 5000),
             ConnectRetry = 1,
             SyncTimeout = timeout,
             AsyncTimeout = timeout,

@@ -20,10 +20,16 @@ internal sealed class RedisServer : IDisposable
 
     public static RedisServer Start()
     {
-        Assert.SkipUnless(Binary is not null, "redis-server not found on PATH (install it with .ci/redis-prereqs.sh); the Redis tests are skipped");
-        var redis = new RedisServer(FreePort());
+        var redis = NotStarted();
         redis.Restart();
         return redis;
+    }
+
+    /// <summary>A free port for a Redis that is not running yet (<see cref="Restart"/> starts it).</summary>
+    public static RedisServer NotStarted()
+    {
+        Assert.SkipUnless(Binary is not null, "redis-server not found on PATH (install it with .ci/redis-prereqs.sh); the Redis tests are skipped");
+        return new RedisServer(FreePort());
     }
 
     /// <summary>Starts it (again) on its port and waits until it accepts connections.</summary>

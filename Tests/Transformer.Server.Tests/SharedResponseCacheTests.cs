@@ -87,6 +87,22 @@ public sealed class SharedResponseCacheTests
         await WaitForRedisAsync(a, "A goat on a hill");
     }
 
+    [Fact]
+    public async Task A_server_started_before_its_Redis_serves_at_once_and_shares_once_Redis_is_up()
+    {
+        using var redis = RedisServer.NotStarted();
+        await using var a = await ResponseCacheTests.StartAsync(Shared(redis));
+
+        var early = await ResponseCacheTests.PostAsync(a, "v1/completions", Body("A pig in the mud"));
+        Assert.Equal((200, "miss"), (early.Status, early.Cache));
+
+        redis.Restart();
+        await WaitForRedisAsync(a, "A hen in a barn");
+        await using var b = await ResponseCacheTests.StartAsync(Shared(redis));
+        Assert.Equal("miss", (await ResponseCacheTests.PostAsync(a, "v1/completions", Body("A dog in a boat"))).Cache);
+        Assert.Equal("hit", (await ResponseCacheTests.PostAsync(b, "v1/completions", Body("A dog in a boat"))).Cache);
+    }
+
     /// <summary>Sends fresh requests until the replica reports Redis up again (it tries once per retry interval).</summary>
     private static async Task WaitForRedisAsync(TestServer server, string prompt)
     {
