@@ -23,7 +23,8 @@ internal static class AffinityKey
     public static async Task ReadAsync(HttpContext context, int prefixChars, long maxBodyBytes)
     {
         var request = context.Request;
-        if (!HttpMethods.IsPost(request.Method) || request.ContentLength is > int.MaxValue || request.ContentLength > maxBodyBytes) return;
+        // A body without a length (chunked) is not read ahead: it could be of any size.
+        if (!HttpMethods.IsPost(request.Method) || request.ContentLength is not { } length || length > maxBodyBytes) return;
         bool chat = request.Path.StartsWithSegments("/v1/chat/completions");
         if (!chat && !request.Path.StartsWithSegments("/v1/completions")) return;
         request.EnableBuffering();

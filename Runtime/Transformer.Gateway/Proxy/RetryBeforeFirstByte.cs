@@ -23,7 +23,8 @@ internal static class RetryBeforeFirstByte
             await next().ConfigureAwait(false);
             var failure = context.Features.Get<IForwarderErrorFeature>();
             if (failure is null || context.Response.HasStarted || context.RequestAborted.IsCancellationRequested) return;
-            if (failure.Error is not (ForwarderError.Request or ForwarderError.RequestTimedOut)) return;
+            // Only a failed send or a replica that died before answering: a timed-out request already had its chance.
+            if (failure.Error is not ForwarderError.Request) return;
             if (proxy.ProxiedDestination is { } failed) tried.Add(failed.DestinationId);
             var remaining = proxy.AllDestinations.Where(d => !tried.Contains(d.DestinationId) && IsAvailable(d)).ToList();
             if (remaining.Count == 0) return;
