@@ -6,7 +6,9 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Transformer.ResponseCache;
 using Transformer.Server.Api;
+using Transformer.Server.Caching;
 using Transformer.Server.Endpoints;
 using Transformer.Server.Hosting;
 using Transformer.Server.Metrics;
@@ -31,11 +33,15 @@ public sealed class InferenceServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly ModelHost _host;
+    private readonly ServerOptions _options;
+    private readonly ResponseCacheStore? _cache;
 
-    private InferenceServer(WebApplication app, ModelHost host)
+    private InferenceServer(WebApplication app, ModelHost host, ServerOptions options, ResponseCacheStore? cache)
     {
         _app = app;
         _host = host;
+        _options = options;
+        _cache = cache;
     }
 
     /// <summary>Builds the server (nothing listens or loads until <see cref="StartAsync"/>).</summary>
@@ -45,9 +51,6 @@ public sealed class InferenceServer : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         var host = new ModelHost(options);
-        var metrics = new ServerMetrics(() => host.Current?.Scheduler.Snapshot);
-        var server = new ServerContext(host, metrics, options);
-
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         // A failure to start (a port in use) surfaces as the exception from StartAsync; the host's own log
@@ -56,7 +59,11 @@ public sealed class InferenceServer : IAsyncDisposable
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));
         builder.WebHost.UseUrls($"http://{UrlHost(options.Host)}:{options.Port}");
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes);
+        if (options.ResponseCache is { } cacheOptions) builder.Services.AddTransformerResponseCache(cacheOptions);
         var app = builder.Build();
+        var cache = options.ResponseCache is null ? null : app.Services.GetRequiredService<ResponseCacheStore>();
+        var metrics = new ServerMetrics(() => host.Current?.Scheduler.Snapshot, cache);
+        var server = new ServerContext(host, metrics, options, cache);
 
         app.UseMiddleware<ApiMiddleware>(server);
         app.MapPost("/v1/chat/completions", context => ChatCompletionsEndpoint.HandleAsync(context, server));
@@ -72,7 +79,7 @@ public sealed class InferenceServer : IAsyncDisposable
         // Loading starts once Kestrel listens; stopping ends open requests at once instead of after the shutdown timeout.
         app.Lifetime.ApplicationStarted.Register(host.StartLoading);
         app.Lifetime.ApplicationStopping.Register(host.Dispose);
-        return new InferenceServer(app, host);
+        return new InferenceServer(app, host, options, cache);
     }
 
     /// <summary>The address the server listens on (with the port it got when <see cref="ServerOptions.Port"/> was 0); set by <see cref="StartAsync"/>.</summary>
@@ -80,6 +87,27 @@ public sealed class InferenceServer : IAsyncDisposable
 
     /// <summary>Completes once the model is loaded and served; faults with the reason when loading failed.</summary>
     public Task ModelLoaded => _host.Loaded;
+
+    /// <summary>The response cache's Redis tier (up, errors), or null when there is none.</summary>
+    public RedisTierStatus? ResponseCacheRedis => _cache?.Redis;
+
+    /// <summary>
+    /// Computes the responses of the requests in a JSONL file (one OpenAI request body, or Batch API line, per
+    /// line) and stores them in the response cache, by sending each to this server. Waits for the model.
+    /// Requests are served as usual meanwhile.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The server has no response cache, or has not started.</exception>
+    public async Task<PrecacheReport> PrecacheAsync(string requestsPath, IProgress<PrecacheProgress>? progress = null, CancellationToken cancellation = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(requestsPath);
+        if (_cache is null) throw new InvalidOperationException("pre-caching needs the response cache (--response-cache memory|redis://HOST:PORT)");
+        if (BaseAddress.Host == "unstarted.invalid") throw new InvalidOperationException("start the server before pre-caching");
+        if (!File.Exists(requestsPath)) throw new FileNotFoundException($"{requestsPath}: no such requests file", requestsPath);
+        await ModelLoaded.WaitAsync(cancellation).ConfigureAwait(false);
+        // Loopback even when the server listens on every address.
+        var self = new UriBuilder(BaseAddress) { Host = BaseAddress.Host is "0.0.0.0" or "[::]" ? "127.0.0.1" : BaseAddress.Host }.Uri;
+        return await Precache.RunAsync(self, requestsPath, _options.ApiKey, progress, cancellation).ConfigureAwait(false);
+    }
 
     /// <summary>Starts listening, then loads the model in the background.</summary>
     public async Task StartAsync(CancellationToken cancellation = default)

@@ -1,3 +1,4 @@
+using Transformer.ResponseCache;
 using Transformer.Serving;
 using Transformer.Text;
 
@@ -36,6 +37,12 @@ public sealed record ServerOptions
     /// <summary>A stream that has sent nothing for this long gets an SSE comment (<c>: ping</c>), so proxies and clients keep it open through a long prefill or queue wait.</summary>
     public TimeSpan PingInterval { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// The exact response cache for deterministic requests (temperature 0 or a seed): in memory, and shared through
+    /// Redis when <see cref="ResponseCacheOptions.Redis"/> is set. Null turns it off.
+    /// </summary>
+    public ResponseCacheOptions? ResponseCache { get; init; }
+
     /// <summary>Loads the model; null calls <see cref="LanguageModel.Load"/> on <see cref="ModelPath"/> with <see cref="Model"/>. Runs after the server is listening.</summary>
     public Func<CancellationToken, LanguageModel>? LoadModel { get; init; }
 
@@ -49,6 +56,7 @@ public sealed record ServerOptions
         if (MaxRequestBodyBytes < 1024) throw new ArgumentOutOfRangeException(nameof(MaxRequestBodyBytes), MaxRequestBodyBytes, "the body limit must be at least 1 KiB");
         if (PingInterval <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(PingInterval), PingInterval, "the ping interval must be positive");
         Serving.Validate();
+        ResponseCache?.Validate();
     }
 
     /// <summary>The id the model is served under.</summary>

@@ -19,6 +19,8 @@ public static class TransformerCli
         TemplateCommand.Create,
         ChatCommand.Create,
         ServeCommand.Create,
+        GatewayCommand.Create,
+        PrecacheCommand.Create,
         EvalCommand.Create,
         TeacherCommand.Create,
     ];

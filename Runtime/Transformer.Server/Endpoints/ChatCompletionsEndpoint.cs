@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http;
 using Transformer.Server.Api;
+using Transformer.Server.Caching;
 using Transformer.Server.Generation;
 using Transformer.Server.Prompts;
 
@@ -38,8 +39,7 @@ internal static class ChatCompletionsEndpoint
         var choices = Enumerable.Range(0, settings.N)
             .Select(i => new ChoiceRequest(0, settings.RequestFor(tokens, i, model.ContextLength, model.StopTokens, "messages"), settings.StopStrings))
             .ToList();
-        await using var run = CompletionRun.Start(model, server.Metrics, choices, aborted);
         var shape = new ChatShape(ServerContext.NewId("chatcmpl-"), DateTimeOffset.UtcNow.ToUnixTimeSeconds(), model.Id, model.Fingerprint, settings.TopLogprobs is not null);
-        await CompletionResponder.RespondAsync(context, run, settings, shape, choices.Count, server.Options.PingInterval).ConfigureAwait(false);
+        await CachingResponder.RespondAsync(context, server, model, choices, settings, shape).ConfigureAwait(false);
     }
 }

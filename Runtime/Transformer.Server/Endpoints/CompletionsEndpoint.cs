@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http;
 using Transformer.Server.Api;
+using Transformer.Server.Caching;
 using Transformer.Server.Generation;
 
 namespace Transformer.Server.Endpoints;
@@ -30,8 +31,7 @@ internal static class CompletionsEndpoint
             for (int i = 0; i < settings.N; i++)
                 choices.Add(new ChoiceRequest(p, settings.RequestFor(prompts[p], i, model.ContextLength, model.StopTokens, field), settings.StopStrings));
         }
-        await using var run = CompletionRun.Start(model, server.Metrics, choices, aborted);
         var shape = new TextShape(ServerContext.NewId("cmpl-"), DateTimeOffset.UtcNow.ToUnixTimeSeconds(), model.Id, model.Fingerprint, settings.TopLogprobs is not null);
-        await CompletionResponder.RespondAsync(context, run, settings, shape, choices.Count, server.Options.PingInterval).ConfigureAwait(false);
+        await CachingResponder.RespondAsync(context, server, model, choices, settings, shape).ConfigureAwait(false);
     }
 }

@@ -7,13 +7,13 @@ namespace Transformer.Server.Generation;
 /// <summary>Writes a run out as server-sent events, or gathers it into one JSON response.</summary>
 internal static class CompletionResponder
 {
-    public static Task RespondAsync<TChunk, TWhole>(HttpContext context, CompletionRun run, GenerationSettings settings,
+    public static Task RespondAsync<TChunk, TWhole>(HttpContext context, IChoiceEvents run, GenerationSettings settings,
         IResponseShape<TChunk, TWhole> shape, int choices, TimeSpan pingInterval) =>
         settings.Stream
             ? StreamAsync(context, run, settings, shape, choices, pingInterval)
             : GatherAsync(context, run, shape, choices);
 
-    private static async Task StreamAsync<TChunk, TWhole>(HttpContext context, CompletionRun run, GenerationSettings settings,
+    private static async Task StreamAsync<TChunk, TWhole>(HttpContext context, IChoiceEvents run, GenerationSettings settings,
         IResponseShape<TChunk, TWhole> shape, int choices, TimeSpan pingInterval)
     {
         var aborted = context.RequestAborted;
@@ -42,7 +42,7 @@ internal static class CompletionResponder
         await sse.DoneAsync(aborted).ConfigureAwait(false);
     }
 
-    private static async Task GatherAsync<TChunk, TWhole>(HttpContext context, CompletionRun run, IResponseShape<TChunk, TWhole> shape, int choices)
+    private static async Task GatherAsync<TChunk, TWhole>(HttpContext context, IChoiceEvents run, IResponseShape<TChunk, TWhole> shape, int choices)
     {
         var texts = Enumerable.Range(0, choices).Select(_ => new StringBuilder()).ToArray();
         var tokens = Enumerable.Range(0, choices).Select(_ => new List<TextToken>()).ToArray();

@@ -17,7 +17,7 @@ internal sealed record ChoiceRequest(int PromptIndex, GenerationRequest Request,
 /// gathers (not). Every choice is cancelled when the client goes away, and a choice that reaches a stop
 /// string is cancelled in the scheduler at once, so its blocks are freed within a step.
 /// </summary>
-internal sealed class CompletionRun : IAsyncDisposable
+internal sealed class CompletionRun : IChoiceEvents, IAsyncDisposable
 {
     private readonly ServedModel _model;
     private readonly ServerMetrics _metrics;
@@ -27,13 +27,17 @@ internal sealed class CompletionRun : IAsyncDisposable
     private readonly int[] _generated;
     private readonly Channel<ChoiceEvent> _events = Channel.CreateUnbounded<ChoiceEvent>(new UnboundedChannelOptions { SingleReader = true });
     private readonly long _startedAt = Stopwatch.GetTimestamp();
+    private readonly List<ChoiceEvent>? _recorded;
+    private int _finished;
+    private volatile bool _incomplete;
     private Task _pumps = Task.CompletedTask;
 
-    private CompletionRun(ServedModel model, ServerMetrics metrics, IReadOnlyList<ChoiceRequest> choices)
+    private CompletionRun(ServedModel model, ServerMetrics metrics, IReadOnlyList<ChoiceRequest> choices, bool record)
     {
         _model = model;
         _metrics = metrics;
         _choices = choices;
+        _recorded = record ? [] : null;
         _cancel = new CancellationTokenSource[choices.Count];
         _streams = new GenerationStream[choices.Count];
         _generated = new int[choices.Count];
@@ -44,16 +48,17 @@ internal sealed class CompletionRun : IAsyncDisposable
 
     /// <summary>
     /// Submits every choice, or none: when the queue is full part way, the ones already submitted are
-    /// cancelled and the request gets 429 with Retry-After.
+    /// cancelled and the request gets 429 with Retry-After. With <paramref name="record"/>, every event is
+    /// also kept (see <see cref="Recorded"/>), for the response cache.
     /// </summary>
-    public static CompletionRun Start(ServedModel model, ServerMetrics metrics, IReadOnlyList<ChoiceRequest> choices, CancellationToken aborted)
+    public static CompletionRun Start(ServedModel model, ServerMetrics metrics, IReadOnlyList<ChoiceRequest> choices, CancellationToken aborted, bool record = false)
     {
         int capacity = model.Scheduler.Options.MaxSequences + model.Scheduler.Options.QueueLimit;
         if (choices.Count > capacity)
         {
             throw ApiException.InvalidField("n", $"the request asks for {choices.Count} sequences, more than this server holds at once ({capacity}: --max-sequences plus --queue)");
         }
-        var run = new CompletionRun(model, metrics, choices);
+        var run = new CompletionRun(model, metrics, choices, record);
         for (int i = 0; i < choices.Count; i++)
         {
             run._cancel[i] = CancellationTokenSource.CreateLinkedTokenSource(aborted);
@@ -86,6 +91,19 @@ internal sealed class CompletionRun : IAsyncDisposable
     /// <summary>Tokens generated so far over all choices (a choice cut by a stop string counts the tokens up to the stop).</summary>
     public int CompletionTokens => _generated.Sum();
 
+    /// <summary>True once every choice has finished (stop or length): nothing was cancelled or failed.</summary>
+    public bool Complete => !_incomplete && Volatile.Read(ref _finished) == _choices.Count;
+
+    /// <summary>Every event so far, each choice's in its order; null unless the run was started to record.</summary>
+    public IReadOnlyList<ChoiceEvent>? Recorded
+    {
+        get
+        {
+            if (_recorded is null) return null;
+            lock (_recorded) return [.. _recorded];
+        }
+    }
+
     /// <summary>Usage for the response body.</summary>
     public Usage Usage()
     {
@@ -98,7 +116,6 @@ internal sealed class CompletionRun : IAsyncDisposable
         var choice = _choices[index];
         var stream = _streams[index];
         var text = new ChoiceText(_model.Tokenizer, choice.Request.Prompt[^1], choice.StopStrings);
-        var writer = _events.Writer;
         long last = _startedAt;
         try
         {
@@ -114,27 +131,35 @@ internal sealed class CompletionRun : IAsyncDisposable
                 {
                     // Free the sequence now rather than after max_tokens.
                     _cancel[index].Cancel();
-                    writer.TryWrite(new ChoiceEvent(index, delta.Text, delta.Tokens) { FinishReason = "stop" });
+                    Emit(new ChoiceEvent(index, delta.Text, delta.Tokens) { FinishReason = "stop" });
                     return;
                 }
-                if (delta.Text.Length > 0 || delta.Tokens.Count > 0) writer.TryWrite(new ChoiceEvent(index, delta.Text, delta.Tokens));
+                if (delta.Text.Length > 0 || delta.Tokens.Count > 0) Emit(new ChoiceEvent(index, delta.Text, delta.Tokens));
             }
 
             var reason = await stream.Completion.ConfigureAwait(false);
             if (reason == FinishReason.Cancelled)
             {
-                writer.TryWrite(new ChoiceEvent(index, "", []) { Cancelled = true });
+                Emit(new ChoiceEvent(index, "", []) { Cancelled = true });
                 return;
             }
             var rest = text.Finish();
             // A full context ends the choice as OpenAI's "length": the model could not write more.
             string finish = rest.Stopped || reason == FinishReason.Stop ? "stop" : "length";
-            writer.TryWrite(new ChoiceEvent(index, rest.Text, rest.Tokens) { FinishReason = finish });
+            Emit(new ChoiceEvent(index, rest.Text, rest.Tokens) { FinishReason = finish });
         }
         catch (Exception e)
         {
-            writer.TryWrite(new ChoiceEvent(index, "", []) { Error = e });
+            Emit(new ChoiceEvent(index, "", []) { Error = e });
         }
+    }
+
+    private void Emit(ChoiceEvent e)
+    {
+        if (e.FinishReason is not null) Interlocked.Increment(ref _finished);
+        if (e.Cancelled || e.Error is not null) _incomplete = true;
+        if (_recorded is not null) lock (_recorded) _recorded.Add(e);
+        _events.Writer.TryWrite(e);
     }
 
     private void CancelSubmitted(int count)

@@ -1,4 +1,5 @@
 using Transformer.Server.Api;
+using Transformer.Server.Caching;
 using Transformer.Server.Prompts;
 using Transformer.Serving;
 using Transformer.Text;
@@ -50,7 +51,10 @@ internal sealed class ModelHost : IDisposable
             language = _options.LoadModel is { } load ? load(token) : LanguageModel.Load(_options.ModelPath, _options.Model);
             token.ThrowIfCancellationRequested();
             var (chat, missing) = ChatPrompts.For(_options);
-            served = new ServedModel(language, new Scheduler(language.Model, _options.Serving), _options.ResolvedModelId, chat, missing);
+            // Hashing the weights costs a read of them, so only a server that caches responses pays it.
+            string? identity = _options.ResponseCache is null ? null : ModelIdentity.Compute(language, _options.Serving);
+            token.ThrowIfCancellationRequested();
+            served = new ServedModel(language, new Scheduler(language.Model, _options.Serving), _options.ResolvedModelId, chat, missing, identity);
         }
         catch (Exception e)
         {

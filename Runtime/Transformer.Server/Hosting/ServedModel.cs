@@ -10,8 +10,9 @@ namespace Transformer.Server.Hosting;
 /// <summary>The loaded model as the endpoints see it: its scheduler, tokenizer, id, chat template and limits.</summary>
 internal sealed class ServedModel : IDisposable
 {
-    public ServedModel(LanguageModel language, Scheduler scheduler, string id, IChatPromptRenderer? chat, string? chatMissingReason)
+    public ServedModel(LanguageModel language, Scheduler scheduler, string id, IChatPromptRenderer? chat, string? chatMissingReason, string? cacheIdentity = null)
     {
+        CacheIdentity = cacheIdentity;
         Language = language;
         Scheduler = scheduler;
         Id = id;
@@ -34,6 +35,9 @@ internal sealed class ServedModel : IDisposable
 
     /// <summary>A stable hash of what decides the outputs: the model's identity, shape, weight format and KV type.</summary>
     public string Fingerprint { get; }
+
+    /// <summary>The hash the response cache keys this model by (<see cref="Caching.ModelIdentity"/>); null when the cache is off.</summary>
+    public string? CacheIdentity { get; }
 
     /// <summary>Renders chat requests, or null when the model has no chat template.</summary>
     public IChatPromptRenderer? Chat { get; }

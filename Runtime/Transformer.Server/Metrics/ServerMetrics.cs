@@ -1,4 +1,5 @@
 using Prometheus;
+using Transformer.ResponseCache;
 using Transformer.Serving;
 
 namespace Transformer.Server.Metrics;
@@ -14,8 +15,10 @@ internal sealed class ServerMetrics
     private readonly Histogram _timeToFirstToken;
     private readonly Histogram _interTokenLatency;
     private readonly Counter _requests;
+    private readonly Counter _cacheLookups;
+    private readonly Counter _cacheStores;
 
-    public ServerMetrics(Func<SchedulerSnapshot?> snapshot)
+    public ServerMetrics(Func<SchedulerSnapshot?> snapshot, ResponseCacheStore? cache = null)
     {
         var factory = Prometheus.Metrics.WithCustomRegistry(_registry);
         var loaded = factory.CreateGauge("transformer_model_loaded", "1 once the model is loaded and serving, else 0");
@@ -38,6 +41,20 @@ internal sealed class ServerMetrics
         _interTokenLatency = factory.CreateHistogram("transformer_inter_token_latency_seconds", "Between consecutive tokens of a choice",
             new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(0.0001, 2, 16) });
         _requests = factory.CreateCounter("transformer_requests_total", "HTTP requests answered, by endpoint and status code", ["endpoint", "status"]);
+
+        _cacheLookups = factory.CreateCounter("transformer_response_cache_requests_total",
+            "Completion requests by what the response cache did: hit_memory, hit_redis, miss (looked up, computed), skipped (not deterministic, or Cache-Control: no-cache)", ["result"]);
+        _cacheStores = factory.CreateCounter("transformer_response_cache_stores_total", "Finished responses stored in the response cache");
+        if (cache?.Redis is { } redis)
+        {
+            var redisUp = factory.CreateGauge("transformer_response_cache_redis_up", "1 while the response cache's Redis tier answers, 0 from a failure until it answers again");
+            var redisErrors = factory.CreateCounter("transformer_response_cache_redis_errors_total", "Calls to the response cache's Redis tier that failed or timed out");
+            _registry.AddBeforeCollectCallback(() =>
+            {
+                redisUp.Set(redis.Up ? 1 : 0);
+                redisErrors.IncTo(redis.Errors);
+            });
+        }
 
         _registry.AddBeforeCollectCallback(() =>
         {
@@ -62,6 +79,10 @@ internal sealed class ServerMetrics
     public void ObserveTimeToFirstToken(TimeSpan elapsed) => _timeToFirstToken.Observe(elapsed.TotalSeconds);
 
     public void ObserveInterTokenLatency(TimeSpan elapsed) => _interTokenLatency.Observe(elapsed.TotalSeconds);
+
+    public void CountCacheLookup(string result) => _cacheLookups.WithLabels(result).Inc();
+
+    public void CountCacheStore() => _cacheStores.Inc();
 
     public void CountRequest(string endpoint, int status) =>
         _requests.WithLabels(endpoint, status.ToString(System.Globalization.CultureInfo.InvariantCulture)).Inc();

@@ -2,6 +2,7 @@ using System.CommandLine;
 using Transformer.Cli.Bench;
 using Transformer.Cli.Devices;
 using Transformer.Kernels.Backend;
+using Transformer.ResponseCache;
 using Transformer.Runtime;
 using Transformer.Server;
 using Transformer.Serving;
@@ -44,6 +45,9 @@ public static class ServeCommand
         var stepTokens = new Option<int>("--step-tokens") { Description = "Most tokens in one model step (decode tokens first, prompt chunks fill the rest)", DefaultValueFactory = _ => defaults.StepTokenBudget, HelpName = "N" };
         var chatTemplate = new Option<string>("--chat-template") { Description = "Jinja chat template file to use instead of the model's own", HelpName = "FILE" };
         var noPrefixCache = new Option<bool>("--no-prefix-cache") { Description = "Do not share KV blocks between requests with the same prompt prefix" };
+        var responseCache = ResponseCacheOption();
+        var responseCacheTtl = ResponseCacheTtlOption();
+        var precache = new Option<string>("--precache") { Description = "A JSONL file of deterministic OpenAI requests (one per line) whose responses are computed into the response cache at start-up", HelpName = "FILE" };
         var tokenizer = CommonOptions.Tokenizer();
         var threads = CommonOptions.Threads();
         var quant = KernelOptions.Quant();
@@ -57,13 +61,17 @@ public static class ServeCommand
 
         var command = new Command("serve", "Serve a model over an OpenAI-compatible HTTP API (chat and text completions, streaming, metrics)")
         {
-            model, host, port, apiKey, modelId, maxSequences, queue, kvMemory, kvType, stepTokens, chatTemplate, noPrefixCache, tokenizer, threads, quant, isa, device,
+            model, host, port, apiKey, modelId, maxSequences, queue, kvMemory, kvType, stepTokens, chatTemplate, noPrefixCache, responseCache, responseCacheTtl, precache,
+            tokenizer, threads, quant, isa, device,
         };
         CommandAction.Set(command, context, async (parsed, cancellation) =>
         {
             string modelPath = parsed.GetValue(model)!;
             if (!File.Exists(modelPath) && !Directory.Exists(modelPath)) throw new FileNotFoundException($"{modelPath}: no such model file or folder");
             if (parsed.GetValue(chatTemplate) is { } template && !File.Exists(template)) throw new FileNotFoundException($"{template}: no such chat template file");
+            string? precacheFile = parsed.GetValue(precache);
+            if (precacheFile is not null && parsed.GetValue(responseCache) is null) throw new ArgumentException("--precache needs --response-cache memory|redis://HOST:PORT");
+            if (precacheFile is not null && !File.Exists(precacheFile)) throw new FileNotFoundException($"{precacheFile}: no such requests file");
 
             using var selection = BackendSelection.Create(parsed.GetValue(device)!, parsed.GetValue(isa), parsed.GetValue(threads));
             var modelOptions = new LanguageModelOptions
@@ -80,6 +88,7 @@ public static class ServeCommand
                 Port = parsed.GetValue(port),
                 ApiKey = parsed.GetValue(apiKey),
                 ChatTemplatePath = parsed.GetValue(chatTemplate),
+                ResponseCache = CacheOptions(parsed.GetValue(responseCache), parsed.GetValue(responseCacheTtl)),
                 Model = modelOptions,
                 Serving = new ServingOptions
                 {
@@ -107,11 +116,59 @@ public static class ServeCommand
             var serving = options.Serving;
             context.Error.WriteLine($"serving {options.ResolvedModelId} at {server.BaseAddress}v1 (device: {selection.Backend.Description}; " +
                 $"{serving.MaxSequences} sequences, queue {serving.QueueLimit}, KV {serving.KvType}{(serving.PrefixCaching ? ", prefix cache" : "")}" +
-                $"{(options.ChatTemplatePath is null ? "" : $", chat template {options.ChatTemplatePath}")}); Ctrl+C stops");
+                $"{(options.ChatTemplatePath is null ? "" : $", chat template {options.ChatTemplatePath}")}" +
+                $"{(options.ResponseCache is { } cache ? $", response cache {(cache.Redis is { } redis ? $"memory + redis {redis}" : "memory")} for {cache.TimeToLive}" : "")}); Ctrl+C stops");
+            if (precacheFile is not null)
+            {
+                var report = await server.PrecacheAsync(precacheFile, new PrecacheProgressPrinter(context.Error), cancellation).ConfigureAwait(false);
+                PrecacheProgressPrinter.Summarize(context.Error, report);
+            }
             await server.WaitForShutdownAsync(cancellation).ConfigureAwait(false);
             return 0;
         });
         return command;
+    }
+
+    /// <summary><c>--response-cache memory|redis://HOST:PORT</c>, checked when parsed.</summary>
+    internal static Option<string> ResponseCacheOption()
+    {
+        var option = new Option<string>("--response-cache")
+        {
+            Description = "Cache responses of deterministic requests (temperature 0 or a seed): 'memory' (this process) or redis://HOST:PORT (in memory and shared through Redis)",
+            HelpName = "memory|redis://HOST:PORT",
+        };
+        option.Validators.Add(result =>
+        {
+            if (result.Tokens.Count != 1) return;
+            try { ResponseCacheOptions.Parse(result.Tokens[0].Value); }
+            catch (FormatException e) { result.AddError($"--response-cache: {e.Message}"); }
+        });
+        return option;
+    }
+
+    /// <summary><c>--response-cache-ttl DURATION</c>.</summary>
+    internal static Option<TimeSpan?> ResponseCacheTtlOption() => new("--response-cache-ttl")
+    {
+        Description = "How long a cached response is kept, e.g. 90s, 30m, 12h, 7d (default 1h)",
+        HelpName = "DURATION",
+        CustomParser = result =>
+        {
+            string text = result.Tokens.Count == 1 ? result.Tokens[0].Value : "";
+            if (Duration.TryParse(text, out var duration, out string? error)) return duration;
+            result.AddError($"--response-cache-ttl {error}");
+            return null;
+        },
+    };
+
+    /// <summary>The cache settings, or null (off) when --response-cache was not given.</summary>
+    internal static ResponseCacheOptions? CacheOptions(string? spec, TimeSpan? ttl)
+    {
+        if (spec is null)
+        {
+            if (ttl is not null) throw new ArgumentException("--response-cache-ttl needs --response-cache memory|redis://HOST:PORT");
+            return null;
+        }
+        return ResponseCacheOptions.Parse(spec, ttl);
     }
 
     private static void Require<T>(Option<T> option, Func<T, bool> isValid, string message) =>
