@@ -20,8 +20,12 @@ public sealed class ReplicaFailureTests(ITestOutputHelper output)
 
         // Load: requests that do not stream (nothing is sent back until they finish) and one stream, all on the doomed replica.
         var whole = toDoomed.Take(6).Select(s => Fleet.PostAsync(http, api, Fleet.Chat(s, "Tell me a long story.", 400))).ToList();
-        var streamTask = StreamAsync(http, api, Fleet.Chat(toDoomed[6], "Tell me a long story.", 400, stream: true));
+        var firstEvent = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var streamTask = StreamAsync(http, api, Fleet.Chat(toDoomed[6], "Tell me a long story.", 400, stream: true), firstEvent);
         await Fleet.WaitUntilAsync(async () => (await Fleet.MetricsAsync(http, doomed.Url)).Value("transformer_running_sequences") >= 3, "requests running on the doomed replica");
+        // Killed as soon as the stream has begun: a story model may end its story (EOS) well before 400 tokens, and a
+        // fast replica gets there in a fraction of a second, so waiting longer could let the stream finish whole.
+        await firstEvent.Task.WaitAsync(TimeSpan.FromSeconds(30));
         doomed.Kill();
 
         var results = await Task.WhenAll(whole);
@@ -49,7 +53,7 @@ public sealed class ReplicaFailureTests(ITestOutputHelper output)
         Assert.Equal(1, (await Fleet.MetricsAsync(http, doomed.Url)).Sum("transformer_requests_total", ("endpoint", "/v1/chat/completions")));
     }
 
-    private static async Task<(bool Done, int Events, string? Error)> StreamAsync(HttpClient http, string url, string body)
+    private static async Task<(bool Done, int Events, string? Error)> StreamAsync(HttpClient http, string url, string body, TaskCompletionSource firstEvent)
     {
         int events = 0;
         try
@@ -60,13 +64,17 @@ public sealed class ReplicaFailureTests(ITestOutputHelper output)
             while (await reader.ReadLineAsync() is { } line)
             {
                 if (line == "data: [DONE]") return (true, events, null);
-                if (line.StartsWith("data: ", StringComparison.Ordinal)) events++;
+                if (line.StartsWith("data: ", StringComparison.Ordinal) && ++events == 1) firstEvent.TrySetResult();
             }
             return (false, events, "ended without [DONE]");
         }
         catch (Exception e) when (e is HttpRequestException or IOException)
         {
             return (false, events, e.GetType().Name);
+        }
+        finally
+        {
+            firstEvent.TrySetResult(); // a stream that failed before its first event must not leave the test waiting
         }
     }
 }
