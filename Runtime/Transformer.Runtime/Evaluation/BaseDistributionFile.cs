@@ -17,6 +17,15 @@ public static class BaseDistributionFile
     private const int Version = 1;
     private const int HeaderBytes = 8 + 4 * 5 + 32;
 
+    /// <summary>Whether <paramref name="path"/> is a file that begins as a base distribution file does.</summary>
+    public static bool Recognizes(string path)
+    {
+        if (!File.Exists(path)) return false;
+        using var file = File.OpenRead(path);
+        Span<byte> magic = stackalloc byte[8];
+        return file.ReadAtLeast(magic, 8, throwOnEndOfStream: false) == 8 && magic.SequenceEqual(Magic);
+    }
+
     /// <summary>The identity of an evaluation's input: SHA-256 of the token ids (little-endian int32).</summary>
     public static byte[] TokenHash(IReadOnlyList<int> tokens)
     {

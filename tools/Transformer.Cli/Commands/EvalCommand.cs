@@ -109,7 +109,7 @@ public static class EvalCommand
             var comparison = new DistributionComparison(parsed.GetValue(topK));
             var candidateRows = PerplexityScorer.Score(candidate.Model, tokens, BosOf(candidate), chunks,
                 new EvalProgress(context.Error, windows, chunks.Context - 1, context.ErrorIsTerminal), cancellation);
-            if (File.Exists(basePath) && IsBaseFile(basePath))
+            if (BaseDistributionFile.Recognizes(basePath))
             {
                 using var file = File.OpenRead(basePath);
                 using var baseRows = BaseDistributionFile.Read(file, basePath, candidate.Config.VocabSize, chunks, tokens).GetEnumerator();
@@ -147,13 +147,6 @@ public static class EvalCommand
 
     private static void Compare(DistributionComparison comparison, ReadOnlySpan<float> baseRow, ScoredPosition candidate) =>
         comparison.Add(baseRow, candidate.LogProbabilities.Span, candidate.NextToken);
-
-    private static bool IsBaseFile(string path)
-    {
-        using var file = File.OpenRead(path);
-        Span<byte> magic = stackalloc byte[8];
-        return file.ReadAtLeast(magic, 8, throwOnEndOfStream: false) == 8 && magic.SequenceEqual("TFKLBASE"u8);
-    }
 
     private static LanguageModel Load(string path, string quant, string? tokenizer, BackendSelection selection) =>
         LanguageModel.Load(path, new LanguageModelOptions
