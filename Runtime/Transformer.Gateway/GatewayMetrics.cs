@@ -21,7 +21,7 @@ internal sealed class GatewayMetrics
     {
         var factory = Metrics.WithCustomRegistry(_registry);
         _forwarded = factory.CreateCounter("transformer_gateway_requests_total", "Requests forwarded to a replica (each attempt of a retried request counts)", ["replica"]);
-        _picks = factory.CreateCounter("transformer_gateway_routing_total", "Replicas chosen among several, by how: affinity (the prefix's own), spilled (the next on the ring; its own was full), least_requests (no prefix)", ["replica", "choice"]);
+        _picks = factory.CreateCounter("transformer_gateway_routing_total", "Replicas chosen among several, by how: affinity (the prefix's own), spilled (the next on the ring; its own was full), least_requests (no prefix, or routing by load only)", ["replica", "choice"]);
         _failures = factory.CreateCounter("transformer_gateway_failures_total", "Forwarded requests that failed at a replica, by error", ["replica", "error"]);
         _retries = factory.CreateCounter("transformer_gateway_retries_total", "Requests sent again to another replica after failing before any byte was sent back");
         var healthy = factory.CreateGauge("transformer_gateway_replica_available", "1 while the replica takes requests (not failed by health checks), else 0", ["replica"]);

@@ -12,6 +12,12 @@ public sealed record GatewayOptions
     /// <summary>Port to listen on; 0 picks a free one (see <see cref="InferenceGateway.BaseAddress"/>).</summary>
     public int Port { get; init; } = 8000;
 
+    /// <summary>
+    /// How replicas are chosen: by prompt prefix (the default), or always the replica with the fewest requests in
+    /// flight, the baseline that shows what affinity buys (each replica then prefills every system prompt itself).
+    /// </summary>
+    public GatewayRouting Routing { get; init; } = GatewayRouting.PrefixAffinity;
+
     /// <summary>How much of a request's leading text (system messages, else the first message; or the prompt) decides its replica.</summary>
     public int AffinityPrefixChars { get; init; } = 2048;
 
@@ -57,4 +63,14 @@ public sealed record GatewayOptions
             if (value <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(name, value, $"{name} must be positive");
         }
     }
+}
+
+/// <summary>How <see cref="InferenceGateway"/> picks a replica for a request.</summary>
+public enum GatewayRouting
+{
+    /// <summary>Requests sharing a prompt prefix go to one replica (bounded-load consistent hashing), others to the least loaded.</summary>
+    PrefixAffinity,
+
+    /// <summary>Every request goes to the replica with the fewest requests in flight.</summary>
+    LeastRequests,
 }

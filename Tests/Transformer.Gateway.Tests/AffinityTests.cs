@@ -36,6 +36,25 @@ public sealed class AffinityTests
     }
 
     [Fact]
+    public async Task Routing_by_load_alone_spreads_a_shared_system_prompt_over_the_replicas()
+    {
+        await using var a = await Fleet.StartReplicaAsync();
+        await using var b = await Fleet.StartReplicaAsync();
+        Uri[] replicas = [a.BaseAddress, b.BaseAddress];
+        await using var gateway = await Fleet.StartGatewayAsync(GatewayRouting.LeastRequests, replicas);
+        using var http = new HttpClient { BaseAddress = gateway.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+
+        for (int i = 0; i < 6; i++) Assert.Equal(200, (await Fleet.PostAsync(http, "v1/chat/completions", Fleet.Chat(Storyteller, $"Story number {i}.", 4))).Status);
+
+        var metrics = await Fleet.MetricsAsync(http, gateway.BaseAddress);
+        foreach (var replica in replicas)
+        {
+            Assert.Equal(3, Fleet.Picks(metrics, replica, "least_requests"));
+            Assert.Equal(0, Fleet.Picks(metrics, replica, "affinity"));
+        }
+    }
+
+    [Fact]
     public async Task A_hot_prefix_spills_over_to_the_next_replica_instead_of_queueing_on_its_own()
     {
         await using var a = await Fleet.StartReplicaAsync();

@@ -32,11 +32,14 @@ internal static class Fleet
         return server;
     }
 
-    public static async Task<InferenceGateway> StartGatewayAsync(params Uri[] replicas)
+    public static Task<InferenceGateway> StartGatewayAsync(params Uri[] replicas) => StartGatewayAsync(GatewayRouting.PrefixAffinity, replicas);
+
+    public static async Task<InferenceGateway> StartGatewayAsync(GatewayRouting routing, params Uri[] replicas)
     {
         var gateway = InferenceGateway.Create(new GatewayOptions
         {
             Replicas = replicas,
+            Routing = routing,
             Port = 0,
             HealthCheckInterval = TimeSpan.FromMilliseconds(250),
             HealthCheckTimeout = TimeSpan.FromSeconds(1),

@@ -9,8 +9,8 @@ namespace Transformer.Gateway.Affinity;
 /// Zadimoghaddam, 2018): a request with an affinity key goes to the first replica on the hash ring from its key
 /// whose requests in flight stay under ⌈c · (all in flight + 1) / replicas⌉, so requests sharing a prefix meet
 /// the KV blocks their replica already holds, and a hot prefix spills over to the next replica on the ring
-/// instead of overloading one. Requests without a key (or when no replica is on the ring) go to the replica
-/// with the fewest requests in flight.
+/// instead of overloading one. Requests without a key (or when no replica is on the ring, or with
+/// <see cref="GatewayRouting.LeastRequests"/>) go to the replica with the fewest requests in flight.
 /// </summary>
 internal sealed class PrefixAffinityPolicy(GatewayOptions options, GatewayMetrics metrics) : ILoadBalancingPolicy
 {
@@ -23,7 +23,7 @@ internal sealed class PrefixAffinityPolicy(GatewayOptions options, GatewayMetric
     public DestinationState? PickDestination(HttpContext context, ClusterState cluster, IReadOnlyList<DestinationState> availableDestinations)
     {
         if (availableDestinations.Count == 0) return null;
-        if (AffinityKey.Of(context) is not { } key)
+        if (options.Routing == GatewayRouting.LeastRequests || AffinityKey.Of(context) is not { } key)
         {
             var least = LeastRequests(availableDestinations);
             metrics.CountPick(least, "least_requests");
@@ -59,11 +59,18 @@ internal sealed class PrefixAffinityPolicy(GatewayOptions options, GatewayMetric
         return _ring = new HashRing(ids);
     }
 
-    private static DestinationState LeastRequests(IReadOnlyList<DestinationState> destinations)
+    // Ties go round-robin: otherwise an idle fleet would send every request to its first replica.
+    private int _tieBreak;
+
+    private DestinationState LeastRequests(IReadOnlyList<DestinationState> destinations)
     {
-        var best = destinations[0];
-        foreach (var d in destinations)
+        int start = (int)((uint)Interlocked.Increment(ref _tieBreak) % (uint)destinations.Count);
+        var best = destinations[start];
+        for (int i = 1; i < destinations.Count; i++)
+        {
+            var d = destinations[(start + i) % destinations.Count];
             if (d.ConcurrentRequestCount < best.ConcurrentRequestCount) best = d;
+        }
         return best;
     }
 }

@@ -23,13 +23,20 @@ public static class GatewayCommand
             AllowMultipleArgumentsPerToken = false,
         };
         var prefixChars = new Option<int>("--affinity-prefix") { Description = "Characters of the leading text (system messages, else the first message; or the prompt) that choose the replica", DefaultValueFactory = _ => defaults.AffinityPrefixChars, HelpName = "CHARS" };
+        var routing = new Option<string>("--routing")
+        {
+            Description = "affinity: requests sharing a prompt prefix go to one replica; least-requests: always the least loaded replica (the baseline)",
+            DefaultValueFactory = _ => "affinity",
+            HelpName = "POLICY",
+        };
+        routing.AcceptOnlyFromAmong("affinity", "least-requests");
         var loadFactor = new Option<double>("--affinity-load") { Description = "Bounded load: no replica takes more than this times the mean requests in flight (at least 1)", DefaultValueFactory = _ => defaults.AffinityLoadFactor, HelpName = "FACTOR" };
         var healthInterval = new Option<double>("--health-interval") { Description = "Seconds between /health probes of each replica", DefaultValueFactory = _ => defaults.HealthCheckInterval.TotalSeconds, HelpName = "SECONDS" };
         var timeout = new Option<double>("--timeout") { Description = "Seconds a replica may send nothing before the request is given up (a request that does not stream sends nothing until done)", DefaultValueFactory = _ => defaults.ActivityTimeout.TotalSeconds, HelpName = "SECONDS" };
 
         var command = new Command("gateway", "Forward the OpenAI API to server replicas, routing requests that share a prompt prefix to the same replica")
         {
-            host, port, replicas, prefixChars, loadFactor, healthInterval, timeout,
+            host, port, replicas, routing, prefixChars, loadFactor, healthInterval, timeout,
         };
         CommandAction.Set(command, context, async (parsed, cancellation) =>
         {
@@ -39,6 +46,7 @@ public static class GatewayCommand
                 Host = parsed.GetValue(host)!,
                 Port = parsed.GetValue(port),
                 Replicas = urls,
+                Routing = Routing(parsed.GetValue(routing)!),
                 AffinityPrefixChars = parsed.GetValue(prefixChars),
                 AffinityLoadFactor = parsed.GetValue(loadFactor),
                 HealthCheckInterval = Seconds(parsed.GetValue(healthInterval), "--health-interval"),
@@ -52,6 +60,9 @@ public static class GatewayCommand
         });
         return command;
     }
+
+    /// <summary>The policy named by <c>--routing</c> (its values are checked by the option).</summary>
+    internal static GatewayRouting Routing(string name) => name == "least-requests" ? GatewayRouting.LeastRequests : GatewayRouting.PrefixAffinity;
 
     private static Uri ReplicaUrl(string text) =>
         Uri.TryCreate(text, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"
