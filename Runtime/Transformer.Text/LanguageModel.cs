@@ -25,8 +25,9 @@ public sealed class LanguageModel : IDisposable
 {
     private readonly TextGenerator _generator;
 
-    private LanguageModel(DecoderModel model, ITokenizer tokenizer, string modelPath, string tokenizerPath)
+    private LanguageModel(DecoderModel model, ITokenizer tokenizer, string modelPath, string tokenizerPath, string? contentIdentity = null)
     {
+        ContentIdentity = contentIdentity;
         Model = model;
         Tokenizer = tokenizer;
         ModelPath = modelPath;
@@ -51,6 +52,12 @@ public sealed class LanguageModel : IDisposable
 
     /// <summary>Full path of the tokenizer file that was loaded.</summary>
     public string TokenizerPath { get; }
+
+    /// <summary>
+    /// What identifies the weights, config and tokenizer of a model built from parts, which has no files to hash
+    /// (see <see cref="FromParts"/>); null for a loaded model, whose files identify it.
+    /// </summary>
+    public string? ContentIdentity { get; }
 
     /// <summary>
     /// Loads a model from a folder or file: a Hugging Face folder (config.json with safetensors, single or
@@ -100,17 +107,19 @@ public sealed class LanguageModel : IDisposable
     /// <summary>
     /// A model and a tokenizer built by the caller (synthetic weights, a custom source), served and generated
     /// from like a loaded one; <paramref name="name"/> stands for the model and tokenizer paths. The language
-    /// model takes ownership of <paramref name="model"/>.
+    /// model takes ownership of <paramref name="model"/>. <paramref name="contentIdentity"/> names what the weights and
+    /// tokenizer are (e.g. a synthetic preset and its seed), for caches of responses shared between processes; without
+    /// it, a server refuses to cache this model's responses.
     /// </summary>
     /// <exception cref="ArgumentException">The tokenizer's vocabulary does not match the model's.</exception>
-    public static LanguageModel FromParts(DecoderModel model, ITokenizer tokenizer, string name)
+    public static LanguageModel FromParts(DecoderModel model, ITokenizer tokenizer, string name, string? contentIdentity = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(tokenizer);
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         if (tokenizer.VocabSize != model.Config.VocabSize)
             throw new ArgumentException($"the tokenizer has {tokenizer.VocabSize} ids, the model {model.Config.VocabSize}", nameof(tokenizer));
-        return new LanguageModel(model, tokenizer, name, name);
+        return new LanguageModel(model, tokenizer, name, name, contentIdentity);
     }
 
     /// <summary>

@@ -132,6 +132,37 @@ public sealed class BenchCommandTests
     }
 
     [Fact]
+    public async Task Fleet_with_affinity_meets_each_users_prefix_and_cached_responses_where_routing_by_load_scatters_them()
+    {
+        // One client at a time keeps the routing deterministic (no spill-over); three users alternate over two replicas under least-requests.
+        var result = await CliRun.InvokeAsync("bench", "--preset", "tiny", "--threads", "1", "--fleet", "2", "--users", "3", "--turns", "3",
+            "--clients", "1", "--system-tokens", "48", "--question-tokens", "8", "--gen-tokens", "4", "--json");
+
+        Assert.True(result.ExitCode == 0, result.StandardError);
+        using var json = JsonDocument.Parse(result.Output);
+        var rows = json.RootElement.EnumerateArray().ToDictionary(r => $"{r.GetProperty("routing").GetString()} {r.GetProperty("cache").GetString()}");
+        Assert.Equal(["affinity cold", "affinity warm", "least-requests cold", "least-requests warm"], rows.Keys);
+        Assert.All(rows.Values, r => Assert.Equal(9, r.GetProperty("requests").GetInt32()));
+        Assert.All(rows.Values, r => Assert.True(r.GetProperty("requests_per_s").GetDouble() > 0, r.ToString()));
+        Assert.Equal(0, rows["affinity cold"].GetProperty("response_cache_hits").GetInt32());
+        Assert.Equal(9, rows["affinity warm"].GetProperty("response_cache_hits").GetInt32());
+        Assert.True(rows["least-requests warm"].GetProperty("response_cache_hits").GetInt32() < 9, rows["least-requests warm"].ToString());
+        // With affinity, each user's later turns find its 48-token system prompt (three 16-token blocks) on its replica.
+        var affinity = rows["affinity cold"];
+        Assert.True(affinity.GetProperty("cached_prompt_tokens").GetInt32() >= 3 * 2 * 48, affinity.ToString());
+        Assert.True(affinity.GetProperty("prefix_cache_hit_ratio").GetDouble() > rows["least-requests cold"].GetProperty("prefix_cache_hit_ratio").GetDouble(),
+            $"{affinity}\n{rows["least-requests cold"]}");
+    }
+
+    [Fact]
+    public async Task Fleet_options_without_fleet_are_a_usage_error()
+    {
+        var result = await CliRun.InvokeAsync("bench", "--preset", "tiny", "--users", "3");
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("--users needs --fleet N", result.StandardError);
+    }
+
+    [Fact]
     public async Task Through_server_without_concurrency_is_a_usage_error()
     {
         var result = await CliRun.InvokeAsync("bench", "--preset", "tiny", "--through-server");

@@ -57,6 +57,42 @@ public sealed class ResponseCacheTests
         Assert.Equal(1, metrics.Value("transformer_response_cache_stores_total"));
     }
 
+    [Theory]
+    [InlineData("synthetic tiny, default seed")]
+    [InlineData(null)]
+    public async Task A_model_built_from_parts_is_cached_under_its_content_identity_and_without_one_the_server_says_why_it_cannot_cache(string? identity)
+    {
+        var options = TestServer.Options() with
+        {
+            ResponseCache = new ResponseCacheOptions(),
+            ChatTemplatePath = null,
+            LoadModel = _ =>
+            {
+                var config = Transformer.Runtime.Synthetic.SyntheticPresets.Get("tiny");
+                var model = new Transformer.Runtime.Llama.LlamaModel(config, new Transformer.Runtime.Synthetic.SyntheticWeightSource(config),
+                    new Transformer.Kernels.Cpu.CpuBackend(new Transformer.Kernels.Cpu.CpuBackendOptions { Threads = 1 }), new Transformer.Runtime.ModelOptions(),
+                    ownsWeights: true, ownsBackend: true);
+                return Transformer.Text.LanguageModel.FromParts(model, new Transformer.Runtime.Synthetic.SyntheticTokenizer(config.VocabSize), "synthetic:tiny", identity);
+            },
+        };
+        await using var server = await TestServer.StartAsync(options, waitForModel: false);
+        if (identity is null)
+        {
+            await Assert.ThrowsAnyAsync<Exception>(() => server.Server.ModelLoaded);
+            using var health = await server.Http.GetAsync("health");
+            Assert.Equal(503, (int)health.StatusCode);
+            Assert.Contains("cannot identify model 'synthetic:tiny'", await health.Content.ReadAsStringAsync());
+            return;
+        }
+        await server.Server.ModelLoaded.WaitAsync(TimeSpan.FromSeconds(60));
+        const string body = """{"prompt":" t1 t2 t3","max_tokens":4,"temperature":0}""";
+        var first = await PostAsync(server, "v1/completions", body);
+        var second = await PostAsync(server, "v1/completions", body);
+        Assert.Equal((200, "miss"), (first.Status, first.Cache));
+        Assert.Equal((200, "hit"), (second.Status, second.Cache));
+        Assert.Equal(Requests.FromWhole(Json(first.Body)), Requests.FromWhole(Json(second.Body)));
+    }
+
     [Fact]
     public async Task A_streamed_chat_is_stored_and_answers_the_same_chat_asked_whole()
     {

@@ -17,10 +17,14 @@ internal static class ModelIdentity
 {
     private static readonly string[] WeightExtensions = [".safetensors", ".bin", ".json"];
 
+    /// <exception cref="InvalidOperationException">The model was built from parts without a content identity: nothing identifies it.</exception>
     public static string Compute(LanguageModel language, ServingOptions serving)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        foreach (string file in ModelFiles(language.ModelPath).Append(language.TokenizerPath))
+        if (language.ContentIdentity is { } given) hash.AppendData(Encoding.UTF8.GetBytes($"parts\n{given}\n"));
+        else if (!File.Exists(language.ModelPath) && !Directory.Exists(language.ModelPath))
+            throw new InvalidOperationException($"the response cache cannot identify model '{language.ModelPath}': it was built from parts without a content identity (LanguageModel.FromParts's contentIdentity), and has no files to hash");
+        foreach (string file in language.ContentIdentity is null ? ModelFiles(language.ModelPath).Append(language.TokenizerPath) : [])
         {
             // The name as well as the bytes: two files whose contents concatenate alike stay apart.
             hash.AppendData(Encoding.UTF8.GetBytes($"{Path.GetFileName(file)}\n{new FileInfo(file).Length}\n"));

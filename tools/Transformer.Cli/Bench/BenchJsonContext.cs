@@ -10,4 +10,6 @@ namespace Transformer.Cli.Bench;
 [JsonSerializable(typeof(IReadOnlyList<BenchResult>))]
 [JsonSerializable(typeof(IReadOnlyList<ConcurrencyResult>))]
 [JsonSerializable(typeof(CompletionBody))]
+[JsonSerializable(typeof(ChatBody))]
+[JsonSerializable(typeof(IReadOnlyList<FleetResult>))]
 internal sealed partial class BenchJsonContext : JsonSerializerContext;

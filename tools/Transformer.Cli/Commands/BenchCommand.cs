@@ -54,9 +54,24 @@ public static class BenchCommand
             if (r.GetValue(throughServer) && r.GetValue(concurrency) is null) r.AddError("--through-server needs --concurrency");
         });
 
+        var fleet = NumberOptions.Int("--fleet", [], "Replicas of a fleet on loopback behind the gateway: requests/s, latency, response-cache hits and prefix-cache hit ratio, with prefix affinity and with routing by load alone, cache cold and warm", defaultValue: 0, min: 0, max: 16);
+        var users = NumberOptions.Int("--users", [], "With --fleet: users, each with a system prompt of their own", defaultValue: 12, min: 1);
+        var turns = NumberOptions.Int("--turns", [], "With --fleet: requests per user (its system prompt and a new question each)", defaultValue: 4, min: 1);
+        var clients = NumberOptions.Int("--clients", [], "With --fleet: requests in flight at once", defaultValue: 6, min: 1, max: 1024);
+        var systemTokens = NumberOptions.Int("--system-tokens", [], "With --fleet: tokens of each system prompt", defaultValue: 96, min: 1);
+        var questionTokens = NumberOptions.Int("--question-tokens", [], "With --fleet: tokens of each question", defaultValue: 16, min: 1);
+        var responseCache = ServeCommand.ResponseCacheOption();
+        responseCache.DefaultValueFactory = _ => "memory";
+        foreach (var fleetOnly in new Option[] { users, turns, clients, systemTokens, questionTokens, responseCache })
+            fleetOnly.Validators.Add(r =>
+            {
+                if (r.GetValue(fleet) == 0 && !r.Implicit) r.AddError($"{r.Option.Name} needs --fleet N");
+            });
+
         var command = new Command("bench", "Measure prefill and decode speed on synthetic weights of a preset shape, per CPU path and weight format")
         {
             preset, threads, quant, isa, promptTokens, genTokens, reps, json, device, concurrency, blockSize, kvType, throughServer,
+            fleet, users, turns, clients, systemTokens, questionTokens, responseCache,
         };
         CommandAction.Set(command, context, (parsed, cancellation) =>
         {
@@ -71,6 +86,15 @@ public static class BenchCommand
                 return Task.FromResult(RunConcurrency(context, parsed.GetValue(preset)!, isas, weightSets, devices, ParseLevels(levelsText)!,
                     parsed.GetValue(threads), parsed.GetValue(promptTokens), parsed.GetValue(genTokens), parsed.GetValue(reps), parsed.GetValue(blockSize),
                     parsed.GetValue(kvType) == "f16" ? KvDType.F16 : KvDType.F32, parsed.GetValue(throughServer), asJson, cancellation));
+
+            if (parsed.GetValue(fleet) is > 0 and int replicas)
+            {
+                var settings = new BenchSettings(parsed.GetValue(preset)!, isas[0], weightSets[0], parsed.GetValue(threads),
+                    parsed.GetValue(promptTokens), parsed.GetValue(genTokens), devices[0], parsed.GetValue(reps));
+                var workload = new FleetBench.Workload(replicas, parsed.GetValue(users), parsed.GetValue(turns), parsed.GetValue(clients),
+                    parsed.GetValue(systemTokens), parsed.GetValue(questionTokens));
+                return RunFleet(context, settings, workload, ResponseCache.ResponseCacheOptions.Parse(parsed.GetValue(responseCache)!), asJson, cancellation);
+            }
 
             var results = new List<BenchResult>();
             // Devices side by side: every CPU path, then each GPU device once (ISA paths are the CPU's).
@@ -113,6 +137,14 @@ public static class BenchCommand
                     }
                 }
         if (asJson) context.Out.WriteLine(System.Text.Json.JsonSerializer.Serialize<IReadOnlyList<ConcurrencyResult>>(results, BenchJsonContext.Default.IReadOnlyListConcurrencyResult));
+        return 0;
+    }
+
+    private static async Task<int> RunFleet(CliContext context, BenchSettings settings, FleetBench.Workload workload, ResponseCache.ResponseCacheOptions cache,
+        bool asJson, CancellationToken cancellation)
+    {
+        var results = await FleetBench.RunAsync(settings, workload, cache, asJson ? context.Error : context.Out, cancellation);
+        if (asJson) context.Out.WriteLine(System.Text.Json.JsonSerializer.Serialize(results, BenchJsonContext.Default.IReadOnlyListFleetResult));
         return 0;
     }
 
