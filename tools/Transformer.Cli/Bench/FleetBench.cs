@@ -43,8 +43,9 @@ public static class FleetBench
         TextWriter progress, CancellationToken cancellation)
     {
         var config = SyntheticPresets.Get(settings.Preset);
-        var requests = Requests(workload, config.VocabSize, settings.GenTokens, salt: 1);
-        var warmUp = Requests(workload with { Users = workload.Replicas * 2, Turns = 1 }, config.VocabSize, settings.GenTokens, salt: 2);
+        // Prompts new to every run and routing policy: a shared Redis cache keeps responses between them, so the
+        // cold pass would otherwise be answered from an earlier one.
+        int run = Random.Shared.Next(1, 1 << 20);
         string template = Path.Combine(Path.GetTempPath(), $"transformer-fleet-{Environment.ProcessId}.jinja");
         await File.WriteAllTextAsync(template, ConcatenatingTemplate, cancellation);
         var results = new List<FleetResult>();
@@ -52,6 +53,8 @@ public static class FleetBench
         {
             foreach (var routing in new[] { GatewayRouting.PrefixAffinity, GatewayRouting.LeastRequests })
             {
+                var requests = Requests(workload, config.VocabSize, settings.GenTokens, salt: run * 4 + (int)routing * 2);
+                var warmUp = Requests(workload with { Users = workload.Replicas * 2, Turns = 1 }, config.VocabSize, settings.GenTokens, salt: run * 4 + (int)routing * 2 + 1);
                 await using var fleet = await FleetOnLoopback.StartAsync(settings, workload, cache, routing, template, cancellation);
                 using var client = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 1024 }) { BaseAddress = fleet.Gateway, Timeout = Timeout.InfiniteTimeSpan };
                 await SendAllAsync(client, warmUp, workload.Clients, cancellation);
