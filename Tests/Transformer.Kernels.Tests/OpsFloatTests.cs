@@ -2,6 +2,7 @@ using FsCheck;
 using FsCheck.Fluent;
 using Transformer.Kernels.Backend;
 using Transformer.Kernels.Cpu.Ops;
+using Transformer.Kernels.Cpu.Isa;
 using static Transformer.Kernels.Tests.OpsTestData;
 
 namespace Transformer.Kernels.Tests;
@@ -199,12 +200,71 @@ public sealed class OpsFloatTests
         for (int p = 0; p < length; p++)
             for (int i = 0; i < d; i++) expected[i] += weights[p] / total * values[p * d + i];
 
-        var fast = new float[d];
-        Attention.Compute(q, keys, values, length, new float[length], fast);
         var reference = new float[d];
         Attention.Reference(q, keys, values, length, reference);
+        if (!Close(reference, expected, 1e-5, 1e-4)) return false;
+        foreach (var isa in AttentionIsas)
+        {
+            var fast = new float[d];
+            Attention.Compute(q, keys, values, length, new float[length], fast, isa);
+            if (!Close(fast, expected, 1e-5, 1e-4)) return false;
+        }
+        return true;
+    }
 
-        return Close(fast, expected, 1e-5, 1e-4) && Close(reference, expected, 1e-5, 1e-4);
+    /// <summary>Every one of the 65,536 F16 patterns widens to the BCL's float at every width this CPU has, NaN to NaN (payloads aside).</summary>
+    [Theory]
+    [InlineData(512)]
+    [InlineData(256)]
+    [InlineData(128)]
+    [InlineData(0)]
+    public void Every_f16_pattern_widens_exactly_at_every_width(int width)
+    {
+        bool supported = width switch
+        {
+            512 => System.Runtime.Intrinsics.X86.Avx512F.IsSupported && System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated,
+            256 => System.Runtime.Intrinsics.X86.Avx2.IsSupported,
+            128 => System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported,
+            _ => true,
+        };
+        Assert.SkipUnless(supported, $"this CPU has no {width}-bit F16 widening");
+        var patterns = Enumerable.Range(0, 1 << 16).Select(i => BitConverter.UInt16BitsToHalf((ushort)i)).ToArray();
+        // An odd length past a whole vector, so the scalar tail runs too.
+        var widened = new float[patterns.Length - 3];
+        F16Run.Widen(patterns.AsSpan(3), widened, width);
+        for (int i = 0; i < widened.Length; i++)
+        {
+            if (Half.IsNaN(patterns[i + 3])) Assert.True(float.IsNaN(widened[i]), $"pattern 0x{i + 3:X4} widened to {widened[i]}");
+            else Assert.Equal(BitConverter.SingleToInt32Bits((float)patterns[i + 3]), BitConverter.SingleToInt32Bits(widened[i]));
+        }
+    }
+
+    /// <summary>The ISAs whose attention loops differ (512-bit, 256-bit, per-position TensorPrimitives) that this CPU runs.</summary>
+    private static readonly CpuIsa[] AttentionIsas = new[] { CpuIsa.Avx512, CpuIsa.Avx2, CpuIsa.Scalar }.Where(CpuIsaSupport.IsSupported).ToArray();
+
+    /// <summary>
+    /// The weighted sum of values, several heads at once: every output lane adds in position order at each width,
+    /// so the 512-bit loops (two heads per pass) give the 256-bit loops' bits (one head per pass).
+    /// </summary>
+    [Fact]
+    public void Weighted_values_are_the_same_bits_at_512_and_256_bits_for_any_number_of_heads()
+    {
+        Assert.SkipUnless(CpuIsaSupport.IsSupported(CpuIsa.Avx512), "this CPU has no AVX-512");
+        var cases = from heads in PropertyCoverage.Size(1, 6) from vectors in PropertyCoverage.Size(1, 16) from count in PropertyCoverage.Size(1, 40) from seed in Seeds
+                    select (Heads: heads, D: 16 * vectors, Count: count, Seed: seed);
+        var seen = PropertyCoverage.Check(cases, 150, c =>
+        {
+            int stride = c.Count + 3;
+            float[] weights = TestArrays.Uniform(c.Seed, c.Heads * stride, 1f), values = TestArrays.Uniform(c.Seed + 1, c.Count * c.D, 3f);
+            float[] start = TestArrays.Uniform(c.Seed + 2, c.Heads * c.D, 1f);
+            float[] wide = (float[])start.Clone(), narrow = (float[])start.Clone();
+            Attention.AccumulateWeighted(weights, stride, c.Heads, c.Count, values, wide, CpuIsa.Avx512);
+            Attention.AccumulateWeighted(weights, stride, c.Heads, c.Count, values, narrow, CpuIsa.Avx2);
+            return wide.AsSpan().SequenceEqual(narrow);
+        });
+        PropertyCoverage.AssertReaches(seen.Select(c => c.Heads), 1, 6, "heads");
+        PropertyCoverage.AssertReaches(seen.Select(c => c.D), 16, 256, "head size");
+        PropertyCoverage.AssertReaches(seen.Select(c => c.Count), 1, 40, "positions");
     }
 
     [Fact]

@@ -3,6 +3,7 @@ using FsCheck.Fluent;
 using FsCheck.Xunit;
 using Transformer.Kernels.Backend;
 using Transformer.Kernels.Cpu;
+using Transformer.Kernels.Cpu.Isa;
 using Transformer.Kernels.Cpu.Ops;
 
 namespace Transformer.Kernels.Tests;
@@ -12,11 +13,15 @@ namespace Transformer.Kernels.Tests;
 /// against <see cref="Attention.Compute"/> on the same positions laid out contiguously: bitwise equal,
 /// whatever the block size, the physical order of the blocks, the other sequences in the step or the
 /// sliding window. Positions outside each row's [from, to] hold NaN, so reading one position too many
-/// on either side turns the output NaN, and reading one too few changes its bits.
+/// on either side turns the output NaN, and reading one too few changes its bits. Each case runs on one of the
+/// CPU's attention paths (512-bit, 256-bit, TensorPrimitives), forced through the backend's ISA.
 /// </summary>
 public sealed class PagedAttentionTests
 {
-    private sealed record Case(int BlockSize, int HeadDim, int Heads, int KvHeads, int[] Lengths, int[] Windows, KvDType Type);
+    private sealed record Case(int BlockSize, int HeadDim, int Heads, int KvHeads, int[] Lengths, int[] Windows, KvDType Type, CpuIsa Isa);
+
+    /// <summary>The ISAs whose attention loops differ (512-bit, 256-bit, per-position TensorPrimitives) that this CPU runs.</summary>
+    private static readonly CpuIsa[] s_isas = new[] { CpuIsa.Avx512, CpuIsa.Avx2, CpuIsa.Scalar }.Where(CpuIsaSupport.IsSupported).ToArray();
 
     private static Case RandomCase(int seed)
     {
@@ -24,12 +29,12 @@ public sealed class PagedAttentionTests
         int[] blockSizes = [1, 3, 16, 32];
         int kvHeads = r.Next(1, 3);
         int sequences = r.Next(1, 5);
-        // Head sizes: whole 256-bit vectors (the vector loops) and odd ones (the TensorPrimitives loop).
+        // Head sizes: whole 256-bit vectors (the vector loops; every other one a whole 512-bit vector) and odd ones (the TensorPrimitives loop).
         int d = r.Next(2) == 0 ? 8 * r.Next(1, 17) : r.Next(1, 40);
         return new Case(blockSizes[r.Next(blockSizes.Length)], d, kvHeads * r.Next(1, 4), kvHeads,
             Enumerable.Range(0, sequences).Select(_ => r.Next(1, 301)).ToArray(),
             Enumerable.Range(0, sequences).Select(_ => r.Next(3) == 0 ? r.Next(1, 40) : 0).ToArray(),
-            r.Next(3) == 0 ? KvDType.F16 : KvDType.F32);
+            r.Next(3) == 0 ? KvDType.F16 : KvDType.F32, s_isas[r.Next(s_isas.Length)]);
     }
 
     [Property(MaxTest = 150)]
@@ -45,8 +50,9 @@ public sealed class PagedAttentionTests
     [InlineData(3, 5, new[] { 10, 11, 12 }, 4)]
     public void Edge_cases_equal_contiguous_attention_bitwise(int blockSize, int headDim, int[] lengths, int window)
     {
-        foreach (var type in new[] { KvDType.F32, KvDType.F16 })
-            Assert.True(Check(new Case(blockSize, headDim, 4, 2, lengths, lengths.Select(_ => window).ToArray(), type), seed: 17));
+        foreach (var isa in s_isas)
+            foreach (var type in new[] { KvDType.F32, KvDType.F16 })
+                Assert.True(Check(new Case(blockSize, headDim, 4, 2, lengths, lengths.Select(_ => window).ToArray(), type, isa), seed: 17), $"{isa} {type}");
     }
 
     private static bool Check(Case c, int seed)
@@ -60,7 +66,7 @@ public sealed class PagedAttentionTests
         var tables = new int[c.Lengths.Length][];
         for (int s = 0, next = 0; s < tables.Length; s++) { tables[s] = physical[next..(next + blocksPer[s])]; next += blocksPer[s]; }
 
-        using var backend = new CpuBackend(new CpuBackendOptions { Threads = 2 });
+        using var backend = new CpuBackend(new CpuBackendOptions { Threads = 2, Isa = c.Isa });
         var shape = new KvPoolShape(1, totalBlocks, bs, c.KvHeads, d, c.Type);
         using var pool = (CpuKvPool)backend.CreateKvPool(shape);
         Poison(pool);
@@ -109,7 +115,7 @@ public sealed class PagedAttentionTests
                 int kv = h / (c.Heads / c.KvHeads);
                 var (k, v) = (Gather(keys[s], from, length, kv, d, kvWidth), Gather(values[s], from, length, kv, d, kvWidth));
                 var expected = new float[d];
-                Attention.Compute(queries.AsSpan(i * qWidth + h * d, d), k, v, length, new float[length], expected);
+                Attention.Compute(queries.AsSpan(i * qWidth + h * d, d), k, v, length, new float[length], expected, c.Isa);
                 if (!expected.AsSpan().SequenceEqual(actual.AsSpan(i * qWidth + h * d, d))) return false;
             }
         }

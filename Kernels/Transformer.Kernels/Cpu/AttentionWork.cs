@@ -1,4 +1,5 @@
 using Transformer.Kernels.Backend;
+using Transformer.Kernels.Cpu.Isa;
 using Transformer.Kernels.Cpu.Threading;
 
 namespace Transformer.Kernels.Cpu;
@@ -8,7 +9,7 @@ namespace Transformer.Kernels.Cpu;
 /// KV head's group together so the group's keys and values are read once; reused across calls. Each item
 /// reads only its own row's sequence, so a row's result does not depend on the other rows or the thread count.
 /// </summary>
-internal sealed class AttentionWork : IParallelWork
+internal sealed class AttentionWork(CpuIsa isa) : IParallelWork
 {
     // Each worker thread keeps its own scratch, grown to the longest span it has seen.
     [ThreadStatic] private static float[]? s_scores;
@@ -50,6 +51,6 @@ internal sealed class AttentionWork : IParallelWork
             s_widened = new float[_pool.Shape.BlockSize * d];
         int columns = kvHead * _group * d, width = _group * d;
         Ops.PagedAttention.Compute(_queries.Row(row).Slice(columns, width), _group, _pool, _layer, kvHead, _step.BlockTables[_step.TableStart[row]..],
-            from, to, s_scores, s_widened, _outputs.Row(row).Slice(columns, width), _options.Scale, _options.SoftCap);
+            from, to, s_scores, s_widened, _outputs.Row(row).Slice(columns, width), isa, _options.Scale, _options.SoftCap);
     }
 }

@@ -13,7 +13,7 @@ public sealed class CpuBackend : IBackend
 {
     private readonly WorkerPool _pool;
     private readonly MatMulWork _matMul;
-    private readonly AttentionWork _attention = new();
+    private readonly AttentionWork _attention;
 
     /// <summary>Creates a backend with the given options (defaults: all cores, best ISA path).</summary>
     public CpuBackend(CpuBackendOptions? options = null)
@@ -22,6 +22,7 @@ public sealed class CpuBackend : IBackend
         Isa = CpuIsaSelection.Resolve(Options.Isa, Environment.GetEnvironmentVariable(CpuIsaSelection.EnvironmentVariable));
         _pool = new WorkerPool(Options.EffectiveThreads);
         _matMul = new MatMulWork(Isa);
+        _attention = new AttentionWork(Isa);
     }
 
     /// <summary>The settings in force.</summary>

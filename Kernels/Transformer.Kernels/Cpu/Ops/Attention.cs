@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using Transformer.Kernels.Cpu.Isa;
 
 namespace Transformer.Kernels.Cpu.Ops;
 
@@ -6,50 +7,78 @@ namespace Transformer.Kernels.Cpu.Ops;
 /// One query head attending over cached keys and values: out = softmax(q·Kᵀ / sqrt(d)) · V. The two
 /// halves are separate calls so paged attention can run them block by block: each position's score and
 /// each output lane's weighted sum come out as the same bits whether the positions arrive in one run or
-/// in blocks (<see cref="PagedAttention"/>).
+/// in blocks (<see cref="PagedAttention"/>). The loops follow the backend's ISA (<see cref="Width"/>), so each path
+/// can be forced and tested.
 /// </summary>
 public static class Attention
 {
+    /// <summary>The vector width the loops run at for <paramref name="isa"/> and head size <paramref name="d"/>: 512, 256, or 0 (TensorPrimitives per position).</summary>
+    public static int Width(CpuIsa isa, int d) => isa switch
+    {
+        CpuIsa.Avx512 when AttentionVector512.Supports(d) => 512,
+        CpuIsa.Avx512 or CpuIsa.Avx2 or CpuIsa.AvxVnni when AttentionVector256.Supports(d) => 256,
+        _ => 0,
+    };
+
     /// <summary>scores[p] = (query · keys[p]) · scale for positions [0, length); keys are [length, d] row-major.</summary>
-    public static void Scores(ReadOnlySpan<float> query, ReadOnlySpan<float> keys, int length, float scale, Span<float> scores)
+    /// <remarks>The sum order depends on the width (<see cref="Width"/>), never on the positions' grouping or the caller.</remarks>
+    public static void Scores(ReadOnlySpan<float> query, ReadOnlySpan<float> keys, int length, float scale, Span<float> scores, CpuIsa isa)
     {
         int d = query.Length;
-        if (AttentionVector256.Supports(d))
+        switch (Width(isa, d))
         {
             // One TensorPrimitives call per position costs more than its 64-wide dot; the vector
             // loops keep the query in registers across positions instead.
-            AttentionVector256.Scores(query, keys, length, scale, scores);
-            return;
+            case 512:
+                AttentionVector512.Scores(query, keys, length, scale, scores);
+                return;
+            case 256:
+                AttentionVector256.Scores(query, keys, length, scale, scores);
+                return;
         }
         for (int p = 0; p < length; p++)
             scores[p] = TensorPrimitives.Dot(query, keys.Slice(p * d, d)) * scale;
     }
 
-    /// <summary>output += Σ_p weights[p] · values[p] over positions [0, weights.Length), continuing each lane's sum.</summary>
-    public static void AccumulateWeighted(ReadOnlySpan<float> weights, ReadOnlySpan<float> values, Span<float> output)
+    /// <summary>
+    /// outputs[h] += Σ_p weights[h · weightStride + p] · values[p] over positions [0, count), for <paramref name="heads"/>
+    /// heads whose outputs (d floats each) lie one after another, continuing each lane's sum. Each lane adds in
+    /// position order at every width, so the result is the same bits for every ISA with a vector path.
+    /// </summary>
+    public static void AccumulateWeighted(ReadOnlySpan<float> weights, int weightStride, int heads, int count, ReadOnlySpan<float> values,
+        Span<float> outputs, CpuIsa isa)
     {
-        int d = output.Length;
-        if (AttentionVector256.Supports(d))
+        int d = outputs.Length / heads;
+        switch (Width(isa, d))
         {
-            AttentionVector256.AccumulateWeighted(weights, values, output);
-            return;
+            case 512:
+                AttentionVector512.AccumulateWeighted(weights, weightStride, heads, count, values, outputs);
+                return;
+            case 256:
+                for (int h = 0; h < heads; h++)
+                    AttentionVector256.AccumulateWeighted(weights.Slice(h * weightStride, count), values, outputs.Slice(h * d, d));
+                return;
         }
-        for (int p = 0; p < weights.Length; p++)
-            TensorPrimitives.MultiplyAdd(values.Slice(p * d, d), weights[p], output, output);
+        for (int h = 0; h < heads; h++)
+        {
+            var output = outputs.Slice(h * d, d);
+            for (int p = 0; p < count; p++)
+                TensorPrimitives.MultiplyAdd(values.Slice(p * d, d), weights[h * weightStride + p], output, output);
+        }
     }
 
     /// <summary>
-    /// Attention over contiguous keys and values [length, d]. scores must hold at least length floats
-    /// (caller-owned scratch).
+    /// Attention over contiguous keys and values [length, d] on <paramref name="isa"/>'s loops. scores must hold at
+    /// least length floats (caller-owned scratch).
     /// </summary>
     public static void Compute(ReadOnlySpan<float> query, ReadOnlySpan<float> keys, ReadOnlySpan<float> values,
-        int length, Span<float> scores, Span<float> output)
+        int length, Span<float> scores, Span<float> output, CpuIsa isa)
     {
         scores = scores[..length];
-        Scores(query, keys, length, 1f / MathF.Sqrt(query.Length), scores);
+        Scores(query, keys, length, 1f / MathF.Sqrt(query.Length), scores, isa);
         TensorPrimitives.SoftMax(scores, scores);
         output.Clear();
-        AccumulateWeighted(scores, values, output);
+        AccumulateWeighted(scores, length, 1, length, values, output, isa);
     }
 
     /// <summary>Scalar reference with a max-subtracted softmax.</summary>

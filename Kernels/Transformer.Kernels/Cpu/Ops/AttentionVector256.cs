@@ -15,7 +15,7 @@ internal static class AttentionVector256
     private const int Lanes = 8;
 
     /// <summary>Whether this path handles head size <paramref name="d"/> on this CPU.</summary>
-    public static bool Supports(int d) => Vector256.IsHardwareAccelerated && d % Lanes == 0;
+    public static bool Supports(int d) => Avx2.IsSupported && Fma.IsSupported && d % Lanes == 0;
 
     /// <summary>scores[p] = (query · keys[p]) · scale for positions [0, length).</summary>
     /// <remarks>
@@ -35,26 +35,23 @@ internal static class AttentionVector256
         ref float s = ref MemoryMarshal.GetReference(scores);
         var scaleVector = Vector256.Create(scale);
         int p = 0;
-        if (Avx.IsSupported)
+        for (; p + Lanes <= length; p += Lanes)
         {
-            for (; p + Lanes <= length; p += Lanes)
+            ref float rows = ref Unsafe.Add(ref k, (nint)p * d);
+            Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
+            for (int i = 0; i < d; i += Lanes)
             {
-                ref float rows = ref Unsafe.Add(ref k, (nint)p * d);
-                Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
-                for (int i = 0; i < d; i += Lanes)
-                {
-                    var qi = Vector256.LoadUnsafe(ref q, (nuint)i);
-                    a0 = Vector256.FusedMultiplyAdd(qi, Vector256.LoadUnsafe(ref rows, (nuint)i), a0);
-                    a1 = Vector256.FusedMultiplyAdd(qi, Vector256.LoadUnsafe(ref rows, (nuint)(d + i)), a1);
-                    a2 = Vector256.FusedMultiplyAdd(qi, Vector256.LoadUnsafe(ref rows, (nuint)(2 * d + i)), a2);
-                    a3 = Vector256.FusedMultiplyAdd(qi, Vector256.LoadUnsafe(ref rows, (nuint)(3 * d + i)), a3);
-                    a4 = Vector256.FusedMultiplyAdd(qi, Vector256.LoadUnsafe(ref rows, (nuint)(4 * d + i)), a4);
-                    a5 = Vector256.FusedMultiplyAdd(qi, Vector256.LoadUnsafe(ref rows, (nuint)(5 * d + i)), a5);
-                    a6 = Vector256.FusedMultiplyAdd(qi, Vector256.LoadUnsafe(ref rows, (nuint)(6 * d + i)), a6);
-                    a7 = Vector256.FusedMultiplyAdd(qi, Vector256.LoadUnsafe(ref rows, (nuint)(7 * d + i)), a7);
-                }
-                (SumEight(a0, a1, a2, a3, a4, a5, a6, a7) * scaleVector).StoreUnsafe(ref s, (nuint)p);
+                var qi = Vector256.LoadUnsafe(ref q, (nuint)i);
+                a0 = Vector256.FusedMultiplyAdd(qi, Vector256.LoadUnsafe(ref rows, (nuint)i), a0);
+                a1 = Vector256.FusedMultiplyAdd(qi, Vector256.LoadUnsafe(ref rows, (nuint)(d + i)), a1);
+                a2 = Vector256.FusedMultiplyAdd(qi, Vector256.LoadUnsafe(ref rows, (nuint)(2 * d + i)), a2);
+                a3 = Vector256.FusedMultiplyAdd(qi, Vector256.LoadUnsafe(ref rows, (nuint)(3 * d + i)), a3);
+                a4 = Vector256.FusedMultiplyAdd(qi, Vector256.LoadUnsafe(ref rows, (nuint)(4 * d + i)), a4);
+                a5 = Vector256.FusedMultiplyAdd(qi, Vector256.LoadUnsafe(ref rows, (nuint)(5 * d + i)), a5);
+                a6 = Vector256.FusedMultiplyAdd(qi, Vector256.LoadUnsafe(ref rows, (nuint)(6 * d + i)), a6);
+                a7 = Vector256.FusedMultiplyAdd(qi, Vector256.LoadUnsafe(ref rows, (nuint)(7 * d + i)), a7);
             }
+            (SumEight(a0, a1, a2, a3, a4, a5, a6, a7) * scaleVector).StoreUnsafe(ref s, (nuint)p);
         }
         for (; p < length; p++)
         {
@@ -71,7 +68,7 @@ internal static class AttentionVector256
     /// pairwise adds within 128-bit halves, then the halves added across.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> SumEight(Vector256<float> a0, Vector256<float> a1, Vector256<float> a2, Vector256<float> a3,
+    internal static Vector256<float> SumEight(Vector256<float> a0, Vector256<float> a1, Vector256<float> a2, Vector256<float> a3,
         Vector256<float> a4, Vector256<float> a5, Vector256<float> a6, Vector256<float> a7)
     {
         // [a0 01, a0 23, a1 01, a1 23 | a0 45, a0 67, a1 45, a1 67] and so on.
@@ -82,7 +79,7 @@ internal static class AttentionVector256
 
     /// <summary>The lane sum of one vector in <see cref="SumEight"/>'s order.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float SumOne(Vector256<float> a)
+    internal static float SumOne(Vector256<float> a)
     {
         float low = (a.GetElement(0) + a.GetElement(1)) + (a.GetElement(2) + a.GetElement(3));
         float high = (a.GetElement(4) + a.GetElement(5)) + (a.GetElement(6) + a.GetElement(7));

@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using Transformer.Kernels.Backend;
+using Transformer.Kernels.Cpu.Isa;
 
 namespace Transformer.Kernels.Cpu.Ops;
 
@@ -9,8 +10,8 @@ namespace Transformer.Kernels.Cpu.Ops;
 /// keys and values is read (and for F16 pools widened) once for all the group's heads, which share it;
 /// per head, scores are computed block by block into one row, softmaxed once, and the weighted sum runs
 /// block by block continuing the same lane sums, so each head's result is bitwise
-/// <see cref="Attention.Compute"/> over the same positions laid out contiguously, whichever blocks they
-/// live in and however many heads share them.
+/// <see cref="Attention.Compute"/> over the same positions laid out contiguously on the same ISA, whichever
+/// blocks they live in and however many heads share them.
 /// </summary>
 public static class PagedAttention
 {
@@ -19,10 +20,11 @@ public static class PagedAttention
     /// heads whose queries (and outputs) lie one after another, d floats each; scale 1/√d unless
     /// <paramref name="scaleOverride"/> is positive, and scores soft-capped to cap·tanh(s / cap) when
     /// <paramref name="softCap"/> is positive. <paramref name="scores"/> holds at least heads · (to − from + 1)
-    /// floats; <paramref name="widened"/> (F16 pools only) at least BlockSize · d.
+    /// floats; <paramref name="widened"/> (F16 pools only) at least BlockSize · d. <paramref name="isa"/> picks the
+    /// vector loops (<see cref="Attention.Width"/>).
     /// </summary>
     public static void Compute(ReadOnlySpan<float> queries, int heads, CpuKvPool pool, int layer, int kvHead, ReadOnlySpan<int> table,
-        int from, int to, Span<float> scores, Span<float> widened, Span<float> outputs, float scaleOverride = 0f, float softCap = 0f)
+        int from, int to, Span<float> scores, Span<float> widened, Span<float> outputs, CpuIsa isa, float scaleOverride = 0f, float softCap = 0f)
     {
         int d = queries.Length / heads, blockSize = pool.Shape.BlockSize;
         bool half = pool.Shape.Type == KvDType.F16;
@@ -40,7 +42,7 @@ public static class PagedAttention
                 : pool.KeysF32(layer, table[logical], kvHead).Slice(offset * d, count * d);
             int at = logical * blockSize + offset - from;
             for (int h = 0; h < heads; h++)
-                Attention.Scores(queries.Slice(h * d, d), keys, count, scale, scores.Slice(h * length + at, count));
+                Attention.Scores(queries.Slice(h * d, d), keys, count, scale, scores.Slice(h * length + at, count), isa);
         }
         for (int h = 0; h < heads; h++)
         {
@@ -57,8 +59,7 @@ public static class PagedAttention
                 ? Widen(pool.ValuesF16(layer, table[logical], kvHead), offset, count, d, widened)
                 : pool.ValuesF32(layer, table[logical], kvHead).Slice(offset * d, count * d);
             int at = logical * blockSize + offset - from;
-            for (int h = 0; h < heads; h++)
-                Attention.AccumulateWeighted(scores.Slice(h * length + at, count), values, outputs.Slice(h * d, d));
+            Attention.AccumulateWeighted(scores[at..], length, heads, count, values, outputs[..(heads * d)], isa);
         }
     }
 
@@ -79,7 +80,7 @@ public static class PagedAttention
     private static ReadOnlySpan<float> Widen(ReadOnlySpan<Half> block, int offset, int count, int d, Span<float> widened)
     {
         var destination = widened[..(count * d)];
-        TensorPrimitives.ConvertToSingle(block.Slice(offset * d, count * d), destination);
+        F16Run.Widen(block.Slice(offset * d, count * d), destination);
         return destination;
     }
 }
