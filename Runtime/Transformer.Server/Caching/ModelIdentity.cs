@@ -22,20 +22,24 @@ internal static class ModelIdentity
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         if (language.ContentIdentity is { } given) hash.AppendData(Encoding.UTF8.GetBytes($"parts\n{given}\n"));
-        else if (!File.Exists(language.ModelPath) && !Directory.Exists(language.ModelPath))
-            throw new InvalidOperationException($"the response cache cannot identify model '{language.ModelPath}': it was built from parts without a content identity (LanguageModel.FromParts's contentIdentity), and has no files to hash");
-        foreach (string file in language.ContentIdentity is null ? ModelFiles(language.ModelPath).Append(language.TokenizerPath) : [])
+        else if (File.Exists(language.ModelPath) || Directory.Exists(language.ModelPath)) AppendFiles(hash, ModelFiles(language.ModelPath).Append(language.TokenizerPath));
+        else throw new InvalidOperationException($"the response cache cannot identify model '{language.ModelPath}': it was built from parts without a content identity (LanguageModel.FromParts's contentIdentity), and has no files to hash");
+        string kernels = language.Backend is CpuBackend cpu ? $"cpu {cpu.Isa}" : language.Backend.GetType().FullName!;
+        hash.AppendData(Encoding.UTF8.GetBytes($"{language.Model.Options.WeightFormat}|{serving.KvType}|{kernels}"));
+        return Convert.ToHexStringLower(hash.GetHashAndReset());
+    }
+
+    private static void AppendFiles(IncrementalHash hash, IEnumerable<string> files)
+    {
+        var buffer = new byte[1 << 20];
+        foreach (string file in files)
         {
             // The name as well as the bytes: two files whose contents concatenate alike stay apart.
             hash.AppendData(Encoding.UTF8.GetBytes($"{Path.GetFileName(file)}\n{new FileInfo(file).Length}\n"));
             using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan);
-            var buffer = new byte[1 << 20];
             int read;
             while ((read = stream.Read(buffer)) > 0) hash.AppendData(buffer, 0, read);
         }
-        string kernels = language.Backend is CpuBackend cpu ? $"cpu {cpu.Isa}" : language.Backend.GetType().FullName!;
-        hash.AppendData(Encoding.UTF8.GetBytes($"{language.Model.Options.WeightFormat}|{serving.KvType}|{kernels}"));
-        return Convert.ToHexStringLower(hash.GetHashAndReset());
     }
 
     /// <summary>A folder's weights and JSON (config, shard index); a file and the config.json beside it.</summary>

@@ -163,7 +163,8 @@ public static class ConcurrencyBench
         };
     }
 
-    private static double Percentile(double[] sorted, double p) =>
+    /// <summary>The nearest-rank percentile <paramref name="p"/> of sorted values (0 when there are none).</summary>
+    internal static double Percentile(double[] sorted, double p) =>
         sorted.Length == 0 ? 0 : sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Length) - 1, 0, sorted.Length - 1)];
 
     /// <summary>The table line of one level.</summary>

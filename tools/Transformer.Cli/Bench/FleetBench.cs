@@ -141,8 +141,8 @@ public static class FleetBench
             Requests = outcomes.Length,
             Clients = workload.Clients,
             RequestsPerSecond = outcomes.Length / elapsed.TotalSeconds,
-            LatencyP50 = Percentile(latencies, 0.50),
-            LatencyP99 = Percentile(latencies, 0.99),
+            LatencyP50 = ConcurrencyBench.Percentile(latencies, 0.50),
+            LatencyP99 = ConcurrencyBench.Percentile(latencies, 0.99),
             ResponseCacheHits = outcomes.Count(o => o.ResponseCacheHit),
             // The replicas' own counters: a response-cache hit never reaches the engine, so it adds nothing here.
             PrefixCacheHitRatio = prefix.LookupTokens == 0 ? 0 : prefix.HitTokens / prefix.LookupTokens,
@@ -150,9 +150,6 @@ public static class FleetBench
             CachedPromptTokens = outcomes.Sum(o => o.CachedTokens),
         };
     }
-
-    private static double Percentile(double[] sorted, double p) =>
-        sorted.Length == 0 ? 0 : sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Length) - 1, 0, sorted.Length - 1)];
 
     /// <summary>The table line of one pass.</summary>
     public static string Line(FleetResult r) => string.Create(CultureInfo.InvariantCulture,
