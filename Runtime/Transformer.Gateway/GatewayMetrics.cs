@@ -6,7 +6,7 @@ namespace Transformer.Gateway;
 /// <summary>
 /// The gateway's Prometheus metrics, per replica (labelled by its URL): requests forwarded (retries included),
 /// how the replica was chosen when there was a choice (affinity: the prefix's own replica; spilled: the next on
-/// the ring, its own being full; least_requests: no prefix), failures by YARP's error kind, retries, and health
+/// the ring, its own being full; least_requests: no prefix), failures by YARP's error kind, retries, streams cut by a failing replica, and health
 /// as the gateway sees it.
 /// </summary>
 internal sealed class GatewayMetrics
@@ -16,6 +16,7 @@ internal sealed class GatewayMetrics
     private readonly Counter _picks;
     private readonly Counter _failures;
     private readonly Counter _retries;
+    private readonly Counter _cutStreams;
 
     public GatewayMetrics(Func<IEnumerable<DestinationState>> destinations)
     {
@@ -24,6 +25,7 @@ internal sealed class GatewayMetrics
         _picks = factory.CreateCounter("transformer_gateway_routing_total", "Replicas chosen among several, by how: affinity (the prefix's own), spilled (the next on the ring; its own was full), least_requests (no prefix, or routing by load only)", ["replica", "choice"]);
         _failures = factory.CreateCounter("transformer_gateway_failures_total", "Forwarded requests that failed at a replica, by error", ["replica", "error"]);
         _retries = factory.CreateCounter("transformer_gateway_retries_total", "Requests sent again to another replica after failing before any byte was sent back");
+        _cutStreams = factory.CreateCounter("transformer_gateway_cut_streams_total", "Event streams whose replica failed mid-stream, ended with an error event");
         var healthy = factory.CreateGauge("transformer_gateway_replica_available", "1 while the replica takes requests (not failed by health checks), else 0", ["replica"]);
         var inFlight = factory.CreateGauge("transformer_gateway_replica_in_flight", "Requests in flight at the replica", ["replica"]);
         _registry.AddBeforeCollectCallback(() =>
@@ -45,6 +47,8 @@ internal sealed class GatewayMetrics
     public void CountFailure(DestinationState destination, string error) => _failures.WithLabels(Label(destination), error).Inc();
 
     public void CountRetry() => _retries.Inc();
+
+    public void CountCutStream() => _cutStreams.Inc();
 
     public Task WriteAsync(Stream destination, CancellationToken cancellation) => _registry.CollectAndExportAsTextAsync(destination, cancellation);
 

@@ -22,7 +22,7 @@ namespace Transformer.Gateway;
 /// A gateway (YARP) in front of Transformer server replicas: every request but its own /health and /metrics is
 /// forwarded to a replica chosen by prompt prefix (<see cref="PrefixAffinityPolicy"/>). Replicas are probed on
 /// /health and left out after a failed request; a request whose replica failed before answering is sent to
-/// another; streams pass through as they are written.
+/// another; streams pass through as they are written, and one whose replica dies ends with an error event.
 /// </summary>
 public sealed class InferenceGateway : IAsyncDisposable
 {
@@ -81,6 +81,7 @@ public sealed class InferenceGateway : IAsyncDisposable
                 await AffinityKey.ReadAsync(context, options.AffinityPrefixChars, options.MaxAffinityBodyBytes).ConfigureAwait(false);
                 await next().ConfigureAwait(false);
             });
+            pipeline.Use((context, next) => StreamFailureEvent.InvokeAsync(context, next, metrics));
             pipeline.Use((context, next) => RetryBeforeFirstByte.InvokeAsync(context, next, metrics));
             pipeline.UseLoadBalancing();
             pipeline.UsePassiveHealthChecks();

@@ -37,6 +37,8 @@ public sealed class ReplicaFailureTests(ITestOutputHelper output)
         Assert.True(metrics.Value("transformer_gateway_retries_total") >= 1, "requests were retried on the live replica");
         Assert.True(Fleet.Picks(metrics, live.BaseAddress) >= metrics.Value("transformer_gateway_retries_total"), "each retry was forwarded to the live replica");
         Assert.False(stream.Done, "a stream cut by the replica's death must not look complete");
+        Assert.True(stream.Error is { } error && error.Contains("replica_failed"), $"the cut stream ends with the gateway's error event, not a broken connection: {stream.Error}");
+        Assert.Equal(1, metrics.Value("transformer_gateway_cut_streams_total"));
 
         // Traffic for the dead replica's prefixes goes to the live one, within seconds.
         await Fleet.WaitUntilAsync(async () => (await Fleet.MetricsAsync(http, gateway.BaseAddress)).Sum("transformer_gateway_replica_available", ("replica", doomed.Url.ToString().TrimEnd('/'))) == 0,
@@ -64,6 +66,7 @@ public sealed class ReplicaFailureTests(ITestOutputHelper output)
             while (await reader.ReadLineAsync() is { } line)
             {
                 if (line == "data: [DONE]") return (true, events, null);
+                if (line.StartsWith("data: {\"error\"", StringComparison.Ordinal)) return (false, events, line["data: ".Length..]);
                 if (line.StartsWith("data: ", StringComparison.Ordinal) && ++events == 1) firstEvent.TrySetResult();
             }
             return (false, events, "ended without [DONE]");

@@ -7,8 +7,8 @@ namespace Transformer.Gateway.Proxy;
 /// <summary>
 /// Sends a request again, to another replica, when its replica failed before anything was sent back to the
 /// client (refused, reset, or died while generating a response that does not stream). Once a byte has gone
-/// out, a retry could duplicate or garble what the client has; the response is then cut instead, which an
-/// SSE client sees as a stream ending without [DONE]. Every replica is tried at most once.
+/// out, a retry could duplicate or garble what the client has; an event stream then ends with an error event
+/// (<see cref="StreamFailureEvent"/>) and any other response is cut. Every replica is tried at most once.
 /// </summary>
 internal static class RetryBeforeFirstByte
 {
