@@ -224,7 +224,7 @@ public class Q8MatMulTests
     }
 
     /// <summary>S = Σ_b |sw_b·sx_b| · Σ_i |qw_i·qx_i| for one row and token.</summary>
-    private static double AbsoluteTermSum(Q8Weight w, Q8Activations x, int o, int t)
+    internal static double AbsoluteTermSum(Q8Weight w, Q8Activations x, int o, int t)
     {
         double sum = 0;
         int k = w.InFeatures, blocks = w.BlocksPerRow;

@@ -2,7 +2,7 @@ namespace Transformer.Kernels.Quantized;
 
 /// <summary>
 /// The part of an int8 path that differs per instruction set: how a step of one or two 32-value
-/// blocks is loaded (and widened or sign-split) and how its integer dot is formed. Split into steps so the tiled
+/// blocks is loaded (unpacked from 4 bits, widened or sign-split) and how its integer dot is formed. Split into steps so the tiled
 /// driver can prepare a weight block once and use it for several tokens, and an activation block
 /// once for several rows. The float side is an <see cref="IQ8Accumulator{TI, TF}"/> of the same
 /// vector width, shared by every path of that width.
@@ -17,7 +17,13 @@ internal interface IQ8BlockDot<TW, TX, TI>
     /// <summary>Consecutive blocks one step covers (1, or 2 when a vector holds two blocks).</summary>
     static abstract int BlocksPerStep { get; }
 
-    /// <summary>Loads the step's int8 weights at <paramref name="block"/> (32 · <see cref="BlocksPerStep"/> values).</summary>
+    /// <summary>
+    /// Bytes one block's weights take in memory: 32 for int8, 16 for 4-bit codes (two per byte). The driver
+    /// steps through a weight row by this, and through the activations by 32 whatever it is.
+    /// </summary>
+    static abstract int WeightBlockBytes { get; }
+
+    /// <summary>Loads the step's weights at <paramref name="block"/> (32 · <see cref="BlocksPerStep"/> values, int8 or unpacked from 4 bits).</summary>
     static abstract TW LoadWeights(ref sbyte block);
 
     /// <summary>Loads the step's int8 activations at <paramref name="block"/>.</summary>

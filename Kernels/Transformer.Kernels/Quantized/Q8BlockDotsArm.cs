@@ -23,6 +23,8 @@ internal readonly struct NeonDpQ8BlockDot : IQ8BlockDot<Block128x2, Block128x2, 
 {
     public static int BlocksPerStep => 1;
 
+    public static int WeightBlockBytes => Q8Format.BlockSize;
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Block128x2 LoadWeights(ref sbyte block) => Block128x2.Load(ref block);
 
@@ -41,6 +43,8 @@ internal readonly struct NeonDpQ8BlockDot : IQ8BlockDot<Block128x2, Block128x2, 
 internal readonly struct NeonQ8BlockDot : IQ8BlockDot<Block128x2, Block128x2, Vector128<int>>
 {
     public static int BlocksPerStep => 1;
+
+    public static int WeightBlockBytes => Q8Format.BlockSize;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Block128x2 LoadWeights(ref sbyte block) => Block128x2.Load(ref block);

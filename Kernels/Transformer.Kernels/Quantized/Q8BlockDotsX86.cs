@@ -27,6 +27,8 @@ internal readonly struct Avx2Q8BlockDot : IQ8BlockDot<SignSplit256, Vector256<sb
 {
     public static int BlocksPerStep => 1;
 
+    public static int WeightBlockBytes => Q8Format.BlockSize;
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static SignSplit256 LoadWeights(ref sbyte block) => SignSplit256.Load(ref block);
 
@@ -49,6 +51,8 @@ internal readonly struct AvxVnniQ8BlockDot : IQ8BlockDot<SignSplit256, Vector256
 {
     public static int BlocksPerStep => 1;
 
+    public static int WeightBlockBytes => Q8Format.BlockSize;
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static SignSplit256 LoadWeights(ref sbyte block) => SignSplit256.Load(ref block);
 
@@ -68,6 +72,8 @@ internal readonly struct AvxVnniQ8BlockDot : IQ8BlockDot<SignSplit256, Vector256
 internal readonly struct Avx512Q8BlockDot : IQ8BlockDot<Vector512<short>, Vector512<short>, Vector512<int>>
 {
     public static int BlocksPerStep => 1;
+
+    public static int WeightBlockBytes => Q8Format.BlockSize;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<short> LoadWeights(ref sbyte block) => Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref block));
@@ -105,6 +111,8 @@ internal readonly struct Negatable512(Vector512<sbyte> values, Vector512<sbyte> 
 internal readonly struct Avx512PairQ8BlockDot : IQ8BlockDot<SignSplit512, Negatable512, Vector512<int>>
 {
     public static int BlocksPerStep => 2;
+
+    public static int WeightBlockBytes => Q8Format.BlockSize;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static SignSplit512 LoadWeights(ref sbyte block)

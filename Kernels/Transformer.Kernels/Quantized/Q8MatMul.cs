@@ -137,13 +137,16 @@ public static class Q8MatMul
         }
     }
 
-    internal static void CheckShapes(Q8Activations x, Q8Weight w, Span<float> y, int rowStart, int rowEnd)
+    internal static void CheckShapes(Q8Activations x, Q8Weight w, Span<float> y, int rowStart, int rowEnd) =>
+        CheckShapes(x, w.OutFeatures, w.InFeatures, y, rowStart, rowEnd);
+
+    internal static void CheckShapes(Q8Activations x, int outFeatures, int inFeatures, Span<float> y, int rowStart, int rowEnd)
     {
-        if (x.Features != w.InFeatures)
-            throw new ArgumentException($"int8 matmul: activations have K = {x.Features}, weight [{w.OutFeatures}, {w.InFeatures}] needs {w.InFeatures}");
-        if (y.Length != (long)x.Tokens * w.OutFeatures)
-            throw new ArgumentException($"int8 matmul: output holds {y.Length} values, expected [{x.Tokens}, {w.OutFeatures}]");
-        if (rowStart < 0 || rowEnd > w.OutFeatures || rowStart > rowEnd)
-            throw new ArgumentOutOfRangeException(nameof(rowStart), $"row range [{rowStart}, {rowEnd}) is not within [0, {w.OutFeatures})");
+        if (x.Features != inFeatures)
+            throw new ArgumentException($"int8 matmul: activations have K = {x.Features}, weight [{outFeatures}, {inFeatures}] needs {inFeatures}");
+        if (y.Length != (long)x.Tokens * outFeatures)
+            throw new ArgumentException($"int8 matmul: output holds {y.Length} values, expected [{x.Tokens}, {outFeatures}]");
+        if (rowStart < 0 || rowEnd > outFeatures || rowStart > rowEnd)
+            throw new ArgumentOutOfRangeException(nameof(rowStart), $"row range [{rowStart}, {rowEnd}) is not within [0, {outFeatures})");
     }
 }

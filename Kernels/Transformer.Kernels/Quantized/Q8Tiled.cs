@@ -11,7 +11,8 @@ namespace Transformer.Kernels.Quantized;
 /// activation block once for 4 rows, with 16 independent accumulators in registers. Token
 /// tails use 4 × 1 tiles (also the whole GEMV), row tails 1 × 1. Every (row, token) result is
 /// the same chain of <c>MultiplyAdd</c> in block order, reduced by <c>Sum4</c> in one fixed lane
-/// order, whichever tile computed it, so GEMM and GEMV agree bitwise.
+/// order, whichever tile computed it, so GEMM and GEMV agree bitwise. Weights are int8 or 4-bit codes
+/// (<see cref="IQ8BlockDot{TW, TX, TI}.WeightBlockBytes"/> bytes a block), activations always int8.
 /// </summary>
 internal static class Q8Tiled<TDot, TAcc, TW, TX, TI, TF>
     where TDot : struct, IQ8BlockDot<TW, TX, TI>
@@ -19,6 +20,9 @@ internal static class Q8Tiled<TDot, TAcc, TW, TX, TI, TF>
     where TW : struct where TX : struct where TI : struct where TF : struct
 {
     private const int B = Q8Format.BlockSize;
+
+    /// <summary>Bytes of one block's weights.</summary>
+    private static int WB => TDot.WeightBlockBytes;
 
     // How many 4-row tiles ahead the GEMV prefetches its weights. Measured end to end (2 threads,
     // decode GB/s, interleaved runs): 1 or 2 tiles beat 4 by 3–7% on tinyllama-1.1b and smollm2-135m;
@@ -30,33 +34,34 @@ internal static class Q8Tiled<TDot, TAcc, TW, TX, TI, TF>
         ref float y, int rowStart, int rowEnd)
     {
         int blocks = k / B;
+        int wk = blocks * WB; // bytes of one weight row
         int o = rowStart;
         for (; o + 4 <= rowEnd; o += 4)
         {
-            ref sbyte wRow = ref Unsafe.Add(ref wq, (nint)o * k);
+            ref sbyte wRow = ref Unsafe.Add(ref wq, (nint)o * wk);
             ref float sRow = ref Unsafe.Add(ref ws, (nint)o * blocks);
             int t = 0;
             for (; t + 4 <= tokens; t += 4)
                 Tile4x4(ref wRow, ref sRow, ref Unsafe.Add(ref xq, (nint)t * k), ref Unsafe.Add(ref xs, (nint)t * blocks),
-                    k, blocks, ref Unsafe.Add(ref y, (nint)t * n + o), n);
+                    k, wk, blocks, ref Unsafe.Add(ref y, (nint)t * n + o), n);
             for (; t < tokens; t++)
                 Tile4x1(ref wRow, ref sRow, ref Unsafe.Add(ref xq, (nint)t * k), ref Unsafe.Add(ref xs, (nint)t * blocks),
-                    k, blocks, ref Unsafe.Add(ref y, (nint)t * n + o));
+                    wk, blocks, ref Unsafe.Add(ref y, (nint)t * n + o));
         }
         for (; o < rowEnd; o++)
             for (int t = 0; t < tokens; t++)
-                Unsafe.Add(ref y, (nint)t * n + o) = Dot(ref Unsafe.Add(ref wq, (nint)o * k), ref Unsafe.Add(ref ws, (nint)o * blocks),
+                Unsafe.Add(ref y, (nint)t * n + o) = Dot(ref Unsafe.Add(ref wq, (nint)o * wk), ref Unsafe.Add(ref ws, (nint)o * blocks),
                     ref Unsafe.Add(ref xq, (nint)t * k), ref Unsafe.Add(ref xs, (nint)t * blocks), blocks);
     }
 
     /// <summary>Blocks per step of this path's dot.</summary>
     private static int Step => TDot.BlocksPerStep;
 
-    /// <summary>The 4 rows' weights of one step PrefetchTiles ahead: 128 bytes per block, two lines.</summary>
+    /// <summary>The 4 rows' weights of one step PrefetchTiles ahead: 4 · WB bytes per block (two lines of int8, one of 4-bit codes).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void PrefetchStep(ref sbyte at)
     {
-        for (int line = 0; line < 2 * Step; line++) CachePrefetch.Line(ref Unsafe.Add(ref at, 64 * line));
+        for (int line = 0; line < 4 * WB * Step / 64; line++) CachePrefetch.Line(ref Unsafe.Add(ref at, 64 * line));
     }
 
     /// <summary>The exact integer dot of one step through this path's instructions.</summary>
@@ -68,8 +73,7 @@ internal static class Q8Tiled<TDot, TAcc, TW, TX, TI, TF>
         TF acc = TAcc.Zero;
         for (int b = 0; b < blocks; b += Step)
         {
-            nint at = (nint)b * B;
-            TI dot = TDot.Dot(TDot.LoadWeights(ref Unsafe.Add(ref w, at)), TDot.LoadActivations(ref Unsafe.Add(ref x, at)));
+            TI dot = TDot.Dot(TDot.LoadWeights(ref Unsafe.Add(ref w, (nint)b * WB)), TDot.LoadActivations(ref Unsafe.Add(ref x, (nint)b * B)));
             acc = TAcc.MultiplyAdd(acc, dot, TAcc.Multiply(TAcc.StepScales(ref Unsafe.Add(ref sw, b)), TAcc.StepScales(ref Unsafe.Add(ref sx, b))));
         }
         return Sum(acc);
@@ -98,23 +102,23 @@ internal static class Q8Tiled<TDot, TAcc, TW, TX, TI, TF>
         static TF Load(ref float at) => Unsafe.ReadUnaligned<TF>(ref Unsafe.As<float, byte>(ref at));
     }
 
-    private static void Tile4x1(ref sbyte w, ref float sw, ref sbyte x, ref float sx, int k, int blocks, ref float y)
+    private static void Tile4x1(ref sbyte w, ref float sw, ref sbyte x, ref float sx, int wk, int blocks, ref float y)
     {
         TF a0 = TAcc.Zero, a1 = TAcc.Zero, a2 = TAcc.Zero, a3 = TAcc.Zero;
-        ref sbyte w1 = ref Unsafe.Add(ref w, k);
-        ref sbyte w2 = ref Unsafe.Add(ref w, 2 * k);
-        ref sbyte w3 = ref Unsafe.Add(ref w, 3 * k);
+        ref sbyte w1 = ref Unsafe.Add(ref w, wk);
+        ref sbyte w2 = ref Unsafe.Add(ref w, 2 * wk);
+        ref sbyte w3 = ref Unsafe.Add(ref w, 3 * wk);
         ref float s1 = ref Unsafe.Add(ref sw, blocks);
         ref float s2 = ref Unsafe.Add(ref sw, 2 * blocks);
         ref float s3 = ref Unsafe.Add(ref sw, 3 * blocks);
-        // The 4 rows are one contiguous run of 4·k bytes and the next tile's rows follow it: while
-        // this tile reads 4 rows' step (128 bytes a block) per step, prefetch the same amount PrefetchTiles ahead.
-        ref sbyte ahead = ref Unsafe.Add(ref w, (nint)PrefetchTiles * 4 * k);
+        // The 4 rows are one contiguous run of 4·wk bytes and the next tile's rows follow it: while
+        // this tile reads 4 rows' step (4·WB bytes a block) per step, prefetch the same amount PrefetchTiles ahead.
+        ref sbyte ahead = ref Unsafe.Add(ref w, (nint)PrefetchTiles * 4 * wk);
         for (int b = 0; b < blocks; b += Step)
         {
-            nint at = (nint)b * B;
+            nint at = (nint)b * WB;
             PrefetchStep(ref Unsafe.Add(ref ahead, 4 * at));
-            TX xb = TDot.LoadActivations(ref Unsafe.Add(ref x, at));
+            TX xb = TDot.LoadActivations(ref Unsafe.Add(ref x, (nint)b * B));
             TF sxb = TAcc.StepScales(ref Unsafe.Add(ref sx, b));
             a0 = TAcc.MultiplyAdd(a0, TDot.Dot(TDot.LoadWeights(ref Unsafe.Add(ref w, at)), xb), TAcc.Multiply(TAcc.StepScales(ref Unsafe.Add(ref sw, b)), sxb));
             a1 = TAcc.MultiplyAdd(a1, TDot.Dot(TDot.LoadWeights(ref Unsafe.Add(ref w1, at)), xb), TAcc.Multiply(TAcc.StepScales(ref Unsafe.Add(ref s1, b)), sxb));
@@ -124,15 +128,15 @@ internal static class Q8Tiled<TDot, TAcc, TW, TX, TI, TF>
         TAcc.Sum4(a0, a1, a2, a3).StoreUnsafe(ref y);
     }
 
-    private static void Tile4x4(ref sbyte w, ref float sw, ref sbyte x, ref float sx, int k, int blocks, ref float y, int n)
+    private static void Tile4x4(ref sbyte w, ref float sw, ref sbyte x, ref float sx, int k, int wk, int blocks, ref float y, int n)
     {
         TF a00 = TAcc.Zero, a01 = TAcc.Zero, a02 = TAcc.Zero, a03 = TAcc.Zero;
         TF a10 = TAcc.Zero, a11 = TAcc.Zero, a12 = TAcc.Zero, a13 = TAcc.Zero;
         TF a20 = TAcc.Zero, a21 = TAcc.Zero, a22 = TAcc.Zero, a23 = TAcc.Zero;
         TF a30 = TAcc.Zero, a31 = TAcc.Zero, a32 = TAcc.Zero, a33 = TAcc.Zero;
-        ref sbyte w1 = ref Unsafe.Add(ref w, k);
-        ref sbyte w2 = ref Unsafe.Add(ref w, 2 * k);
-        ref sbyte w3 = ref Unsafe.Add(ref w, 3 * k);
+        ref sbyte w1 = ref Unsafe.Add(ref w, wk);
+        ref sbyte w2 = ref Unsafe.Add(ref w, 2 * wk);
+        ref sbyte w3 = ref Unsafe.Add(ref w, 3 * wk);
         ref float sw1 = ref Unsafe.Add(ref sw, blocks);
         ref float sw2 = ref Unsafe.Add(ref sw, 2 * blocks);
         ref float sw3 = ref Unsafe.Add(ref sw, 3 * blocks);
@@ -143,15 +147,15 @@ internal static class Q8Tiled<TDot, TAcc, TW, TX, TI, TF>
         ref float sx2 = ref Unsafe.Add(ref sx, 2 * blocks);
         ref float sx3 = ref Unsafe.Add(ref sx, 3 * blocks);
         // As in Tile4x1: a tile over few tokens is as bound by the weight stream as the GEMV.
-        ref sbyte ahead = ref Unsafe.Add(ref w, (nint)PrefetchTiles * 4 * k);
+        ref sbyte ahead = ref Unsafe.Add(ref w, (nint)PrefetchTiles * 4 * wk);
         for (int b = 0; b < blocks; b += Step)
         {
-            nint at = (nint)b * B;
+            nint at = (nint)b * WB, xat = (nint)b * B;
             PrefetchStep(ref Unsafe.Add(ref ahead, 4 * at));
-            TX x0b = TDot.LoadActivations(ref Unsafe.Add(ref x, at));
-            TX x1b = TDot.LoadActivations(ref Unsafe.Add(ref x1, at));
-            TX x2b = TDot.LoadActivations(ref Unsafe.Add(ref x2, at));
-            TX x3b = TDot.LoadActivations(ref Unsafe.Add(ref x3, at));
+            TX x0b = TDot.LoadActivations(ref Unsafe.Add(ref x, xat));
+            TX x1b = TDot.LoadActivations(ref Unsafe.Add(ref x1, xat));
+            TX x2b = TDot.LoadActivations(ref Unsafe.Add(ref x2, xat));
+            TX x3b = TDot.LoadActivations(ref Unsafe.Add(ref x3, xat));
             // Scales as vectors: one lane-wise product per (row, token) instead of a scalar
             // product and a register broadcast; each lane rounds exactly like the scalar r·t.
             TF t0 = TAcc.StepScales(ref Unsafe.Add(ref sx, b)), t1 = TAcc.StepScales(ref Unsafe.Add(ref sx1, b));
