@@ -123,6 +123,9 @@ public sealed class IlgpuBackend : IBackend
             // As on the CPU: Q8 blocks run along K, so a matrix whose K is not a whole number of blocks stays float32.
             WeightFormat.Q8 when matrix.Shape[1] % Q8Format.BlockSize == 0 => new IlgpuQ8Weight(Accelerator, matrix.Name, Q8Weight.Quantize(matrix)),
             WeightFormat.Q8 => new IlgpuF32Weight(Accelerator, matrix),
+            // No 4-bit kernels here yet: Q4's values (q − 8)·d held exactly as int8 with the same scales.
+            WeightFormat.Q4 when matrix.Shape[1] % Q8Format.BlockSize == 0 => new IlgpuQ8Weight(Accelerator, matrix.Name, Q4Weight.Quantize(matrix).ToQ8()),
+            WeightFormat.Q4 => new IlgpuF32Weight(Accelerator, matrix),
             _ => throw new NotSupportedException($"the ILGPU backend cannot hold weights as {format}"),
         };
     }

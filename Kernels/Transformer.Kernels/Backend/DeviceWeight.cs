@@ -37,4 +37,6 @@ public enum WeightFormat
     F32,
     /// <summary>Symmetric int8 in blocks along K with one float32 scale per block.</summary>
     Q8,
+    /// <summary>4-bit codes (ggml's Q4_0: value (q − 8)·d) in blocks along K with one float32 scale per block.</summary>
+    Q4,
 }

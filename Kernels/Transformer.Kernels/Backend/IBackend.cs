@@ -38,6 +38,13 @@ public interface IBackend : IDisposable
     }
 
     /// <summary>
+    /// Prepares a weight that is already in 4-bit form (a Q4_0 file), keeping its values as they are. The default
+    /// suits a backend without 4-bit kernels: every value q − 8 fits int8 with its block's scale, so it holds the
+    /// exact same numbers as a Q8 weight (int8 size, int8 speed).
+    /// </summary>
+    DeviceWeight PrepareQuantizedWeight(string name, Q4Weight weight) => PrepareQuantizedWeight(name, weight.ToQ8());
+
+    /// <summary>
     /// Waits until every op issued so far has finished, so a host timer around ops measures them.
     /// A synchronous backend (the CPU one) has nothing to wait for, hence the no-op default.
     /// </summary>

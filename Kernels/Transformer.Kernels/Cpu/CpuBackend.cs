@@ -59,6 +59,8 @@ public sealed class CpuBackend : IBackend
             // Q8 blocks run along K; a matrix whose K is not a whole number of blocks stays float32.
             WeightFormat.Q8 when matrix.Shape[1] % Q8Format.BlockSize == 0 => new CpuQ8Weight(matrix.Name, Q8Weight.Quantize(matrix)),
             WeightFormat.Q8 => FloatWeight(matrix),
+            WeightFormat.Q4 when matrix.Shape[1] % Q8Format.BlockSize == 0 => new CpuQ4Weight(matrix.Name, Q4Weight.Quantize(matrix)),
+            WeightFormat.Q4 => FloatWeight(matrix),
             _ => throw new NotSupportedException($"the CPU backend cannot hold weights as {format}"),
         };
     }
@@ -72,6 +74,9 @@ public sealed class CpuBackend : IBackend
 
     /// <inheritdoc/>
     public DeviceWeight PrepareQuantizedWeight(string name, Q8Weight weight) => new CpuQ8Weight(name, weight);
+
+    /// <inheritdoc/>
+    public DeviceWeight PrepareQuantizedWeight(string name, Q4Weight weight) => new CpuQ4Weight(name, weight);
 
     /// <inheritdoc/>
     public KvPool CreateKvPool(KvPoolShape shape) => new CpuKvPool(shape);
@@ -90,6 +95,7 @@ public sealed class CpuBackend : IBackend
             {
                 case CpuF32Weight f: f.Row(tokens[t]).CopyTo(rows.Row(t)); break;
                 case CpuQ8Weight q: q.DequantizeRow(tokens[t], rows.Row(t)); break;
+                case CpuQ4Weight q: q.Weight.DequantizeRow(tokens[t], rows.Row(t)); break;
                 case CpuHalfWeight h: h.WidenRow(tokens[t], rows.Row(t)); break;
                 default: throw new ArgumentException($"weight '{table.Name}' ({table.Format}) does not belong to the CPU backend");
             }

@@ -42,7 +42,7 @@ internal sealed class MatMulWork(CpuIsa isa) : IParallelWork
             var output = outputs[j] as CpuTensor ?? throw new ArgumentException("matmul output does not belong to the CPU backend");
             if (input.Columns != weight.InFeatures || output.Columns != weight.OutFeatures || output.Rows != input.Rows)
                 throw new ArgumentException($"matmul shapes: x[{input.Rows}, {input.Columns}] · '{weight.Name}'ᵀ[{weight.InFeatures}, {weight.OutFeatures}] → y[{output.Rows}, {output.Columns}]");
-            if (weight is CpuQ8Weight) _quantizedInput ??= QuantizedInput(input);
+            if (weight is CpuQ8Weight or CpuQ4Weight) _quantizedInput ??= QuantizedInput(input);
             else if (weight is not (CpuF32Weight or CpuHalfWeight)) throw new ArgumentException($"weight '{weight.Name}' ({weight.Format}) does not belong to the CPU backend");
             _weights[j] = weight;
             _outputs[j] = output;
@@ -69,6 +69,8 @@ internal sealed class MatMulWork(CpuIsa isa) : IParallelWork
         int start = _itemStart[index], end = _itemEnd[index];
         if (weight is CpuQ8Weight q)
             Q8MatMul.ComputeRows(isa, _quantizedInput!, q.Weight, y.Span, start, end);
+        else if (weight is CpuQ4Weight q4)
+            Q4MatMul.ComputeRows(isa, _quantizedInput!, q4.Weight, y.Span, start, end);
         else if (weight is CpuHalfWeight h)
             MatMulHalf.ComputeRows(isa, h.Type, _input.Span, _input.Rows, h.Bits, h.InFeatures, h.OutFeatures, y.Span, start, end);
         else
@@ -78,7 +80,7 @@ internal sealed class MatMulWork(CpuIsa isa) : IParallelWork
         }
     }
 
-    /// <summary>The input quantized once for all int8 weights of this call.</summary>
+    /// <summary>The input quantized once for all int8 and 4-bit weights of this call.</summary>
     private Q8Activations QuantizedInput(CpuTensor input)
     {
         if (!_quantizedInputs.TryGetValue(input.Columns, out var quantized))

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using Transformer.Kernels.Quantized.Ggml;
+using Transformer.Kernels.Tensors;
 
 namespace Transformer.Kernels.Quantized;
 
@@ -24,14 +25,21 @@ public sealed class Q4Weight
     /// <summary>What a code stands for before scaling is code − Offset, in [−8, 7].</summary>
     public const int Offset = 8;
 
-    private readonly byte[] _codes;
-    private readonly float[] _scales;
+    private readonly ReadOnlyMemory<byte> _codes;
+    private readonly ReadOnlyMemory<byte> _scales;
 
-    private Q4Weight(int outFeatures, int inFeatures, byte[] codes, float[] scales)
+    /// <summary>Views existing code bytes [out, K/2] and float32 scales [out, K/32] (little-endian, as stored in safetensors).</summary>
+    /// <exception cref="ArgumentException">A shape or byte length does not match.</exception>
+    public Q4Weight(int outFeatures, int inFeatures, ReadOnlyMemory<byte> codes, ReadOnlyMemory<byte> scales)
     {
+        if (outFeatures <= 0) throw new ArgumentException($"a Q4 weight needs at least one row, got {outFeatures}", nameof(outFeatures));
+        BlocksPerRow = Q8Format.BlocksPerRow(inFeatures);
+        if (codes.Length != (long)outFeatures * inFeatures / 2)
+            throw new ArgumentException($"Q4 codes hold {codes.Length} bytes, expected [{outFeatures}, {inFeatures / 2}] = {(long)outFeatures * inFeatures / 2}", nameof(codes));
+        if (scales.Length != (long)outFeatures * BlocksPerRow * sizeof(float))
+            throw new ArgumentException($"Q4 scales hold {scales.Length} bytes, expected [{outFeatures}, {BlocksPerRow}] float32 = {(long)outFeatures * BlocksPerRow * sizeof(float)}", nameof(scales));
         OutFeatures = outFeatures;
         InFeatures = inFeatures;
-        BlocksPerRow = inFeatures / Q8Format.BlockSize;
         _codes = codes;
         _scales = scales;
     }
@@ -53,7 +61,40 @@ public sealed class Q4Weight
             scales[b] = (float)BinaryPrimitives.ReadHalfLittleEndian(block);
             block[2..].CopyTo(codes.AsSpan(b * BlockBytes, BlockBytes));
         }
-        return new Q4Weight(outFeatures, inFeatures, codes, scales);
+        return new Q4Weight(outFeatures, inFeatures, codes, MemoryMarshal.AsBytes(scales.AsSpan()).ToArray());
+    }
+
+    /// <summary>Quantizes a float32 matrix [outFeatures, inFeatures] to Q4_0 as llama.cpp's reference quantizer does.</summary>
+    /// <exception cref="ArgumentException">Shapes do not match, K is not a multiple of 32, or a value is not finite.</exception>
+    public static Q4Weight Quantize(ReadOnlySpan<float> matrix, int outFeatures, int inFeatures)
+    {
+        Q8Format.BlocksPerRow(inFeatures);
+        if (outFeatures <= 0 || matrix.Length != (long)outFeatures * inFeatures)
+            throw new ArgumentException($"{matrix.Length} values do not fill [{outFeatures}, {inFeatures}]", nameof(matrix));
+        var blocks = new byte[(long)matrix.Length / GgmlQ4_0.BlockSize * GgmlQ4_0.BlockBytes];
+        GgmlQ4_0.QuantizeRow(matrix, blocks);
+        return FromGgmlQ4_0(blocks, outFeatures, inFeatures);
+    }
+
+    /// <summary>Quantizes a 2-D host tensor of any float dtype (F32 used in place, F16/BF16 widened first).</summary>
+    public static Q4Weight Quantize(HostTensor matrix)
+    {
+        if (matrix.Shape.Count != 2) throw new ArgumentException($"tensor '{matrix.Name}' is not a matrix: {matrix}", nameof(matrix));
+        ReadOnlySpan<float> values = matrix.Type == DType.F32 ? matrix.AsFloat32() : matrix.ToFloat32();
+        return Quantize(values, matrix.Shape[0], matrix.Shape[1]);
+    }
+
+    /// <summary>Views a pre-quantized pair of tensors: U8 codes [out, K/2] and F32 scales [out, K/32].</summary>
+    /// <exception cref="ArgumentException">A dtype or shape does not match.</exception>
+    public static Q4Weight FromTensors(HostTensor codes, HostTensor scales)
+    {
+        if (codes.Type != DType.U8 || codes.Shape.Count != 2)
+            throw new ArgumentException($"Q4 codes must be a U8 matrix [out, K/2], got {codes}", nameof(codes));
+        int inFeatures = codes.Shape[1] * 2;
+        if (scales.Type != DType.F32 || scales.Shape.Count != 2 || scales.Shape[0] != codes.Shape[0]
+            || scales.Shape[1] * Q8Format.BlockSize != inFeatures)
+            throw new ArgumentException($"Q4 scales must be F32 [{codes.Shape[0]}, {inFeatures / Q8Format.BlockSize}] for {codes}, got {scales}", nameof(scales));
+        return new Q4Weight(codes.Shape[0], inFeatures, codes.Data, scales.Data);
     }
 
     /// <summary>Rows: output features.</summary>
@@ -66,16 +107,22 @@ public sealed class Q4Weight
     public int BlocksPerRow { get; }
 
     /// <summary>All code bytes, row-major [out, K/2].</summary>
-    public ReadOnlySpan<byte> Codes => _codes;
+    public ReadOnlySpan<byte> Codes => _codes.Span;
 
     /// <summary>The code bytes as the int8 driver addresses them.</summary>
-    internal ReadOnlySpan<sbyte> CodeBytes => MemoryMarshal.Cast<byte, sbyte>(_codes.AsSpan());
+    internal ReadOnlySpan<sbyte> CodeBytes => MemoryMarshal.Cast<byte, sbyte>(_codes.Span);
 
     /// <summary>All scales, row-major [out, K/32].</summary>
-    public ReadOnlySpan<float> Scales => _scales;
+    public ReadOnlySpan<float> Scales => MemoryMarshal.Cast<byte, float>(_scales.Span);
+
+    /// <summary>The raw code bytes (to save as a U8 tensor).</summary>
+    public ReadOnlyMemory<byte> CodeMemory => _codes;
+
+    /// <summary>The raw scale bytes (to save as an F32 tensor).</summary>
+    public ReadOnlyMemory<byte> ScaleMemory => _scales;
 
     /// <summary>Bytes read by one pass over the weight (codes + scales).</summary>
-    public long ByteSize => _codes.Length + (long)_scales.Length * sizeof(float);
+    public long ByteSize => _codes.Length + _scales.Length;
 
     /// <summary>The signed values (q − 8) of one block, as the int8 dot sees them.</summary>
     public static void DecodeBlock(ReadOnlySpan<byte> codes, Span<sbyte> values)
@@ -100,7 +147,7 @@ public sealed class Q4Weight
         {
             int block = row * BlocksPerRow + b;
             DecodeBlock(Codes.Slice(block * BlockBytes, BlockBytes), values);
-            float d = _scales[block];
+            float d = Scales[block];
             for (int i = 0; i < values.Length; i++) destination[b * Q8Format.BlockSize + i] = values[i] * d;
         }
     }
@@ -116,6 +163,6 @@ public sealed class Q4Weight
         int blocks = OutFeatures * BlocksPerRow;
         for (int b = 0; b < blocks; b++)
             DecodeBlock(Codes.Slice(b * BlockBytes, BlockBytes), asSigned.Slice(b * Q8Format.BlockSize, Q8Format.BlockSize));
-        return new Q8Weight(OutFeatures, InFeatures, values, MemoryMarshal.AsBytes(_scales.AsSpan()).ToArray());
+        return new Q8Weight(OutFeatures, InFeatures, values, _scales.ToArray());
     }
 }

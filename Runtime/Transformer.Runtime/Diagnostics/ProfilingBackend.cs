@@ -59,6 +59,9 @@ public sealed class ProfilingBackend : IBackend
     public DeviceWeight PrepareQuantizedWeight(string name, Q8Weight weight) => _inner.PrepareQuantizedWeight(name, weight);
 
     /// <inheritdoc/>
+    public DeviceWeight PrepareQuantizedWeight(string name, Q4Weight weight) => _inner.PrepareQuantizedWeight(name, weight);
+
+    /// <inheritdoc/>
     public void Synchronize() => _inner.Synchronize();
 
     /// <inheritdoc/>

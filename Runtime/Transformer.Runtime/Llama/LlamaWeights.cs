@@ -2,6 +2,7 @@ using Transformer.Kernels.Backend;
 using Transformer.Kernels.Quantized;
 using Transformer.Loader;
 using Transformer.Loader.Config;
+using Transformer.Loader.Gguf;
 
 namespace Transformer.Runtime.Llama;
 
@@ -137,12 +138,18 @@ public sealed class LlamaWeights : IDisposable
     /// One [rows, columns] matrix on the backend: as stored pre-quantized (<c>NAME.q8</c> + <c>NAME.q8_scales</c>)
     /// when the file has it, else in <paramref name="format"/>. Every family loads its matrices through this.
     /// </summary>
-    public static DeviceWeight PrepareMatrix(IWeightSource source, IBackend backend, string name, int rows, int columns, WeightFormat format) =>
-        source.TryGet(name + QuantizedValuesSuffix, out _)
-            ? backend.PrepareQuantizedWeight(name, Q8Weight.FromTensors(
+    public static DeviceWeight PrepareMatrix(IWeightSource source, IBackend backend, string name, int rows, int columns, WeightFormat format)
+    {
+        if (source.TryGet(name + QuantizedValuesSuffix, out _))
+            return backend.PrepareQuantizedWeight(name, Q8Weight.FromTensors(
                 source.Get(name + QuantizedValuesSuffix, rows, columns),
-                source.Get(name + QuantizedScalesSuffix, rows, Q8Format.BlocksPerRow(columns))))
-            : backend.PrepareWeight(source.Get(name, rows, columns), format);
+                source.Get(name + QuantizedScalesSuffix, rows, Q8Format.BlocksPerRow(columns))));
+        if (source.TryGet(name + GgufQ4_0.CodesSuffix, out _))
+            return backend.PrepareQuantizedWeight(name, Q4Weight.FromTensors(
+                source.Get(name + GgufQ4_0.CodesSuffix, rows, columns / 2),
+                source.Get(name + GgufQ4_0.ScalesSuffix, rows, Q8Format.BlocksPerRow(columns))));
+        return backend.PrepareWeight(source.Get(name, rows, columns), format);
+    }
 
     /// <inheritdoc/>
     public void Dispose()
