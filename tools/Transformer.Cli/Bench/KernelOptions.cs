@@ -12,21 +12,23 @@ public static class KernelOptions
     public const string F32 = "f32";
     /// <summary>The --quant value for int8 (Q8) weights quantized at load.</summary>
     public const string Int8 = "int8";
+    /// <summary>The --quant value for 4-bit (ggml Q4_0) weights quantized at load.</summary>
+    public const string Q4 = "q4_0";
     /// <summary>The bench's --quant value that measures f32 and int8.</summary>
     public const string Both = "both";
     /// <summary>The --isa value that measures every supported path (bench only).</summary>
     public const string AllIsas = "all";
 
-    /// <summary>--quant f32|int8 for loading a model.</summary>
+    /// <summary>--quant f32|int8|q4_0 for loading a model.</summary>
     public static Option<string> Quant()
     {
         var option = new Option<string>("--quant", "-q")
         {
-            Description = "Weight format: f32, or int8 (quantized at load; a pre-quantized model is int8 already)",
+            Description = "Weight format: f32, int8 or q4_0 (quantized at load; a pre-quantized model or a Q8_0/Q4_0 GGUF keeps its own)",
             DefaultValueFactory = _ => F32,
-            HelpName = $"{F32}|{Int8}",
+            HelpName = $"{F32}|{Int8}|{Q4}",
         };
-        option.AcceptOnlyFromAmong([F32, Int8]);
+        option.AcceptOnlyFromAmong([F32, Int8, Q4]);
         return option;
     }
 
@@ -51,6 +53,7 @@ public static class KernelOptions
     {
         F32 => WeightFormat.F32,
         Int8 => WeightFormat.Q8,
+        Q4 => WeightFormat.Q4,
         _ => throw new ArgumentException($"--quant '{quant}' names no single weight format"),
     };
 
