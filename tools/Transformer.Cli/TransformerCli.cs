@@ -23,6 +23,8 @@ public static class TransformerCli
         PrecacheCommand.Create,
         EvalCommand.Create,
         TeacherCommand.Create,
+        LogitsCommand.Create,
+        DiffCommand.Create,
     ];
 
     /// <summary>Builds the root command for a context.</summary>

@@ -18,10 +18,15 @@ public static class SyntheticPresets
         ["smollm2-135m"] = Llama(hidden: 576, layers: 30, heads: 9, kvHeads: 3, ffn: 1536, vocab: 49152, context: 8192, tied: true, theta: 100000f),
         // TinyLlama/TinyLlama-1.1B-Chat-v1.0.
         ["tinyllama-1.1b"] = Llama(hidden: 2048, layers: 22, heads: 32, kvHeads: 4, ffn: 5632, vocab: 32000, context: 2048, tied: false, theta: 10000f),
+        // The other families' presets are their checkpoints' config.json, read by the same reader as a real model,
+        // so the bench builds the family's own model class with every setting the checkpoint has.
+        ["qwen3-0.6b"] = FromConfigJson("qwen3-0.6b", PresetConfigs.Qwen3_0_6B),
+        ["gemma3-1b"] = FromConfigJson("gemma3-1b", PresetConfigs.Gemma3_1B),
+        ["phi3.5-mini"] = FromConfigJson("phi3.5-mini", PresetConfigs.Phi3_5Mini),
     };
 
     /// <summary>Preset names, smallest first.</summary>
-    public static IReadOnlyList<string> Names { get; } = ["tiny", "stories15m", "smollm2-135m", "tinyllama-1.1b"];
+    public static IReadOnlyList<string> Names { get; } = ["tiny", "stories15m", "smollm2-135m", "qwen3-0.6b", "gemma3-1b", "tinyllama-1.1b", "phi3.5-mini"];
 
     /// <summary>The configuration of a preset (case-insensitive name).</summary>
     /// <exception cref="ArgumentException">No preset has this name.</exception>
@@ -29,6 +34,8 @@ public static class SyntheticPresets
         s_presets.TryGetValue(name, out var config)
             ? config
             : throw new ArgumentException($"no synthetic preset named '{name}'; presets: {string.Join(", ", Names)}", nameof(name));
+
+    private static ModelConfig FromConfigJson(string name, string json) => HuggingFaceConfig.Parse(json, $"synthetic preset {name}");
 
     private static ModelConfig Llama(int hidden, int layers, int heads, int kvHeads, int ffn, int vocab, int context, bool tied, float theta) => new()
     {

@@ -9,7 +9,8 @@ namespace Transformer.Runtime.Synthetic;
 /// <summary>
 /// Deterministic pseudo-random weights for a <see cref="ModelConfig"/>, under Hugging Face names, made in
 /// memory on demand: no download, and the same values on every run and machine. Each lookup generates
-/// the tensor afresh and keeps nothing, so a model quantized at load never holds all float32 weights at once.
+/// the tensor afresh and keeps only the last one, so a model quantized at load never holds all float32 weights at once.
+/// Names and layout follow the config's family (Qwen3's q/k norms, Gemma's four norms, Phi-3's fused projections).
 /// </summary>
 /// <remarks>
 /// Matrix values are uniform in ±1/√K (K the input width), which keeps activations of a deep stack
@@ -23,6 +24,7 @@ public sealed class SyntheticWeightSource : IWeightSource
     private readonly Dictionary<string, (int[] Shape, TensorKind Kind)> _tensors = new(StringComparer.Ordinal);
     private readonly List<string> _order = [];
     private readonly ulong _seed;
+    private HostTensor? _last;
 
     private enum TensorKind { Matrix, Ones, Zeros }
 
@@ -39,16 +41,34 @@ public sealed class SyntheticWeightSource : IWeightSource
             throw new ArgumentException($"synthetic weight matrices can be F32, F16 or BF16, not {matrixType}", nameof(matrixType));
         _seed = seed;
         MatrixType = matrixType;
-        int hidden = config.HiddenSize, ffn = config.IntermediateSize, q = config.QueryWidth, kv = config.KvWidth;
+        int hidden = config.HiddenSize, ffn = config.IntermediateSize, q = config.QueryWidth, kv = config.KvWidth, d = config.HeadDim;
+        // Each family's checkpoint layout, so its own model class loads these as it loads the real files.
+        bool gemma = config.Gemma is not null;
+        bool phi3 = config.Architecture == "Phi3ForCausalLM";
+        bool qkNorm = config.Architecture == "Qwen3ForCausalLM" || (config.Gemma?.QueryKeyNorm ?? false);
+        // Gemma stores its norm gains as w in x̂ · (1 + w): 0 is the unit gain every other family stores as 1.
+        var unitGain = gemma ? TensorKind.Zeros : TensorKind.Ones;
         Add("model.embed_tokens.weight", TensorKind.Matrix, config.VocabSize, hidden);
         for (int i = 0; i < config.NumLayers; i++)
         {
             string p = $"model.layers.{i}.";
-            Add(p + "input_layernorm.weight", TensorKind.Ones, hidden);
-            Add(p + "self_attn.q_proj.weight", TensorKind.Matrix, q, hidden);
-            Add(p + "self_attn.k_proj.weight", TensorKind.Matrix, kv, hidden);
-            Add(p + "self_attn.v_proj.weight", TensorKind.Matrix, kv, hidden);
+            Add(p + "input_layernorm.weight", unitGain, hidden);
+            if (phi3)
+            {
+                Add(p + "self_attn.qkv_proj.weight", TensorKind.Matrix, q + 2 * kv, hidden);
+            }
+            else
+            {
+                Add(p + "self_attn.q_proj.weight", TensorKind.Matrix, q, hidden);
+                Add(p + "self_attn.k_proj.weight", TensorKind.Matrix, kv, hidden);
+                Add(p + "self_attn.v_proj.weight", TensorKind.Matrix, kv, hidden);
+            }
             Add(p + "self_attn.o_proj.weight", TensorKind.Matrix, hidden, q);
+            if (qkNorm)
+            {
+                Add(p + "self_attn.q_norm.weight", unitGain, d);
+                Add(p + "self_attn.k_norm.weight", unitGain, d);
+            }
             if (config.AttentionBias)
             {
                 Add(p + "self_attn.q_proj.bias", TensorKind.Zeros, q);
@@ -56,9 +76,21 @@ public sealed class SyntheticWeightSource : IWeightSource
                 Add(p + "self_attn.v_proj.bias", TensorKind.Zeros, kv);
             }
             if (config.OutputProjectionBias) Add(p + "self_attn.o_proj.bias", TensorKind.Zeros, hidden);
-            Add(p + "post_attention_layernorm.weight", TensorKind.Ones, hidden);
-            Add(p + "mlp.gate_proj.weight", TensorKind.Matrix, ffn, hidden);
-            Add(p + "mlp.up_proj.weight", TensorKind.Matrix, ffn, hidden);
+            Add(p + "post_attention_layernorm.weight", unitGain, hidden);
+            if (gemma)
+            {
+                Add(p + "pre_feedforward_layernorm.weight", unitGain, hidden);
+                Add(p + "post_feedforward_layernorm.weight", unitGain, hidden);
+            }
+            if (phi3)
+            {
+                Add(p + "mlp.gate_up_proj.weight", TensorKind.Matrix, 2 * ffn, hidden);
+            }
+            else
+            {
+                Add(p + "mlp.gate_proj.weight", TensorKind.Matrix, ffn, hidden);
+                Add(p + "mlp.up_proj.weight", TensorKind.Matrix, ffn, hidden);
+            }
             Add(p + "mlp.down_proj.weight", TensorKind.Matrix, hidden, ffn);
             if (config.MlpBias)
             {
@@ -67,7 +99,7 @@ public sealed class SyntheticWeightSource : IWeightSource
                 Add(p + "mlp.down_proj.bias", TensorKind.Zeros, hidden);
             }
         }
-        Add("model.norm.weight", TensorKind.Ones, hidden);
+        Add("model.norm.weight", unitGain, hidden);
         if (!config.TieWordEmbeddings) Add("lm_head.weight", TensorKind.Matrix, config.VocabSize, hidden);
     }
 
@@ -94,7 +126,14 @@ public sealed class SyntheticWeightSource : IWeightSource
             tensor = null!;
             return false;
         }
-        tensor = Generate(name);
+        // Phi-3's model reads a fused matrix once per row block it splits off (q, k, v): repeated lookups of the
+        // last tensor return the same copy, so the blocks share one array instead of each holding a whole matrix.
+        if (_last is { } last && last.Name == name)
+        {
+            tensor = last;
+            return true;
+        }
+        tensor = _last = Generate(name);
         return true;
     }
 

@@ -4,7 +4,6 @@ using Transformer.Kernels.Cpu;
 using Transformer.Kernels.Cpu.Isa;
 using Transformer.Runtime;
 using Transformer.Runtime.Diagnostics;
-using Transformer.Runtime.Llama;
 using Transformer.Runtime.Synthetic;
 
 namespace Transformer.Cli.Bench;
@@ -36,7 +35,7 @@ public static class BenchRunner
         var cpu = selection.Backend as CpuBackend;
         using var profiler = new ProfilingBackend(selection.Backend);
         long loadStart = Stopwatch.GetTimestamp();
-        using var model = new LlamaModel(config, new SyntheticWeightSource(config, matrixType: settings.Weights.Storage), profiler,
+        using var model = DecoderModels.Create(config, new SyntheticWeightSource(config, matrixType: settings.Weights.Storage), profiler,
             new ModelOptions { WeightFormat = settings.Weights.Format, PrefillChunk = settings.PromptTokens }, ownsWeights: true);
         double loadSeconds = Stopwatch.GetElapsedTime(loadStart).TotalSeconds;
 
@@ -50,7 +49,7 @@ public static class BenchRunner
             if (run.DecodeSeconds < best.DecodeSeconds) best = best with { DecodeSeconds = run.DecodeSeconds, DecodeMs = run.DecodeMs };
         }
 
-        long bytesPerToken = model.Weights.DecodeBytesPerToken;
+        long bytesPerToken = model.DecodeBytesPerToken;
         double decodeRate = settings.GenTokens / best.DecodeSeconds;
         return new BenchResult
         {
@@ -80,7 +79,7 @@ public static class BenchRunner
     /// <paramref name="decodeSteps"/> single-token steps fed the following fixed ids (not the argmax, so every
     /// run and every path decodes the same stream). The argmax still runs each step, as in generation.
     /// </summary>
-    private static RunTimes MeasureOnce(LlamaModel model, ProfilingBackend profiler, int[] tokens, int promptTokens, int decodeSteps)
+    private static RunTimes MeasureOnce(DecoderModel model, ProfilingBackend profiler, int[] tokens, int promptTokens, int decodeSteps)
     {
         using var sequence = model.CreateSequence(promptTokens + decodeSteps);
         profiler.Profile.Reset();

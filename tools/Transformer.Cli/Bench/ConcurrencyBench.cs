@@ -4,7 +4,6 @@ using Transformer.Cli.Devices;
 using Transformer.Kernels.Backend;
 using Transformer.Kernels.Cpu.Isa;
 using Transformer.Runtime;
-using Transformer.Runtime.Llama;
 using Transformer.Runtime.Synthetic;
 using Transformer.Server;
 using Transformer.Serving;
@@ -35,14 +34,14 @@ public static class ConcurrencyBench
     {
         var config = SyntheticPresets.Get(settings.Preset);
         var selection = BackendSelection.Create(settings.Device, CpuIsaSupport.Name(settings.Isa), settings.Threads);
-        var model = new LlamaModel(config, new SyntheticWeightSource(config, matrixType: settings.Weights.Storage), selection.Backend,
+        var model = DecoderModels.Create(config, new SyntheticWeightSource(config, matrixType: settings.Weights.Storage), selection.Backend,
             new ModelOptions { WeightFormat = settings.Weights.Format, KvBlockSize = blockSize }, ownsWeights: true);
         string backend = $"{selection.Backend.Description}, KV {kvType} in blocks of {blockSize}";
         if (throughServer) return ThroughServer(settings, levels, kvType, model, selection, backend, cancellation);
         return InProcess(settings, levels, kvType, model, selection, backend, cancellation);
     }
 
-    private static IEnumerable<ConcurrencyResult> InProcess(BenchSettings settings, IReadOnlyList<int> levels, KvDType kvType, LlamaModel model,
+    private static IEnumerable<ConcurrencyResult> InProcess(BenchSettings settings, IReadOnlyList<int> levels, KvDType kvType, DecoderModel model,
         BackendSelection selection, string backend, CancellationToken cancellation)
     {
         using var _ = selection;
@@ -55,7 +54,7 @@ public static class ConcurrencyBench
         }
     }
 
-    private static IEnumerable<ConcurrencyResult> ThroughServer(BenchSettings settings, IReadOnlyList<int> levels, KvDType kvType, LlamaModel model,
+    private static IEnumerable<ConcurrencyResult> ThroughServer(BenchSettings settings, IReadOnlyList<int> levels, KvDType kvType, DecoderModel model,
         BackendSelection selection, string backend, CancellationToken cancellation)
     {
         using var _ = selection;

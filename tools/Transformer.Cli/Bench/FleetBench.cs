@@ -7,7 +7,6 @@ using Transformer.Gateway;
 using Transformer.Kernels.Cpu.Isa;
 using Transformer.ResponseCache;
 using Transformer.Runtime;
-using Transformer.Runtime.Llama;
 using Transformer.Runtime.Synthetic;
 using Transformer.Server;
 using Transformer.Serving;
@@ -177,7 +176,7 @@ public static class FleetBench
                 {
                     var selection = BackendSelection.Create(settings.Device, CpuIsaSupport.Name(settings.Isa), settings.Threads);
                     fleet._backends.Add(selection);
-                    var model = new LlamaModel(config, new SyntheticWeightSource(config, matrixType: settings.Weights.Storage), selection.Backend,
+                    var model = DecoderModels.Create(config, new SyntheticWeightSource(config, matrixType: settings.Weights.Storage), selection.Backend,
                         new ModelOptions { WeightFormat = settings.Weights.Format }, ownsWeights: true);
                     var language = LanguageModel.FromParts(model, new SyntheticTokenizer(config.VocabSize), $"synthetic:{settings.Preset}",
                         contentIdentity: $"synthetic preset {settings.Preset}, default seed, {settings.Weights.Storage} matrices"); // the same on every replica
