@@ -13,6 +13,7 @@ artifacts_dir="${publish_dir}-artifacts"
 # Run directly, the test executable is xunit.v3's in-process runner, so its own filter syntax applies.
 filters=(-noColor
          -class 'Transformer.Kernels.Tests.Q8MatMulTests'
+         -class 'Transformer.Kernels.Tests.Q4MatMulTests'
          -class 'Transformer.Kernels.Tests.IsaMatMulF32Tests'
          -class 'Transformer.Kernels.Tests.HalfMatMulTests'
          -class 'Transformer.Kernels.Tests.HalfWeightBackendTests'
