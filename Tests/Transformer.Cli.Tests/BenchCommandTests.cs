@@ -61,11 +61,44 @@ public sealed class BenchCommandTests
         Assert.Equal(0, result.ExitCode);
         using var json = JsonDocument.Parse(result.Output);
         var bytes = json.RootElement.EnumerateArray().ToDictionary(r => r.GetProperty("quant").GetString()!, r => r.GetProperty("weight_bytes_per_token").GetInt64());
-        Assert.Equal(["f32", "bf16", "f16", "int8"], bytes.Keys);
+        Assert.Equal(["f32", "bf16", "f16", "int8", "q4_0"], bytes.Keys);
         // 16-bit matrices are read as stored: half the float32 bytes (norms stay float32, so not exactly half).
         Assert.InRange(bytes["bf16"], bytes["f32"] / 2, bytes["f32"] * 0.55);
         Assert.Equal(bytes["bf16"], bytes["f16"]);
         Assert.True(bytes["int8"] < bytes["bf16"]);
+        Assert.True(bytes["q4_0"] < bytes["int8"]);
+    }
+
+    [Fact]
+    public async Task A_model_file_is_benched_with_the_blocks_it_stores()
+    {
+        string fixtures = Path.Combine(RepositoryPaths.Root, "Tests", "Transformer.Runtime.Tests", "Fixtures", "gguf");
+        var bytes = new Dictionary<string, long>();
+        foreach (string file in new[] { "tiny-llama-q8_0.gguf", "tiny-llama-q4_0.gguf" })
+        {
+            var result = await CliRun.InvokeAsync("bench", "--model", Path.Combine(fixtures, file), "--isa", "scalar", "--quant", "f32",
+                "--threads", "1", "--prompt-tokens", "8", "--gen-tokens", "4", "--reps", "1", "--json");
+            Assert.True(result.ExitCode == 0, result.StandardError);
+            using var json = JsonDocument.Parse(result.Output);
+            var row = Assert.Single(json.RootElement.EnumerateArray().ToArray());
+            Assert.Equal(file, row.GetProperty("preset").GetString());
+            Assert.True(row.GetProperty("decode_tok_s").GetDouble() > 0);
+            bytes[file] = row.GetProperty("weight_bytes_per_token").GetInt64();
+        }
+        // --quant f32 does not widen a file's own blocks: Q4_0 reads fewer bytes per token than Q8_0.
+        Assert.True(bytes["tiny-llama-q4_0.gguf"] < bytes["tiny-llama-q8_0.gguf"] * 0.7, string.Join(", ", bytes));
+    }
+
+    [Theory]
+    [InlineData("--preset", "tiny", "--model", "models/stories260K")]
+    [InlineData("--threads", "1")]
+    [InlineData("--model", "models/stories260K", "--concurrency", "1,2")]
+    public async Task Bench_needs_exactly_one_of_preset_and_model(params string[] options)
+    {
+        var result = await CliRun.InvokeAsync(["bench", .. options]);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("--preset", result.StandardError);
     }
 
     [Theory]

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Transformer.Cli.Devices;
 using Transformer.Kernels.Cpu;
 using Transformer.Kernels.Cpu.Isa;
+using Transformer.Loader;
 using Transformer.Runtime;
 using Transformer.Runtime.Diagnostics;
 using Transformer.Runtime.Synthetic;
@@ -9,7 +10,7 @@ using Transformer.Runtime.Synthetic;
 namespace Transformer.Cli.Bench;
 
 /// <summary>
-/// Measures one configuration end to end on synthetic weights: load (generate + prepare), an untimed warm-up of
+/// Measures one configuration end to end on synthetic weights or a model file: load (generate or read, then prepare), an untimed warm-up of
 /// the same work (so tiered compilation and page faults are behind it), then <see cref="BenchSettings.Repetitions"/>
 /// timed runs from an empty cache, each one batched prefill of the prompt followed by greedy one-token decode
 /// steps, timed per op. The best prefill and the best decode over the repetitions are reported, each with its
@@ -24,19 +25,22 @@ public static class BenchRunner
     /// <exception cref="ArgumentException">The prompt and generated tokens do not fit the preset's context.</exception>
     public static BenchResult Run(BenchSettings settings)
     {
-        var config = SyntheticPresets.Get(settings.Preset);
+        using var files = settings.ModelPath is { } path ? ModelFiles.Open(path) : null;
+        var config = files?.Config ?? SyntheticPresets.Get(settings.Preset);
         int positions = settings.PromptTokens + settings.GenTokens;
         if (settings.PromptTokens < 1 || settings.GenTokens < 1 || settings.Repetitions < 1)
             throw new ArgumentException("--prompt-tokens, --gen-tokens and --reps must be at least 1");
         if (positions > config.MaxPositions)
             throw new ArgumentException($"{settings.PromptTokens} prompt + {settings.GenTokens} generated tokens exceed {settings.Preset}'s context of {config.MaxPositions}");
+        // A file's weights are read as stored (the model takes them from the files, which stay open until it is disposed).
+        IWeightSource weights = files?.Weights ?? new SyntheticWeightSource(config, matrixType: settings.Weights.Storage);
 
         using var selection = BackendSelection.Create(settings.Device, CpuIsaSupport.Name(settings.Isa), settings.Threads);
         var cpu = selection.Backend as CpuBackend;
         using var profiler = new ProfilingBackend(selection.Backend);
         long loadStart = Stopwatch.GetTimestamp();
-        using var model = DecoderModels.Create(config, new SyntheticWeightSource(config, matrixType: settings.Weights.Storage), profiler,
-            new ModelOptions { WeightFormat = settings.Weights.Format, PrefillChunk = settings.PromptTokens }, ownsWeights: true);
+        using var model = DecoderModels.Create(config, weights, profiler,
+            new ModelOptions { WeightFormat = settings.Weights.Format, PrefillChunk = settings.PromptTokens }, ownsWeights: files is null);
         double loadSeconds = Stopwatch.GetElapsedTime(loadStart).TotalSeconds;
 
         int[] tokens = Tokens(positions, config.VocabSize);

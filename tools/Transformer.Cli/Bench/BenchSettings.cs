@@ -12,5 +12,7 @@ namespace Transformer.Cli.Bench;
 /// <param name="GenTokens">Tokens decoded one at a time after the prompt.</param>
 /// <param name="Device">The --device that runs it: cpu (the ISA applies) or a GPU device.</param>
 /// <param name="Repetitions">Timed runs after the warm-up; the best prefill and the best decode are reported.</param>
+/// <param name="ModelPath">A model file or folder to bench instead of the preset's synthetic weights (any format the
+/// engine loads; a pre-quantized file or a Q8_0/Q4_0 GGUF keeps its own weights whatever <paramref name="Weights"/> says).</param>
 public sealed record BenchSettings(string Preset, CpuIsa Isa, BenchWeights Weights, int Threads, int PromptTokens, int GenTokens,
-    string Device = DeviceOption.Cpu, int Repetitions = 1);
+    string Device = DeviceOption.Cpu, int Repetitions = 1, string? ModelPath = null);

@@ -18,11 +18,15 @@ public static class BenchCommand
     {
         var preset = new Option<string>("--preset")
         {
-            Description = $"Model shape: {string.Join(", ", SyntheticPresets.Names)}",
-            Required = true,
+            Description = $"Model shape, on synthetic weights: {string.Join(", ", SyntheticPresets.Names)}",
             HelpName = "NAME",
         };
         preset.AcceptOnlyFromAmong([.. SyntheticPresets.Names]);
+        var model = new Option<string?>("--model", "-m")
+        {
+            Description = "A model file or folder to bench instead of a preset (safetensors, llama2.c, GGUF: a Q8_0/Q4_0 GGUF runs its own blocks whatever --quant says)",
+            HelpName = "PATH",
+        };
         var threads = CommonOptions.Threads();
         var quant = BenchWeights.Option();
         var isa = KernelOptions.Isa(allowAll: true);
@@ -68,11 +72,17 @@ public static class BenchCommand
                 if (r.GetValue(fleet) == 0 && !r.Implicit) r.AddError($"{r.Option.Name} needs --fleet N");
             });
 
-        var command = new Command("bench", "Measure prefill and decode speed on synthetic weights of a preset shape, per CPU path and weight format")
+        var command = new Command("bench", "Measure prefill and decode speed on synthetic weights of a preset shape (or a model file), per CPU path and weight format")
         {
-            preset, threads, quant, isa, promptTokens, genTokens, reps, json, device, concurrency, blockSize, kvType, throughServer,
+            preset, model, threads, quant, isa, promptTokens, genTokens, reps, json, device, concurrency, blockSize, kvType, throughServer,
             fleet, users, turns, clients, systemTokens, questionTokens, responseCache,
         };
+        command.Validators.Add(r =>
+        {
+            bool hasPreset = r.GetResult(preset) is { Implicit: false }, hasModel = r.GetValue(model) is not null;
+            if (hasPreset == hasModel) r.AddError("bench needs exactly one of --preset NAME (synthetic weights) and --model PATH (a model file)");
+            else if (hasModel && (r.GetValue(concurrency) is not null || r.GetValue(fleet) > 0)) r.AddError("--concurrency and --fleet run on a --preset, not a --model");
+        });
         CommandAction.Set(command, context, (parsed, cancellation) =>
         {
             var isas = parsed.GetValue(isa) == KernelOptions.AllIsas
@@ -104,8 +114,10 @@ public static class BenchCommand
                 foreach (var (deviceName, path) in runs)
                 {
                     cancellation.ThrowIfCancellationRequested();
-                    var result = BenchRunner.Run(new BenchSettings(parsed.GetValue(preset)!, path, weights, parsed.GetValue(threads),
-                        parsed.GetValue(promptTokens), parsed.GetValue(genTokens), deviceName, parsed.GetValue(reps)));
+                    string? modelPath = parsed.GetValue(model);
+                    string shape = modelPath is null ? parsed.GetValue(preset)! : Path.GetFileName(Path.TrimEndingDirectorySeparator(modelPath));
+                    var result = BenchRunner.Run(new BenchSettings(shape, path, weights, parsed.GetValue(threads),
+                        parsed.GetValue(promptTokens), parsed.GetValue(genTokens), deviceName, parsed.GetValue(reps), modelPath));
                     results.Add(result);
                     // Progress goes to stderr with --json so stdout stays one parseable document.
                     var writer = asJson ? context.Error : context.Out;
