@@ -23,6 +23,8 @@ public static class TransformerCli
         PrecacheCommand.Create,
         EvalCommand.Create,
         TeacherCommand.Create,
+        ImportanceCommand.Create,
+        PruneCommand.Create,
     ];
 
     /// <summary>Builds the root command for a context.</summary>
