@@ -57,9 +57,17 @@ public static class LayerRemoval
         IReadOnlyList<int> tokens, int bosId, TextChunks chunks, IProgress<ImportanceProgress>? progress = null, CancellationToken cancellation = default)
     {
         var plan = new PrunePlan { Layers = [.. Enumerable.Range(0, config.NumLayers).Where(l => l != layer)] };
-        var (shape, tensors) = ModelPruner.Prune(config, weights, plan);
-        using var model = DecoderModels.Create(shape, new TensorList($"{weights.Description} without layer {layer}", tensors), backend,
+        return PrunedPerplexity(config, weights, backend, options, plan, null, tokens, bosId, chunks, $"without layer {layer}", progress, cancellation);
+    }
+
+    /// <summary>Perplexity of the model cut to <paramref name="plan"/> in memory (nothing written out).</summary>
+    public static double PrunedPerplexity(ModelConfig config, IWeightSource weights, IBackend backend, ModelOptions options, PrunePlan plan,
+        ImportanceStatistics? statistics, IReadOnlyList<int> tokens, int bosId, TextChunks chunks, string stage = "pruned",
+        IProgress<ImportanceProgress>? progress = null, CancellationToken cancellation = default)
+    {
+        var (shape, tensors) = ModelPruner.Prune(config, weights, plan, statistics);
+        using var model = DecoderModels.Create(shape, new TensorList($"{weights.Description} ({stage})", tensors), backend,
             options with { ActivationObserver = null });
-        return ImportanceAnalysis.Perplexity(model, tokens, bosId, chunks, $"without layer {layer}", chunks.Windows(tokens.Count), progress, cancellation);
+        return ImportanceAnalysis.Perplexity(model, tokens, bosId, chunks, stage, chunks.Windows(tokens.Count), progress, cancellation);
     }
 }

@@ -23,7 +23,7 @@ public static class ImportanceCommand
     public static Command Create(CliContext context)
     {
         var model = CommonOptions.Model(required: false, $"Model (a Hugging Face folder of the Llama family, or {ModelArgument.Forms}); default: the bundled {DefaultModel.Name}");
-        var data = new Option<string>("--data") { Description = "UTF-8 calibration text, read line by line", Required = true, HelpName = "CAL.txt" };
+        var data = new Option<string>("--data") { Description = "UTF-8 calibration text (tokenized as eval ppl tokenizes it)", Required = true, HelpName = "CAL.txt" };
         var samples = NumberOptions.Int("--samples", [], "Calibration windows (fewer when the text runs out)", defaultValue: 1024, min: 1);
         var ctx = NumberOptions.Int("--ctx", ["-c"], "Tokens per window", defaultValue: 256, min: 4);
         var output = new Option<string>("--out", "-o") { Description = "Where to write the statistics (JSON)", Required = true, HelpName = "stats.json" };

@@ -3,9 +3,9 @@ using Transformer.Loader.Tokenization;
 namespace Transformer.Cli.Pruning;
 
 /// <summary>
-/// Calibration tokens read from a text file line by line, each line tokenized on its own (BOS before the first), until
-/// <c>samples</c> windows of <c>ctx</c> tokens are filled or the file ends: memory is those token ids, however large the
-/// file.
+/// Calibration tokens: the text tokenized as <c>eval ppl</c> tokenizes it (whole, BOS first), so the perplexities
+/// <c>importance</c> reports are the ones <c>eval ppl</c> prints for the same windows; the first <c>samples</c> windows
+/// are kept. The activation statistics stream window by window; the text and its ids are what stays in memory.
 /// </summary>
 public static class CalibrationText
 {
@@ -14,14 +14,7 @@ public static class CalibrationText
     public static IReadOnlyList<int> Read(string path, ITokenizer tokenizer, int tokenLimit)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such data file", path);
-        var tokens = new List<int>();
-        using var reader = new StreamReader(path);
-        while (tokens.Count < tokenLimit && reader.ReadLine() is { } line)
-        {
-            if (line.Length == 0) continue;
-            tokens.AddRange(tokenizer.Encode(line + "\n", addBos: tokens.Count == 0));
-        }
-        if (tokens.Count > tokenLimit) tokens.RemoveRange(tokenLimit, tokens.Count - tokenLimit);
-        return tokens;
+        var tokens = tokenizer.Encode(File.ReadAllText(path), addBos: true);
+        return tokens.Count <= tokenLimit ? tokens : [.. tokens.Take(tokenLimit)];
     }
 }
