@@ -163,6 +163,40 @@ public sealed class OpsFloatTests
         PropertyCoverage.AssertReaches(seen.Select(c => c.Position), 0, 300, "position");
     }
 
+    /// <summary>Both softmax paths against double precision, including rows offset far beyond float's exp range (~88).</summary>
+    [Fact]
+    public void Softmax_matches_double_precision_even_for_logits_beyond_the_exp_range()
+    {
+        var cases = from n in PropertyCoverage.Size(1, 600) from offset in Gen.Elements(0f, 100f, -100f, 3000f) from seed in Seeds select (N: n, Offset: offset, Seed: seed);
+        var seen = PropertyCoverage.Check(cases, 150, c =>
+        {
+            float[] x = [.. TestArrays.Uniform(c.Seed, c.N, 20f).Select(v => v + c.Offset)];
+            double max = x.Max();
+            double[] e = [.. x.Select(v => Math.Exp(v - max))];
+            double total = e.Sum();
+            double[] expected = [.. e.Select(v => v / total)];
+            float[] fast = x.ToArray(), reference = new float[c.N];
+            Softmax.Compute(fast, fast);
+            Softmax.Reference(x, reference);
+            return Close(fast, expected, 1e-6, 1e-4) && Close(reference, expected, 1e-6, 1e-4);
+        });
+        PropertyCoverage.AssertReaches(seen.Select(c => c.N), 1, 600, "length");
+        Assert.Contains(seen, c => c.Offset == 3000f);
+    }
+
+    /// <summary>
+    /// Every score shifted far above 88 (the query's and every key's first element are 30, adding 900/√d to each score):
+    /// every attention path stays finite and equal to double precision, within what float scores of ~900/√d carry
+    /// (an ulp of 900 is 6e-5, so weights are good to ~1e-4 rather than 1e-6).
+    /// </summary>
+    [Fact]
+    public void Attention_with_scores_beyond_the_exp_range_matches_a_double_precision_softmax()
+    {
+        var cases = from length in PropertyCoverage.Size(1, 80) from vectors in PropertyCoverage.Size(1, 8) from seed in Seeds select (Length: length, D: 8 * vectors, Seed: seed);
+        var seen = PropertyCoverage.Check(cases, 100, c => AttentionMatchesDouble(c.Length, c.D, c.Seed, sharedFirst: 30f));
+        PropertyCoverage.AssertReaches(seen.Select(c => c.Length), 1, 80, "attended positions");
+    }
+
     [Fact]
     public void Attention_matches_a_double_precision_softmax()
     {
@@ -183,9 +217,15 @@ public sealed class OpsFloatTests
         PropertyCoverage.AssertReaches(seen.Select(c => c.D), 8, 128, "head size");
     }
 
-    private static bool AttentionMatchesDouble(int length, int d, int seed)
+    private static bool AttentionMatchesDouble(int length, int d, int seed, float? sharedFirst = null)
     {
         float[] q = TestArrays.Uniform(seed, d, 2f), keys = TestArrays.Uniform(seed + 1, length * d, 2f), values = TestArrays.Uniform(seed + 2, length * d, 3f);
+        double absolute = sharedFirst is null ? 1e-5 : 2e-3;
+        if (sharedFirst is { } first)
+        {
+            q[0] = first;
+            for (int p = 0; p < length; p++) keys[p * d] = first;
+        }
         var scores = new double[length];
         for (int p = 0; p < length; p++)
         {
@@ -202,12 +242,12 @@ public sealed class OpsFloatTests
 
         var reference = new float[d];
         Attention.Reference(q, keys, values, length, reference);
-        if (!Close(reference, expected, 1e-5, 1e-4)) return false;
+        if (!Close(reference, expected, absolute, 1e-4)) return false;
         foreach (var isa in AttentionIsas)
         {
             var fast = new float[d];
             Attention.Compute(q, keys, values, length, new float[length], fast, isa);
-            if (!Close(fast, expected, 1e-5, 1e-4)) return false;
+            if (!Close(fast, expected, absolute, 1e-4)) return false;
         }
         return true;
     }

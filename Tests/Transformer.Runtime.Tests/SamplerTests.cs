@@ -83,6 +83,32 @@ public sealed class SamplerTests
         Assert.Contains(seen, c => c.M == c.Vocab && c.Vocab > 16);
     }
 
+    /// <summary>
+    /// Softmax is shift-invariant, so logits far above float's exp range (~88) keep exactly the top-p set of the same
+    /// logits near zero; a softmax that does not subtract the maximum turns them into Inf/Inf = NaN.
+    /// </summary>
+    [Fact]
+    public void Top_p_is_unchanged_by_a_large_shift_of_every_logit()
+    {
+        var cases = from vocab in PropertyCoverage.Size(2, MaxVocab)
+                    from m in PropertyCoverage.Size(1, vocab)
+                    from shift in Gen.Elements(100f, 1000f, 5000f)
+                    from logits in DistinctLogits(vocab)
+                    select (Vocab: vocab, M: m, Shift: shift, Logits: logits);
+
+        var seen = PropertyCoverage.Check(cases, Cases, c =>
+        {
+            int[] ranked = Ranked(c.Logits);
+            double[] p = RankedProbabilities(c.Logits, ranked, 1f);
+            double before = p.Take(c.M - 1).Sum(), through = p.Take(c.M).Sum();
+            var options = new SamplingOptions { TopP = (float)((before + through) / 2), Temperature = 1f, Seed = 1 };
+            float[] shifted = [.. c.Logits.Select(x => x + c.Shift)];
+            return CandidatesOf(options, shifted).SequenceEqual(ranked.Take(c.M));
+        });
+
+        PropertyCoverage.AssertReaches(seen.Select(c => c.Vocab), 2, MaxVocab, "vocabulary size");
+    }
+
     [Fact]
     public void Top_p_after_top_k_is_taken_over_what_top_k_kept_renormalised()
     {

@@ -25,6 +25,8 @@ public static class TransformerCli
         TeacherCommand.Create,
         LogitsCommand.Create,
         DiffCommand.Create,
+        ImportanceCommand.Create,
+        PruneCommand.Create,
     ];
 
     /// <summary>Builds the root command for a context.</summary>

@@ -47,6 +47,7 @@ public sealed class LlamaModel : DecoderModel
 
             // Attention block: x += Wo · attention(rope(Wq·h), rope(Wk·h), Wv·h), with h = rmsnorm(x).
             b.RmsNorm(x, w.AttentionNorm, c.RmsNormEps, h);                 // h = x / rms(x) ⊙ g            (T, hidden)
+            Observe(l, "attn_norm", first, h);
             b.MatMul(h, [w.Query, w.Key, w.Value], [q, k, v]);              // q = h·Wqᵀ (T, heads·d); k, v = h·Wkᵀ, h·Wvᵀ (T, kvHeads·d)
             AddBias(q, w.QueryBias);
             AddBias(k, w.KeyBias);
@@ -65,6 +66,7 @@ public sealed class LlamaModel : DecoderModel
 
             // MLP block: x += W_down · (silu(W_gate·h) ⊙ W_up·h), with h = rmsnorm(x).
             b.RmsNorm(x, w.MlpNorm, c.RmsNormEps, h);                       // h = x / rms(x) ⊙ g            (T, hidden)
+            Observe(l, "ffn_norm", first, h);
             b.MatMul(h, [w.Gate, w.Up], [gate, up]);                        // gate, up = h·Wgᵀ, h·Wuᵀ        (T, ffn)
             AddBias(gate, w.GateBias);
             AddBias(up, w.UpBias);

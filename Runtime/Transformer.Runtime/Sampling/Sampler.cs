@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using Transformer.Kernels.Cpu.Ops;
 
 namespace Transformer.Runtime.Sampling;
 
@@ -68,7 +69,7 @@ public sealed class Sampler
     private int Filter(Span<float> logits)
     {
         TensorPrimitives.Divide(logits, Options.Temperature, logits);
-        TensorPrimitives.SoftMax(logits, _probabilities.AsSpan(0, logits.Length));
+        Softmax.Compute(logits, _probabilities.AsSpan(0, logits.Length));
         return RankCandidates(logits.Length);
     }
 

@@ -76,7 +76,7 @@ public static class Attention
     {
         scores = scores[..length];
         Scores(query, keys, length, 1f / MathF.Sqrt(query.Length), scores, isa);
-        TensorPrimitives.SoftMax(scores, scores);
+        Softmax.Compute(scores, scores);
         output.Clear();
         AccumulateWeighted(scores, length, 1, length, values, output, isa);
     }

@@ -1,4 +1,3 @@
-using System.Numerics.Tensors;
 using Transformer.Kernels.Backend;
 using Transformer.Kernels.Cpu.Isa;
 
@@ -48,7 +47,7 @@ public static class PagedAttention
         {
             var row = scores.Slice(h * length, length);
             if (softCap > 0) SoftCap.Compute(row, softCap);
-            TensorPrimitives.SoftMax(row, row);
+            Softmax.Compute(row, row);
         }
         outputs[..(heads * d)].Clear();
         for (int logical = first; logical <= last; logical++)
