@@ -68,6 +68,7 @@ public sealed class InferenceServer : IAsyncDisposable
         app.UseMiddleware<ApiMiddleware>(server);
         app.MapPost("/v1/chat/completions", context => ChatCompletionsEndpoint.HandleAsync(context, server));
         app.MapPost("/v1/completions", context => CompletionsEndpoint.HandleAsync(context, server));
+        app.MapPost("/v1/embeddings", context => EmbeddingsEndpoint.HandleAsync(context, server));
         app.MapGet("/v1/models", context => InfoEndpoints.ModelsAsync(context, server));
         app.MapPost("/tokenize", context => TokenizeEndpoints.TokenizeAsync(context, server));
         app.MapPost("/detokenize", context => TokenizeEndpoints.DetokenizeAsync(context, server));
