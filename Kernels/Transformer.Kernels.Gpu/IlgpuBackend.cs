@@ -324,6 +324,21 @@ public sealed class IlgpuBackend : IBackend
     }
 
     /// <inheritdoc/>
+    public void LayerNorm(DeviceTensor input, DeviceTensor weight, DeviceTensor bias, float eps, DeviceTensor output) =>
+        throw EncoderOpNotSupported(nameof(LayerNorm));
+
+    /// <inheritdoc/>
+    public void Gelu(DeviceTensor input, DeviceTensor output) => throw EncoderOpNotSupported(nameof(Gelu));
+
+    /// <inheritdoc/>
+    public void BidirectionalAttention(DeviceTensor q, DeviceTensor k, DeviceTensor v, int headDim, ReadOnlySpan<int> sequenceLengths, DeviceTensor output) =>
+        throw EncoderOpNotSupported(nameof(BidirectionalAttention));
+
+    // The encoder ops (BERT) have no ILGPU kernels yet; encoders run on the CPU backend.
+    private static NotSupportedException EncoderOpNotSupported(string op) =>
+        new($"the ILGPU backend has no {op} kernel yet; encoder models (bert) run on the CPU backend");
+
+    /// <inheritdoc/>
     public void Scale(DeviceTensor x, float factor)
     {
         var a = Gpu(x);

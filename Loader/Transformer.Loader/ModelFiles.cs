@@ -84,23 +84,8 @@ public sealed class ModelFiles : IDisposable
 
     private static ModelFiles OpenFolder(string directory)
     {
-        if (File.Exists(Path.Combine(directory, HuggingFaceConfig.FileName)))
-        {
-            string index = Path.Combine(directory, ShardedSafetensors.IndexFileName);
-            if (File.Exists(index))
-                return WithConfigBeside(directory, ModelFileFormat.ShardedSafetensors, () => ShardedSafetensors.Open(index));
-
-            string single = Path.Combine(directory, "model.safetensors");
-            if (File.Exists(single))
-                return WithConfigBeside(directory, ModelFileFormat.Safetensors, () => SafetensorsFile.Open(single));
-
-            var candidates = System.IO.Directory.GetFiles(directory, "*.safetensors");
-            if (candidates.Length == 1)
-                return WithConfigBeside(directory, ModelFileFormat.Safetensors, () => SafetensorsFile.Open(candidates[0]));
-            if (candidates.Length > 1)
-                throw new ModelFormatException(
-                    $"{directory}: {candidates.Length} *.safetensors files but no {ShardedSafetensors.IndexFileName} saying how they fit together");
-        }
+        if (File.Exists(Path.Combine(directory, HuggingFaceConfig.FileName)) && FindSafetensors(directory) is { } found)
+            return WithConfigBeside(directory, found.Format, found.Open);
 
         var checkpoints = System.IO.Directory.GetFiles(directory, "*.bin").Where(Llama2cCheckpoint.IsCheckpoint).ToArray();
         if (checkpoints.Length == 1) return OpenLlama2c(checkpoints[0]);
@@ -115,6 +100,26 @@ public sealed class ModelFiles : IDisposable
         throw new ModelFormatException(
             $"{directory}: no model found; looked for {HuggingFaceConfig.FileName} with {ShardedSafetensors.IndexFileName}, " +
             "model.safetensors or a single *.safetensors, for a llama2.c *.bin checkpoint and for a single *.gguf file");
+    }
+
+    /// <summary>
+    /// The safetensors weights of a Hugging Face folder: model.safetensors.index.json and its shards, model.safetensors,
+    /// or the only *.safetensors; null when there are none; an error when several are there without an index.
+    /// </summary>
+    internal static (ModelFileFormat Format, Func<IWeightSource> Open)? FindSafetensors(string directory)
+    {
+        string index = Path.Combine(directory, ShardedSafetensors.IndexFileName);
+        if (File.Exists(index)) return (ModelFileFormat.ShardedSafetensors, () => ShardedSafetensors.Open(index));
+
+        string single = Path.Combine(directory, "model.safetensors");
+        if (File.Exists(single)) return (ModelFileFormat.Safetensors, () => SafetensorsFile.Open(single));
+
+        var candidates = System.IO.Directory.GetFiles(directory, "*.safetensors");
+        if (candidates.Length == 1) return (ModelFileFormat.Safetensors, () => SafetensorsFile.Open(candidates[0]));
+        if (candidates.Length > 1)
+            throw new ModelFormatException(
+                $"{directory}: {candidates.Length} *.safetensors files but no {ShardedSafetensors.IndexFileName} saying how they fit together");
+        return null;
     }
 
     private static ModelFiles WithConfigBeside(string directory, ModelFileFormat format, Func<IWeightSource> openWeights)

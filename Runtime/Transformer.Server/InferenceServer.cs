@@ -18,6 +18,7 @@ namespace Transformer.Server;
 /// <summary>
 /// An OpenAI-compatible HTTP server (Kestrel, minimal APIs) over one model and its <see cref="Serving.Scheduler"/>:
 /// <c>/v1/chat/completions</c>, <c>/v1/completions</c>, <c>/v1/models</c>, <c>/tokenize</c>, <c>/detokenize</c>,
+/// <c>/v1/embeddings</c> (when the model is an encoder, which then answers only it and the info endpoints),
 /// <c>/health</c> and <c>/metrics</c>. It listens first and loads the model in the background, so /health
 /// answers 503 until the model serves. Results at temperature 0 or with a seed do not depend on what else runs.
 /// </summary>
@@ -68,6 +69,7 @@ public sealed class InferenceServer : IAsyncDisposable
         app.UseMiddleware<ApiMiddleware>(server);
         app.MapPost("/v1/chat/completions", context => ChatCompletionsEndpoint.HandleAsync(context, server));
         app.MapPost("/v1/completions", context => CompletionsEndpoint.HandleAsync(context, server));
+        app.MapPost("/v1/embeddings", context => EmbeddingsEndpoint.HandleAsync(context, server));
         app.MapGet("/v1/models", context => InfoEndpoints.ModelsAsync(context, server));
         app.MapPost("/tokenize", context => TokenizeEndpoints.TokenizeAsync(context, server));
         app.MapPost("/detokenize", context => TokenizeEndpoints.DetokenizeAsync(context, server));

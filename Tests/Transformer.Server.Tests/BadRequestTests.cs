@@ -62,7 +62,8 @@ public sealed class BadRequestTests(DefaultServer fixture) : IClassFixture<Defau
         { "tokenize", """{"tokens":[1]}""", 400, "invalid_request_error", "prompt", "required" },
         { "detokenize", """{"tokens":[1,"a"]}""", 400, "invalid_request_error", "tokens[1]", "integer" },
         { "detokenize", """{"tokens":[1,-4]}""", 400, "invalid_request_error", "tokens[1]", "outside the vocabulary" },
-        { "v1/embeddings", """{}""", 404, "unknown_url", null, "no endpoint POST /v1/embeddings" },
+        { "v1/embeddings", """{"input": "hi"}""", 400, "model_not_supported", "model", "generates text and computes no embeddings" },
+        { "v1/audio/speech", """{}""", 404, "unknown_url", null, "no endpoint POST /v1/audio/speech" },
     };
 
     [Theory]

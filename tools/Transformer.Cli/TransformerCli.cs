@@ -16,6 +16,7 @@ public static class TransformerCli
         InspectCommand.Create,
         BenchCommand.Create,
         QuantizeCommand.Create,
+        EmbedCommand.Create,
         TemplateCommand.Create,
         ChatCommand.Create,
         ServeCommand.Create,

@@ -98,6 +98,22 @@ public interface IBackend : IDisposable
     /// <summary>output = gelu_tanh(gate) ⊙ up, gelu_tanh(g) = ½·g·(1 + tanh(√(2/π)·(g + 0.044715·g³))) (GeGLU, Gemma).</summary>
     void GeGlu(DeviceTensor gate, DeviceTensor up, DeviceTensor output);
 
+    /// <summary>
+    /// output[t, :] = (input[t, :] − mean) / sqrt(var + eps) ⊙ weight + bias: layer normalization with a bias and the
+    /// population variance (BERT). <paramref name="output"/> may be <paramref name="input"/>.
+    /// </summary>
+    void LayerNorm(DeviceTensor input, DeviceTensor weight, DeviceTensor bias, float eps, DeviceTensor output);
+
+    /// <summary>output = x·Φ(x) = ½·x·(1 + erf(x/√2)): the exact GELU (BERT), not the tanh approximation.</summary>
+    void Gelu(DeviceTensor input, DeviceTensor output);
+
+    /// <summary>
+    /// Encoder self-attention without a causal mask: q, k, v and output are [rows, heads·headDim] holding
+    /// the sequences of <paramref name="sequenceLengths"/> one after another, and each row attends to every row of its own
+    /// sequence (what an attention mask over padded sequences computes), scaled by 1/√headDim.
+    /// </summary>
+    void BidirectionalAttention(DeviceTensor q, DeviceTensor k, DeviceTensor v, int headDim, ReadOnlySpan<int> sequenceLengths, DeviceTensor output);
+
     /// <summary>x *= factor.</summary>
     void Scale(DeviceTensor x, float factor);
 

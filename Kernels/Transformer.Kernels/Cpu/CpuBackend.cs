@@ -14,6 +14,7 @@ public sealed class CpuBackend : IBackend
     private readonly WorkerPool _pool;
     private readonly MatMulWork _matMul;
     private readonly AttentionWork _attention;
+    private readonly BidirectionalAttentionWork _bidirectional;
 
     /// <summary>Creates a backend with the given options (defaults: all cores, best ISA path).</summary>
     public CpuBackend(CpuBackendOptions? options = null)
@@ -23,6 +24,8 @@ public sealed class CpuBackend : IBackend
         _pool = new WorkerPool(Options.EffectiveThreads);
         _matMul = new MatMulWork(Isa);
         _attention = new AttentionWork(Isa);
+        // The scalar ISA path forces the encoder ops' scalar references too, so every path can be run.
+        _bidirectional = new BidirectionalAttentionWork { UseReference = Isa == CpuIsa.Scalar };
     }
 
     /// <summary>The settings in force.</summary>
@@ -194,6 +197,35 @@ public sealed class CpuBackend : IBackend
     /// <inheritdoc/>
     public void GeGlu(DeviceTensor gate, DeviceTensor up, DeviceTensor output) =>
         Ops.GeGlu.Compute(Cpu(gate).Span, Cpu(up).Span, Cpu(output).Span);
+
+    /// <inheritdoc/>
+    public void LayerNorm(DeviceTensor input, DeviceTensor weight, DeviceTensor bias, float eps, DeviceTensor output)
+    {
+        var (x, y) = (Cpu(input), Cpu(output));
+        var w = Cpu(weight).Span;
+        var b = Cpu(bias).Span;
+        if (w.Length != x.Columns || b.Length != x.Columns || y.Rows != x.Rows || y.Columns != x.Columns)
+            throw new ArgumentException($"layernorm shapes: x[{x.Rows}, {x.Columns}], weight {w.Length}, bias {b.Length}, out[{y.Rows}, {y.Columns}]");
+        for (int t = 0; t < x.Rows; t++)
+        {
+            if (Isa == CpuIsa.Scalar) Ops.LayerNorm.Reference(x.Row(t), w, b, eps, y.Row(t));
+            else Ops.LayerNorm.Compute(x.Row(t), w, b, eps, y.Row(t));
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Gelu(DeviceTensor input, DeviceTensor output)
+    {
+        var x = Cpu(input).Span;
+        var y = Cpu(output).Span;
+        if (x.Length != y.Length) throw new ArgumentException($"gelu: {x.Length} inputs for {y.Length} outputs");
+        if (Isa == CpuIsa.Scalar) Ops.Gelu.Reference(x, y);
+        else Ops.Gelu.Compute(x, y);
+    }
+
+    /// <inheritdoc/>
+    public void BidirectionalAttention(DeviceTensor q, DeviceTensor k, DeviceTensor v, int headDim, ReadOnlySpan<int> sequenceLengths, DeviceTensor output) =>
+        _pool.Run(_bidirectional.Prepare(Cpu(q), Cpu(k), Cpu(v), headDim, sequenceLengths, Cpu(output)), _bidirectional);
 
     /// <inheritdoc/>
     public void Scale(DeviceTensor x, float factor) => TensorPrimitives.Multiply(Cpu(x).Span, factor, Cpu(x).Span);

@@ -152,6 +152,30 @@ public sealed class ProfilingBackend : IBackend
     }
 
     /// <inheritdoc/>
+    public void LayerNorm(DeviceTensor input, DeviceTensor weight, DeviceTensor bias, float eps, DeviceTensor output)
+    {
+        long start = Stopwatch.GetTimestamp();
+        _inner.LayerNorm(input, weight, bias, eps, output);
+        Stop(OpCategory.Norms, start);
+    }
+
+    /// <inheritdoc/>
+    public void Gelu(DeviceTensor input, DeviceTensor output)
+    {
+        long start = Stopwatch.GetTimestamp();
+        _inner.Gelu(input, output);
+        Stop(OpCategory.Activation, start);
+    }
+
+    /// <inheritdoc/>
+    public void BidirectionalAttention(DeviceTensor q, DeviceTensor k, DeviceTensor v, int headDim, ReadOnlySpan<int> sequenceLengths, DeviceTensor output)
+    {
+        long start = Stopwatch.GetTimestamp();
+        _inner.BidirectionalAttention(q, k, v, headDim, sequenceLengths, output);
+        Stop(OpCategory.Attention, start);
+    }
+
+    /// <inheritdoc/>
     public void Scale(DeviceTensor x, float factor)
     {
         long start = Stopwatch.GetTimestamp();

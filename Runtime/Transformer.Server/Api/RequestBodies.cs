@@ -52,6 +52,16 @@ internal sealed class CompletionBody : GenerationBody
     public string? Suffix { get; set; }
 }
 
+/// <summary>A /v1/embeddings body; <c>input</c> (a string, strings, or token arrays) is read by hand.</summary>
+internal sealed class EmbeddingsBody
+{
+    public string? Model { get; set; }
+    public JsonElement? Input { get; set; }
+    public string? EncodingFormat { get; set; }
+    public int? Dimensions { get; set; }
+    public string? User { get; set; }
+}
+
 /// <summary>A /tokenize body: a prompt, or chat messages rendered with the chat template.</summary>
 internal sealed class TokenizeBody
 {

@@ -9,6 +9,7 @@ namespace Transformer.Server.Api;
 [JsonSerializable(typeof(ChatCompletionBody))]
 [JsonSerializable(typeof(CompletionBody))]
 [JsonSerializable(typeof(TokenizeBody))]
+[JsonSerializable(typeof(EmbeddingsBody))]
 [JsonSerializable(typeof(DetokenizeBody))]
 [JsonSerializable(typeof(ChatCompletion))]
 [JsonSerializable(typeof(ChatCompletionChunk))]

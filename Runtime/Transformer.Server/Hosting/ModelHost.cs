@@ -8,12 +8,15 @@ namespace Transformer.Server.Hosting;
 
 /// <summary>
 /// Loads the model in the background once the server listens, so /health can answer 503 while it loads,
-/// and hands the loaded model to the endpoints (or a 503 before that).
+/// and hands the loaded model to the endpoints (or a 503 before that). The model is a text generator
+/// (<see cref="Current"/>) or, when <see cref="ServerOptions.ServesEmbeddings"/>, an encoder (<see cref="Encoder"/>);
+/// each endpoint asks for the kind it needs and gets a 400 naming the other.
 /// </summary>
 internal sealed class ModelHost : IDisposable
 {
     private readonly ServerOptions _options;
-    private readonly TaskCompletionSource<ServedModel> _loaded = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<ServedModel?> _loaded = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private ServedEncoder? _encoder;
     private readonly CancellationTokenSource _stopping = new();
     private readonly Lock _gate = new();
     private Task? _loading;
@@ -21,11 +24,17 @@ internal sealed class ModelHost : IDisposable
 
     public ModelHost(ServerOptions options) => _options = options;
 
-    /// <summary>Completes with the model once it is loaded; faults when loading failed.</summary>
-    public Task<ServedModel> Loaded => _loaded.Task;
+    /// <summary>Completes once the model is loaded (with the text generator, or null for an encoder); faults when loading failed.</summary>
+    public Task Loaded => _loaded.Task;
 
-    /// <summary>The model, or null while it loads or after it failed.</summary>
+    /// <summary>Whether a model (of either kind) serves.</summary>
+    public bool IsReady => _loaded.Task.IsCompletedSuccessfully;
+
+    /// <summary>The text generator, or null while it loads, after it failed, or when the model is an encoder.</summary>
     public ServedModel? Current => _loaded.Task.IsCompletedSuccessfully ? _loaded.Task.Result : null;
+
+    /// <summary>The encoder, or null while it loads, after it failed, or when the model generates text.</summary>
+    public ServedEncoder? Encoder => _loaded.Task.IsCompletedSuccessfully ? _encoder : null;
 
     /// <summary>Why loading failed, or null.</summary>
     public Exception? Failure => _loaded.Task.IsFaulted ? _loaded.Task.Exception!.InnerException : null;
@@ -36,13 +45,37 @@ internal sealed class ModelHost : IDisposable
         lock (_gate) _loading ??= Task.Run(Load);
     }
 
-    /// <summary>The model, or a 503 saying it is loading or why it failed.</summary>
-    public ServedModel Require() => Current ?? throw ApiException.Unavailable(Failure is { } failure
+    /// <summary>The text generator; a 400 when the model is an encoder; a 503 saying it is loading or why it failed.</summary>
+    public ServedModel Require()
+    {
+        if (Encoder is { } encoder)
+            throw new ApiException(Microsoft.AspNetCore.Http.StatusCodes.Status400BadRequest,
+                $"the model '{encoder.Id}' is an embedding model (an encoder): it answers POST /v1/embeddings, not text generation",
+                "invalid_request_error", "model_not_supported", "model");
+        return Current ?? throw NotReady();
+    }
+
+    /// <summary>The encoder; a 400 when the model generates text; a 503 saying it is loading or why it failed.</summary>
+    public ServedEncoder RequireEncoder()
+    {
+        if (Current is { } model)
+            throw new ApiException(Microsoft.AspNetCore.Http.StatusCodes.Status400BadRequest,
+                $"the model '{model.Id}' generates text and computes no embeddings; serve an embedding model (model_type bert) for /v1/embeddings",
+                "invalid_request_error", "model_not_supported", "model");
+        return Encoder ?? throw NotReady();
+    }
+
+    private ApiException NotReady() => ApiException.Unavailable(Failure is { } failure
         ? $"the model failed to load: {failure.Message}"
         : "the model is loading; retry shortly");
 
     private void Load()
     {
+        if (_options.ServesEmbeddings)
+        {
+            LoadEncoder();
+            return;
+        }
         LanguageModel? language = null;
         ServedModel served;
         try
@@ -75,6 +108,36 @@ internal sealed class ModelHost : IDisposable
         _loaded.TrySetException(new OperationCanceledException("the server stopped while the model was loading"));
     }
 
+    private void LoadEncoder()
+    {
+        ServedEncoder served;
+        try
+        {
+            var o = _options.Model;
+            var embedder = _options.LoadEmbeddingModel is { } load ? load(_stopping.Token) : EmbeddingModel.Load(_options.ModelPath, new EmbeddingModelOptions
+            {
+                TokenizerPath = o.TokenizerPath, Backend = o.Backend, Threads = o.Threads, Model = o.Model,
+            });
+            served = new ServedEncoder(embedder, _options.ResolvedModelId);
+        }
+        catch (Exception e)
+        {
+            _loaded.TrySetException(e);
+            return;
+        }
+        lock (_gate)
+        {
+            if (!_disposed)
+            {
+                _encoder = served;
+                _loaded.SetResult(null);
+                return;
+            }
+        }
+        served.Dispose();
+        _loaded.TrySetException(new OperationCanceledException("the server stopped while the model was loading"));
+    }
+
     /// <summary>Ends every open request (as cancelled) and releases the model; waits for a load in progress.</summary>
     public void Dispose()
     {
@@ -88,6 +151,7 @@ internal sealed class ModelHost : IDisposable
         _stopping.Cancel();
         try { loading?.Wait(); } catch (AggregateException) { /* the failure is in Loaded */ }
         Current?.Dispose();
+        Encoder?.Dispose();
         _stopping.Dispose();
     }
 }
