@@ -11,8 +11,8 @@ namespace Transformer.Tokenizers;
 
 /// <summary>
 /// Finds and loads the tokenizer that belongs to a model. Beside the model it looks, in order, for
-/// <c>tokenizer.json</c> (byte-level BPE), <c>tokenizer.model</c>, <c>tok*.model</c> (SentencePiece) and
-/// <c>tok*.bin</c> (llama2.c export); an explicit override may be any of these formats, or a GGUF file, whose
+/// <c>tokenizer.json</c> (byte-level BPE), <c>tokenizer.model</c>, <c>tok*.model</c> (SentencePiece; a
+/// SentencePiece-style tokenizer.json when neither is there) and <c>tok*.bin</c> (llama2.c export); an explicit override may be any of these formats, or a GGUF file, whose
 /// tokenizer is read from its metadata.
 /// </summary>
 public static class TokenizerLocator
@@ -55,18 +55,23 @@ public static class TokenizerLocator
         }
 
         string folder = Directory.Exists(modelPath) ? modelPath : Path.GetDirectoryName(Path.GetFullPath(modelPath)) ?? ".";
-        var skipped = new List<string>();
+        string? sentencePieceStyleJson = null;
         if (Directory.Exists(folder))
         {
             foreach (string pattern in SearchPatterns)
             {
+                // A SentencePiece-style tokenizer.json (Metaspace, byte fallback) is the tokenizer.model beside it in
+                // another form: the .model file is preferred, and the json is read when there is none.
+                if (sentencePieceStyleJson is not null && !pattern.EndsWith(".model", StringComparison.Ordinal))
+                {
+                    return sentencePieceStyleJson;
+                }
+
                 foreach (string candidate in Directory.GetFiles(folder, pattern).Order(StringComparer.Ordinal))
                 {
-                    // A SentencePiece-style tokenizer.json (Metaspace, byte fallback) is the tokenizer.model beside it
-                    // in another form; the search reaches that file next.
                     if (Path.GetExtension(candidate) == ".json" && TokenizerJsonClassifier.Classify(candidate) == TokenizerJsonKind.SentencePieceStyle)
                     {
-                        skipped.Add($"{Path.GetFileName(candidate)} (SentencePiece-style, read from tokenizer.model or tok*.model instead)");
+                        sentencePieceStyleJson = candidate;
                         continue;
                     }
 
@@ -75,9 +80,8 @@ public static class TokenizerLocator
             }
         }
 
-        string skippedNote = skipped.Count > 0 ? $" Skipped: {string.Join(", ", skipped)}." : "";
         throw new FileNotFoundException(
-            $"No tokenizer found for model {modelPath}: looked in {folder} for {string.Join(", ", SearchPatterns)}.{skippedNote} " +
+            $"No tokenizer found for model {modelPath}: looked in {folder} for {string.Join(", ", SearchPatterns)}. " +
             "Pass the tokenizer file explicitly to use another.");
     }
 
@@ -133,8 +137,13 @@ public static class TokenizerLocator
             : TokenizerFormat.Llama2c;
     }
 
-    private static ByteLevelBpeTokenizer LoadJson(string path, byte[] data)
+    private static ITokenizer LoadJson(string path, byte[] data)
     {
+        if (TokenizerJsonClassifier.Classify(data, path) == TokenizerJsonKind.SentencePieceStyle)
+        {
+            return CharacterBpeTokenizer.FromJson(data, path);
+        }
+
         (int? bos, IReadOnlyList<int>? eos) = SpecialIdsFromConfig(Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".");
         return ByteLevelBpeTokenizer.FromJson(data, path, bos, eos);
     }

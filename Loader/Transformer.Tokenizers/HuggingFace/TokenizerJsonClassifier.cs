@@ -24,10 +24,18 @@ public static class TokenizerJsonClassifier
     public static TokenizerJsonKind Classify(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
+        return Classify(File.ReadAllBytes(path), path);
+    }
+
+    /// <summary>The family of a tokenizer.json held in memory; <paramref name="path"/> names it in errors.</summary>
+    /// <exception cref="ModelFormatException">The data is not valid JSON, or is a JSON document of neither family.</exception>
+    public static TokenizerJsonKind Classify(byte[] utf8Json, string path)
+    {
+        ArgumentNullException.ThrowIfNull(utf8Json);
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(File.ReadAllBytes(path));
+            document = JsonDocument.Parse(utf8Json);
         }
         catch (JsonException e)
         {
