@@ -24,6 +24,52 @@ public sealed class HuggingFaceParityTests
         TestContext.Current.TestOutputHelper?.WriteLine($"{name}: {report.Summary}");
         Assert.True(report.Mismatches == 0, $"{name}: {report.Summary}\n{report.FirstMismatches}");
     }
+
+    [Theory]
+    [InlineData(BertFiles.TokenizerJsonFolder)]
+    [InlineData(BertFiles.VocabTxtOnlyFolder)]
+    public void WordPieceMatchesHuggingFaceOnEveryCorpusStringFromTokenizerJsonAndFromVocabTxtAlone(string folder)
+    {
+        Assert.SkipUnless(BertFiles.Available(folder), BertFiles.SkipReason(folder));
+        ParityFixture fixture = ParityFixture.Load("bert-base-uncased");
+        var tokenizer = Assert.IsType<WordPiece.WordPieceTokenizer>(TokenizerLocator.Load(BertFiles.Folder(folder)));
+
+        ParityReport report = ParityReport.Of(tokenizer, fixture);
+
+        Assert.True(report.Mismatches == 0, $"bert-base-uncased ({folder}): {report.Summary}\n{report.FirstMismatches}");
+    }
+
+    [Fact]
+    public void WordPiecePairsHaveHuggingFacesIdsAndTokenTypeIds()
+    {
+        Assert.SkipUnless(BertFiles.Available(BertFiles.TokenizerJsonFolder), BertFiles.SkipReason(BertFiles.TokenizerJsonFolder));
+        ParityFixture fixture = ParityFixture.Load("bert-base-uncased");
+        var tokenizer = (WordPiece.WordPieceTokenizer)TokenizerLocator.Load(BertFiles.Folder(BertFiles.TokenizerJsonFolder));
+
+        for (int i = 0; i < fixture.PairIds.Length; i++)
+        {
+            (IReadOnlyList<int> ids, IReadOnlyList<int> typeIds) = tokenizer.EncodePair(fixture.Corpus[i], fixture.Corpus[i + 1]);
+            Assert.Equal(fixture.PairIds[i], ids);
+            Assert.Equal(fixture.PairTypeIds[i], typeIds);
+        }
+    }
+}
+
+/// <summary>
+/// The bert-base-uncased folders .ci/tokenizer-parity-prereqs.sh writes beside the npm packages: tokenizer.json and
+/// vocab.txt (assembled by Hugging Face's Rust tokenizers, tools/TokenizerParity/bert-files.mjs), and vocab.txt alone.
+/// </summary>
+internal static class BertFiles
+{
+    public const string TokenizerJsonFolder = "bert-base-uncased";
+    public const string VocabTxtOnlyFolder = "bert-base-uncased-vocab";
+
+    public static string Folder(string name) => Path.Combine(ChatTemplatePackages.Root, name);
+
+    public static bool Available(string name) => File.Exists(Path.Combine(Folder(name), "vocab.txt"));
+
+    public static string SkipReason(string name) =>
+        $"{Folder(name)} is not there (run .ci/tokenizer-parity-prereqs.sh); the WordPiece parity checks are skipped";
 }
 
 /// <summary>Counts, per check, the corpus strings where a tokenizer departs from the reference, and shows the first few.</summary>

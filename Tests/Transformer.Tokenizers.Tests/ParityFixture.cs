@@ -8,7 +8,7 @@ namespace Transformer.Tokenizers.Tests;
 /// Rust tokenizers give for every string (with and without special tokens) and their decodes (null: the input).
 /// </summary>
 internal sealed record ParityFixture(
-    IReadOnlyList<string> Corpus, int[][] Ids, int[][] IdsNoSpecial, string?[] Decode, string?[] DecodeNoSpecial)
+    IReadOnlyList<string> Corpus, int[][] Ids, int[][] IdsNoSpecial, string?[] Decode, string?[] DecodeNoSpecial, int[][] PairIds, int[][] PairTypeIds)
 {
     private static string FixtureFolder => Path.Combine(AppContext.BaseDirectory, "Fixtures", "parity");
 
@@ -26,7 +26,8 @@ internal sealed record ParityFixture(
         IReadOnlyList<string> corpus = LoadCorpus();
         using JsonDocument document = Read(tokenizer);
         JsonElement root = document.RootElement;
-        var fixture = new ParityFixture(corpus, ReadIds(root, "ids"), ReadIds(root, "idsNoSpecial"), ReadTexts(root, "decode"), ReadTexts(root, "decodeNoSpecial"));
+        var fixture = new ParityFixture(corpus, ReadIds(root, "ids"), ReadIds(root, "idsNoSpecial"), ReadTexts(root, "decode"), ReadTexts(root, "decodeNoSpecial"),
+            ReadIds(root, "pairIds"), ReadIds(root, "pairTypeIds"));
         if (fixture.Ids.Length != corpus.Count || root.GetProperty("strings").GetInt32() != corpus.Count)
         {
             throw new InvalidDataException($"{tokenizer}.json.gz covers {fixture.Ids.Length} strings, the corpus has {corpus.Count}: regenerate both.");

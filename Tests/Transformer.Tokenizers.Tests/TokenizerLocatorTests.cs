@@ -78,7 +78,7 @@ public sealed class TokenizerLocatorTests : IDisposable
 
     [Theory]
     [InlineData("[1, 2, 3]", "the document is an array, not an object")]
-    [InlineData("{\"model\": {\"type\": \"WordPiece\"}, \"pre_tokenizer\": {\"type\": \"BertPreTokenizer\"}}", "neither byte-level BPE")]
+    [InlineData("{\"model\": {\"type\": \"Unigram\"}, \"pre_tokenizer\": {\"type\": \"Whitespace\"}}", "neither byte-level BPE")]
     [InlineData("{}", "neither byte-level BPE")]
     public void ATokenizerJsonOfNoFamilyWeReadIsAnErrorNotASkip(string json, string expected)
     {

@@ -1,6 +1,6 @@
 // Writes the tokenizer parity fixtures: the stress corpus once, and per tokenizer file the ids Hugging Face's
 // Rust tokenizers (0.22.2, through @anush008/tokenizers) give for every string, with and without special tokens,
-// and the decode of each (special tokens skipped). Usage:
+// and the decode of each (special tokens skipped), and for 200 pairs of strings the ids and token type ids. Usage:
 //   node generate.mjs OUT_DIR NAME=path/to/tokenizer.json [NAME=...]
 // Strings with lone surrogates are written as UTF-16 code unit arrays ({"u16": [...]}), which every JSON reader
 // takes; a decode equal to the (well-formed) input is written as null, to keep the fixtures small.
@@ -37,10 +37,17 @@ for (const spec of specs) {
     decodeWith.push(da === expected ? null : da);
     decodeWithout.push(db === expected ? null : db);
   }
+  // Pairs (each of the first 200 strings with the one after it), with their token type ids.
+  const pairIds = [], pairTypeIds = [];
+  for (let i = 0; i < 200; i++) {
+    const pair = await tokenizer.encode(corpus[i], corpus[i + 1], { addSpecialTokens: true });
+    pairIds.push(pair.getIds());
+    pairTypeIds.push(pair.getTypeIds());
+  }
   const file = join(outDir, `${name}.json.gz`);
   const bytes = writeGz(file, {
     tokenizer: name, reference: '@anush008/tokenizers 0.6.0 (Hugging Face tokenizers 0.22.2)', strings: corpus.length,
-    ids: withSpecial, idsNoSpecial: withoutSpecial, decode: decodeWith, decodeNoSpecial: decodeWithout,
+    ids: withSpecial, idsNoSpecial: withoutSpecial, decode: decodeWith, decodeNoSpecial: decodeWithout, pairIds, pairTypeIds,
   });
   console.log(`${name}: ${corpus.length} strings, ${withSpecial.flat().length} ids -> ${file} (${bytes} bytes)`);
 }

@@ -20,6 +20,9 @@ internal sealed class PostProcessorTemplate
     /// <summary>None: what a file without a post_processor, or with ByteLevel only, adds.</summary>
     public static PostProcessorTemplate None { get; } = new([], [], [], []);
 
+    /// <summary>BERT's: [CLS] A [SEP], and [CLS] A [SEP] B [SEP] for a pair.</summary>
+    public static PostProcessorTemplate Bert(int cls, int sep) => new([cls], [sep], [sep], [sep]);
+
     /// <summary>Ids before the sequence (a single one, or the first of a pair).</summary>
     public int[] Before { get; }
 
@@ -73,7 +76,7 @@ internal sealed class PostProcessorTemplate
                 int cls = p.GetProperty("cls")[1].GetInt32();
                 int sep = p.GetProperty("sep")[1].GetInt32();
                 // BERT: [CLS] A [SEP] B [SEP]; RoBERTa: <s> A </s> </s> B </s>.
-                return type == "BertProcessing" ? new([cls], [sep], [sep], [sep]) : new([cls], [sep], [sep, sep], [sep]);
+                return type == "BertProcessing" ? Bert(cls, sep) : new([cls], [sep], [sep, sep], [sep]);
             }
             case "TemplateProcessing":
             {

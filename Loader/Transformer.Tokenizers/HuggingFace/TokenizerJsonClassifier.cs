@@ -14,6 +14,9 @@ public enum TokenizerJsonKind
     /// the same tokenizer as tokenizer.model, which is what this engine reads.
     /// </summary>
     SentencePieceStyle,
+
+    /// <summary>WordPiece (BERT and its descendants): read by <see cref="WordPiece.WordPieceTokenizer"/>.</summary>
+    WordPiece,
 }
 
 /// <summary>Reads just enough of a tokenizer.json to tell its family, failing clearly on files that are neither.</summary>
@@ -50,6 +53,12 @@ public static class TokenizerJsonClassifier
                 throw new ModelFormatException($"{path}: not a tokenizer.json: the document is {Article(root.ValueKind)}, not an object with a \"model\"");
             }
 
+            if (root.TryGetProperty("model", out JsonElement m) && m.ValueKind == JsonValueKind.Object
+                && m.TryGetProperty("type", out JsonElement type) && type.ValueKind == JsonValueKind.String && type.GetString() == "WordPiece")
+            {
+                return TokenizerJsonKind.WordPiece;
+            }
+
             if (Mentions(root, "pre_tokenizer", "\"ByteLevel\""))
             {
                 return TokenizerJsonKind.ByteLevelBpe;
@@ -63,7 +72,7 @@ public static class TokenizerJsonClassifier
             }
 
             throw new ModelFormatException(
-                $"{path}: not a tokenizer.json this engine reads: neither byte-level BPE (a ByteLevel pre_tokenizer) nor SentencePiece-style (Metaspace, byte_fallback)");
+                $"{path}: not a tokenizer.json this engine reads: neither byte-level BPE (a ByteLevel pre_tokenizer), SentencePiece-style (Metaspace, byte_fallback) nor WordPiece");
         }
     }
 
