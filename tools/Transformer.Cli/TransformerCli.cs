@@ -17,6 +17,7 @@ public static class TransformerCli
         BenchCommand.Create,
         QuantizeCommand.Create,
         TemplateCommand.Create,
+        TokenizeCommand.Create,
         ChatCommand.Create,
         ServeCommand.Create,
         GatewayCommand.Create,
