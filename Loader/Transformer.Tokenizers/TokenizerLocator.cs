@@ -6,19 +6,21 @@ using Transformer.Tokenizers.Gguf;
 using Transformer.Tokenizers.HuggingFace;
 using Transformer.Tokenizers.Llama2c;
 using Transformer.Tokenizers.SentencePiece;
+using Transformer.Tokenizers.WordPiece;
 
 namespace Transformer.Tokenizers;
 
 /// <summary>
 /// Finds and loads the tokenizer that belongs to a model. Beside the model it looks, in order, for
-/// <c>tokenizer.json</c> (byte-level BPE), <c>tokenizer.model</c>, <c>tok*.model</c> (SentencePiece) and
-/// <c>tok*.bin</c> (llama2.c export); an explicit override may be any of these formats, or a GGUF file, whose
+/// <c>tokenizer.json</c> (byte-level BPE), <c>tokenizer.model</c>, <c>tok*.model</c> (SentencePiece; a
+/// SentencePiece-style tokenizer.json when neither is there), <c>tok*.bin</c> (llama2.c export) and <c>vocab.txt</c>
+/// (BERT WordPiece; a WordPiece tokenizer.json comes first); an explicit override may be any of these formats, or a GGUF file, whose
 /// tokenizer is read from its metadata.
 /// </summary>
 public static class TokenizerLocator
 {
     /// <summary>The file name patterns searched beside a model, in order of preference.</summary>
-    public static IReadOnlyList<string> SearchPatterns { get; } = ["tokenizer.json", "tokenizer.model", "tok*.model", "tok*.bin"];
+    public static IReadOnlyList<string> SearchPatterns { get; } = ["tokenizer.json", "tokenizer.model", "tok*.model", "tok*.bin", "vocab.txt"];
 
     /// <summary>Loads the tokenizer for a model.</summary>
     /// <param name="modelPath">The model's folder, or any file in it (checkpoint, config).</param>
@@ -55,18 +57,23 @@ public static class TokenizerLocator
         }
 
         string folder = Directory.Exists(modelPath) ? modelPath : Path.GetDirectoryName(Path.GetFullPath(modelPath)) ?? ".";
-        var skipped = new List<string>();
+        string? sentencePieceStyleJson = null;
         if (Directory.Exists(folder))
         {
             foreach (string pattern in SearchPatterns)
             {
+                // A SentencePiece-style tokenizer.json (Metaspace, byte fallback) is the tokenizer.model beside it in
+                // another form: the .model file is preferred, and the json is read when there is none.
+                if (sentencePieceStyleJson is not null && !pattern.EndsWith(".model", StringComparison.Ordinal))
+                {
+                    return sentencePieceStyleJson;
+                }
+
                 foreach (string candidate in Directory.GetFiles(folder, pattern).Order(StringComparer.Ordinal))
                 {
-                    // A SentencePiece-style tokenizer.json (Metaspace, byte fallback) is the tokenizer.model beside it
-                    // in another form; the search reaches that file next.
                     if (Path.GetExtension(candidate) == ".json" && TokenizerJsonClassifier.Classify(candidate) == TokenizerJsonKind.SentencePieceStyle)
                     {
-                        skipped.Add($"{Path.GetFileName(candidate)} (SentencePiece-style, read from tokenizer.model or tok*.model instead)");
+                        sentencePieceStyleJson = candidate;
                         continue;
                     }
 
@@ -75,9 +82,8 @@ public static class TokenizerLocator
             }
         }
 
-        string skippedNote = skipped.Count > 0 ? $" Skipped: {string.Join(", ", skipped)}." : "";
         throw new FileNotFoundException(
-            $"No tokenizer found for model {modelPath}: looked in {folder} for {string.Join(", ", SearchPatterns)}.{skippedNote} " +
+            $"No tokenizer found for model {modelPath}: looked in {folder} for {string.Join(", ", SearchPatterns)}. " +
             "Pass the tokenizer file explicitly to use another.");
     }
 
@@ -105,11 +111,12 @@ public static class TokenizerLocator
         {
             TokenizerFormat.HuggingFaceJson => LoadJson(path, data),
             TokenizerFormat.SentencePiece => SentencePieceBpeTokenizer.FromBytes(data, path),
+            TokenizerFormat.WordPieceVocab => WordPieceTokenizer.FromVocabTxt(path),
             _ => Llama2cTokenizer.FromBytes(data, path, expectedVocabSize),
         };
     }
 
-    private enum TokenizerFormat { HuggingFaceJson, SentencePiece, Llama2c }
+    private enum TokenizerFormat { HuggingFaceJson, SentencePiece, Llama2c, WordPieceVocab }
 
     private static TokenizerFormat FormatOf(string path, ReadOnlySpan<byte> data)
     {
@@ -120,12 +127,18 @@ public static class TokenizerLocator
             case ".bin": return TokenizerFormat.Llama2c;
         }
 
-        // By content: JSON opens with '{'; a ModelProto with its first piece (field 1, length-delimited: tag
-        // 0x0A); a llama2.c export with a small int32 max_token_length, whose low byte is rarely 0x0A or '{'.
+        // By content: JSON opens with '{'; a .txt file otherwise is a vocab.txt; a ModelProto with its first piece
+        // (field 1, length-delimited: tag 0x0A); a llama2.c export with a small int32 max_token_length, whose low
+        // byte is rarely 0x0A or '{'.
         ReadOnlySpan<byte> start = data.TrimStart(" \t\r\n\uFEFF"u8);
         if (!start.IsEmpty && start[0] == (byte)'{')
         {
             return TokenizerFormat.HuggingFaceJson;
+        }
+
+        if (Path.GetExtension(path).Equals(".txt", StringComparison.OrdinalIgnoreCase))
+        {
+            return TokenizerFormat.WordPieceVocab;
         }
 
         return data.Length > 0 && data[0] == 0x0A && (data.Length < 4 || BitConverter.ToInt32(data[..4]) > 4096)
@@ -133,8 +146,16 @@ public static class TokenizerLocator
             : TokenizerFormat.Llama2c;
     }
 
-    private static ByteLevelBpeTokenizer LoadJson(string path, byte[] data)
+    private static ITokenizer LoadJson(string path, byte[] data)
     {
+        switch (TokenizerJsonClassifier.Classify(data, path))
+        {
+            case TokenizerJsonKind.SentencePieceStyle:
+                return CharacterBpeTokenizer.FromJson(data, path);
+            case TokenizerJsonKind.WordPiece:
+                return WordPieceTokenizer.FromJson(data, path);
+        }
+
         (int? bos, IReadOnlyList<int>? eos) = SpecialIdsFromConfig(Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".");
         return ByteLevelBpeTokenizer.FromJson(data, path, bos, eos);
     }

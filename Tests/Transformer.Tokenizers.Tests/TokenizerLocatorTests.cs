@@ -52,15 +52,15 @@ public sealed class TokenizerLocatorTests : IDisposable
     [Theory]
     [InlineData("{\"model\": {\"type\": \"BPE\"}, \"pre_tokenizer\": {\"type\": \"Metaspace\"}}")]
     [InlineData("{\"model\": {\"type\": \"BPE\", \"byte_fallback\": true}, \"normalizer\": {\"type\": \"Replace\", \"content\": \"\u2581\"}}")]
-    public void SkipsASentencePieceStyleTokenizerJsonForTheSameTokenizerInAnotherFile(string json)
+    public void PrefersTokModelToASentencePieceStyleTokenizerJsonAndTheJsonToTokBin(string json)
     {
-        Put("tokenizer.json", Encoding.UTF8.GetBytes(json));
+        string jsonPath = Put("tokenizer.json", Encoding.UTF8.GetBytes(json));
+        string modelPath = Put("tok512.model", [0x0A]);
         Put("tok.bin", Llama2cFiles.Synthetic());
-        Assert.IsType<Llama2cTokenizer>(TokenizerLocator.Load(_folder));
+        Assert.Equal(modelPath, TokenizerLocator.Find(_folder));
 
-        File.Delete(Path.Combine(_folder, "tok.bin"));
-        var e = Assert.Throws<FileNotFoundException>(() => TokenizerLocator.Find(_folder));
-        Assert.Contains("tokenizer.json (SentencePiece-style, read from tokenizer.model or tok*.model instead)", e.Message);
+        File.Delete(modelPath);
+        Assert.Equal(jsonPath, TokenizerLocator.Find(_folder));
     }
 
     [Theory]
@@ -78,7 +78,7 @@ public sealed class TokenizerLocatorTests : IDisposable
 
     [Theory]
     [InlineData("[1, 2, 3]", "the document is an array, not an object")]
-    [InlineData("{\"model\": {\"type\": \"WordPiece\"}, \"pre_tokenizer\": {\"type\": \"BertPreTokenizer\"}}", "neither byte-level BPE")]
+    [InlineData("{\"model\": {\"type\": \"Unigram\"}, \"pre_tokenizer\": {\"type\": \"Whitespace\"}}", "neither byte-level BPE")]
     [InlineData("{}", "neither byte-level BPE")]
     public void ATokenizerJsonOfNoFamilyWeReadIsAnErrorNotASkip(string json, string expected)
     {

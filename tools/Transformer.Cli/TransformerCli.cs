@@ -18,6 +18,7 @@ public static class TransformerCli
         QuantizeCommand.Create,
         EmbedCommand.Create,
         TemplateCommand.Create,
+        TokenizeCommand.Create,
         ChatCommand.Create,
         ServeCommand.Create,
         GatewayCommand.Create,

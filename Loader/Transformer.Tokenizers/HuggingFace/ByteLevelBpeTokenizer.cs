@@ -19,7 +19,7 @@ namespace Transformer.Tokenizers.HuggingFace;
 /// llama2.c tokenizer.
 /// </para>
 /// </summary>
-public sealed class ByteLevelBpeTokenizer : ITokenizer
+public sealed class ByteLevelBpeTokenizer : IHuggingFaceTokenizer
 {
     private static readonly string[] KnownBosContents = ["<|begin_of_text|>", "<s>", "<|startoftext|>", "<bos>"];
     private static readonly string[] KnownEosContents = ["<|end_of_text|>", "<|endoftext|>", "</s>", "<|eot_id|>", "<|im_end|>", "<eos>"];
@@ -31,6 +31,10 @@ public sealed class ByteLevelBpeTokenizer : ITokenizer
     private readonly Func<string, string> _normalize;
     private readonly PreTokenizerPipeline _preTokenizer;
     private readonly byte[][] _decodedBytes;
+    private readonly string[] _pieces;
+    private readonly bool[] _special;
+    private readonly PostProcessorTemplate _template;
+    private readonly DecoderChain _decoder;
 
     /// <summary>The parts of a byte-level BPE tokenizer, however they were stored (tokenizer.json, GGUF metadata).</summary>
     internal sealed record Parts
@@ -47,6 +51,13 @@ public sealed class ByteLevelBpeTokenizer : ITokenizer
         public Func<string, string> Normalize { get; init; } = text => text;
         /// <summary>The pre-tokenizer.</summary>
         public required PreTokenizerPipeline PreTokenizer { get; init; }
+        /// <summary>
+        /// The special tokens Hugging Face's encode adds, given a lookup of token content to id (none for a source
+        /// without a post_processor). Read after the ids are checked, so a bad id is reported as such.
+        /// </summary>
+        public Func<Func<string, int?>, PostProcessorTemplate>? Template { get; init; }
+        /// <summary>The decoder chain; by default ByteLevel's.</summary>
+        public Func<DecoderChain>? Decoder { get; init; }
     }
 
     private ByteLevelBpeTokenizer(Parts parts, string sourceName, Func<ByteLevelBpeTokenizer, int?> bosId, IReadOnlyList<int>? eosIds)
@@ -71,6 +82,9 @@ public sealed class ByteLevelBpeTokenizer : ITokenizer
 
         int vocabSize = 1 + Math.Max(_vocab.Values.DefaultIfEmpty(-1).Max(), _added.Tokens.Select(a => a.Id).DefaultIfEmpty(-1).Max());
         _decodedBytes = BuildDecodedBytes(vocabSize);
+        (_pieces, _special) = BuildPieces(vocabSize);
+        _template = parts.Template?.Invoke(content => _added.IdOf(content) ?? (_vocab.TryGetValue(content, out int v) ? v : null)) ?? PostProcessorTemplate.None;
+        _decoder = parts.Decoder?.Invoke() ?? DecoderChain.ByteLevel;
 
         BosId = bosId(this);
         EosIds = eosIds ?? [.. KnownEosContents.Select(_added.IdOf).OfType<int>()];
@@ -105,11 +119,13 @@ public sealed class ByteLevelBpeTokenizer : ITokenizer
         var parts = new Parts
         {
             Vocab = vocab,
-            Merges = MergePairs(Required(model, "merges", sourceName), sourceName),
+            Merges = BpeMerges.Pairs(Required(model, "merges", sourceName), sourceName),
             IgnoreMerges = model.TryGetProperty("ignore_merges", out JsonElement im) && im.ValueKind == JsonValueKind.True,
             Added = AddedTokens.Parse(root),
             Normalize = TokenizerJsonNormalizer.Parse(root.TryGetProperty("normalizer", out JsonElement n) ? n : default, sourceName),
             PreTokenizer = PreTokenizerPipeline.Parse(Required(root, "pre_tokenizer", sourceName), sourceName),
+            Decoder = () => DecoderChain.Parse(root, sourceName),
+            Template = idOf => PostProcessorTemplate.Parse(root, idOf, sourceName),
         };
         return new ByteLevelBpeTokenizer(parts, sourceName,
             self => bosId ?? self.BosFromPostProcessor(root) ?? KnownBosContents.Select(self._added.IdOf).FirstOrDefault(id => id is not null), eosIds);
@@ -183,7 +199,34 @@ public sealed class ByteLevelBpeTokenizer : ITokenizer
             ids.Add(bos);
         }
 
-        foreach ((string segment, int? addedId) in _added.Split(text))
+        EncodeText(text, ids);
+        return ids;
+    }
+
+    /// <inheritdoc />
+    public IReadOnlyList<int> EncodeWithSpecialTokens(string text, bool addSpecialTokens)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var ids = new List<int>();
+        EncodeText(text, ids);
+        return addSpecialTokens ? _template.Wrap(ids) : ids;
+    }
+
+    /// <inheritdoc />
+    public string PieceOf(int id) => (uint)id < (uint)_pieces.Length
+        ? _pieces[id]
+        : throw new ArgumentOutOfRangeException(nameof(id), id, $"Token id outside the vocabulary of {_pieces.Length}.");
+
+    /// <inheritdoc />
+    public string Decode(IReadOnlyList<int> ids, bool skipSpecialTokens)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        return _decoder.Decode(ids.Where(id => !(skipSpecialTokens && _special[id])).Select(PieceOf));
+    }
+
+    private void EncodeText(string text, List<int> ids)
+    {
+        foreach ((string segment, int? addedId) in _added.Split(WellFormedText.Of(text)))
         {
             if (addedId is int id)
             {
@@ -196,8 +239,6 @@ public sealed class ByteLevelBpeTokenizer : ITokenizer
                 EncodeWord(word, ids);
             }
         }
-
-        return ids;
     }
 
     /// <inheritdoc />
@@ -243,21 +284,6 @@ public sealed class ByteLevelBpeTokenizer : ITokenizer
     }
 
     private static long PairKey(int left, int right) => ((long)left << 32) | (uint)right;
-
-    private static IEnumerable<(string, string)> MergePairs(JsonElement merges, string sourceName)
-    {
-        int rank = 0;
-        foreach (JsonElement merge in merges.EnumerateArray())
-        {
-            // Older files write "a b"; newer ones ["a", "b"] (which allows spaces inside pieces).
-            yield return merge.ValueKind == JsonValueKind.Array && merge.GetArrayLength() == 2
-                ? (merge[0].GetString()!, merge[1].GetString()!)
-                : merge.ValueKind == JsonValueKind.String && merge.GetString()!.Split(' ') is [string x, string y]
-                    ? (x, y)
-                    : throw new ModelFormatException($"{sourceName}: merge {rank} ({InputQuote.Cap(merge.GetRawText())}) is neither \"a b\" nor [a, b].");
-            rank++;
-        }
-    }
 
     private Dictionary<long, (int, int)> ParseMerges(IEnumerable<(string Left, string Right)> merges, string sourceName)
     {
@@ -313,6 +339,25 @@ public sealed class ByteLevelBpeTokenizer : ITokenizer
         }
 
         return decoded;
+    }
+
+    private (string[] Pieces, bool[] Special) BuildPieces(int vocabSize)
+    {
+        var pieces = new string[vocabSize];
+        Array.Fill(pieces, "");
+        var special = new bool[vocabSize];
+        foreach ((string piece, int id) in _vocab)
+        {
+            pieces[id] = piece;
+        }
+
+        foreach (AddedToken token in _added.Tokens)
+        {
+            pieces[token.Id] = token.Content;
+            special[token.Id] = token.Special;
+        }
+
+        return (pieces, special);
     }
 
     private static byte[] Unspell(string piece)

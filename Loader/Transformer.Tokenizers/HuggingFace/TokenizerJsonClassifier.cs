@@ -14,6 +14,9 @@ public enum TokenizerJsonKind
     /// the same tokenizer as tokenizer.model, which is what this engine reads.
     /// </summary>
     SentencePieceStyle,
+
+    /// <summary>WordPiece (BERT and its descendants): read by <see cref="WordPiece.WordPieceTokenizer"/>.</summary>
+    WordPiece,
 }
 
 /// <summary>Reads just enough of a tokenizer.json to tell its family, failing clearly on files that are neither.</summary>
@@ -24,10 +27,18 @@ public static class TokenizerJsonClassifier
     public static TokenizerJsonKind Classify(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
+        return Classify(File.ReadAllBytes(path), path);
+    }
+
+    /// <summary>The family of a tokenizer.json held in memory; <paramref name="path"/> names it in errors.</summary>
+    /// <exception cref="ModelFormatException">The data is not valid JSON, or is a JSON document of neither family.</exception>
+    public static TokenizerJsonKind Classify(byte[] utf8Json, string path)
+    {
+        ArgumentNullException.ThrowIfNull(utf8Json);
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(File.ReadAllBytes(path));
+            document = JsonDocument.Parse(utf8Json);
         }
         catch (JsonException e)
         {
@@ -40,6 +51,12 @@ public static class TokenizerJsonClassifier
             if (root.ValueKind != JsonValueKind.Object)
             {
                 throw new ModelFormatException($"{path}: not a tokenizer.json: the document is {Article(root.ValueKind)}, not an object with a \"model\"");
+            }
+
+            if (root.TryGetProperty("model", out JsonElement m) && m.ValueKind == JsonValueKind.Object
+                && m.TryGetProperty("type", out JsonElement type) && type.ValueKind == JsonValueKind.String && type.GetString() == "WordPiece")
+            {
+                return TokenizerJsonKind.WordPiece;
             }
 
             if (Mentions(root, "pre_tokenizer", "\"ByteLevel\""))
@@ -55,7 +72,7 @@ public static class TokenizerJsonClassifier
             }
 
             throw new ModelFormatException(
-                $"{path}: not a tokenizer.json this engine reads: neither byte-level BPE (a ByteLevel pre_tokenizer) nor SentencePiece-style (Metaspace, byte_fallback)");
+                $"{path}: not a tokenizer.json this engine reads: neither byte-level BPE (a ByteLevel pre_tokenizer), SentencePiece-style (Metaspace, byte_fallback) nor WordPiece");
         }
     }
 
