@@ -116,7 +116,8 @@ public sealed class EmbeddingModel : IDisposable
         ArgumentNullException.ThrowIfNull(text);
         var tokenizer = Tokenizer ?? throw new InvalidOperationException(
             $"{ModelPath}: no tokenizer was found beside the model, so text cannot be embedded; pass token ids, or a tokenizer file");
-        return tokenizer.Encode(text, addBos: true);
+        // A Hugging Face tokenizer adds what its post-processor says ([CLS] … [SEP] for BERT); another, its BOS.
+        return tokenizer is IHuggingFaceTokenizer huggingFace ? huggingFace.EncodeWithSpecialTokens(text, addSpecialTokens: true) : tokenizer.Encode(text, addBos: true);
     }
 
     /// <summary>The vector of one text.</summary>

@@ -39,6 +39,38 @@ public sealed class EmbeddingModelTests
         Assert.Equal(1.0, Math.Sqrt(batch[1].Sum(v => (double)v * v)), 5);
     }
 
+    /// <summary>A sentence-transformers folder with BERT's vocab.txt: text is wrapped in [CLS] … [SEP] as Hugging Face encodes it.</summary>
+    [Fact]
+    public void A_folder_with_a_wordpiece_vocabulary_embeds_text_with_cls_and_sep()
+    {
+        string folder = Path.Combine(Path.GetTempPath(), "transformer-embedding-vocab-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            CopyFolder(BertReferenceTests.FixturePath, folder);
+            string[] words = ["the", "quick", "brown", "fox", "##es"];
+            var vocab = new List<string> { "[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]" };
+            vocab.AddRange(words);
+            while (vocab.Count < 100) vocab.Add($"word{vocab.Count}");
+            File.WriteAllLines(Path.Combine(folder, "vocab.txt"), vocab);
+
+            using var model = EmbeddingModel.Load(folder, new EmbeddingModelOptions { Threads = 1 });
+            Assert.NotNull(model.Tokenizer);
+            Assert.Equal([2, 5, 6, 7, 8, 9, 3], model.Encode("The quick brown foxes"));
+            Assert.Equal(model.EmbedTokens([2, 5, 6, 7, 8, 9, 3]), model.Embed("The quick brown foxes"));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+
+        static void CopyFolder(string from, string to)
+        {
+            Directory.CreateDirectory(to);
+            foreach (string file in Directory.GetFiles(from)) File.Copy(file, Path.Combine(to, Path.GetFileName(file)));
+            foreach (string sub in Directory.GetDirectories(from)) CopyFolder(sub, Path.Combine(to, Path.GetFileName(sub)));
+        }
+    }
+
     [Fact]
     public void Text_without_a_tokenizer_and_bad_ids_are_clear_errors()
     {
