@@ -49,7 +49,7 @@ public sealed class DiffCommandTests : IDisposable
 
         Assert.Equal(0, result.ExitCode);
         var lines = result.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Equal("no divergence: 32 tensors agree within relative error 0.0001", lines[^1]);
+        Assert.Equal("no divergence: 42 tensors agree within relative error 0.0001", lines[^1]);
         Assert.DoesNotContain(lines, l => l.Contains("DIVERGES", StringComparison.Ordinal));
     }
 
@@ -106,7 +106,7 @@ public sealed class DiffCommandTests : IDisposable
         Assert.Equal(DiffCommand.Diverged, strict.ExitCode);
         Assert.Contains("first diverging layer: 2 (blk.2.out", strict.Output);
         Assert.Equal(0, loose.ExitCode);
-        Assert.Contains("no divergence: 32 tensors agree within relative error 0.01", loose.Output);
+        Assert.Contains("no divergence: 42 tensors agree within relative error 0.01", loose.Output);
     }
 
     [Fact]

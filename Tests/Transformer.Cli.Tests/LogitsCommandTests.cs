@@ -174,14 +174,14 @@ public sealed class LogitsCommandTests
             var result = await CliRun.InvokeAsync("logits", "--model", Model, "--text", Prompt, "--dump-activations", path);
 
             Assert.Equal(0, result.ExitCode);
-            Assert.Equal([$"activations: 32 tensors for {tokens.Length} tokens written to {path}"], result.ErrorLines);
+            Assert.Equal([$"activations: 42 tensors for {tokens.Length} tokens written to {path}"], result.ErrorLines);
             using var dump = SafetensorsFile.Open(path);
             Assert.Equal(LogitsCommand.DumpFormat, dump.Metadata["format"]);
             Assert.Equal(Model, dump.Metadata["model"]);
             Assert.Equal("f32", dump.Metadata["weights"]);
             Assert.Equal(string.Join(',', tokens), dump.Metadata["tokens"]);
 
-            string[] perLayer = ["attn_q", "attn_k", "attn_v", "attn_out", "ffn_act", "out"];
+            string[] perLayer = ["attn_norm", "attn_q", "attn_k", "attn_v", "attn_out", "ffn_norm", "ffn_act", "out"];
             string[] expected = ["token_embd", .. Enumerable.Range(0, 5).SelectMany(l => perLayer.Select(s => $"blk.{l}.{s}")), "result_output"];
             Assert.Equal(expected, dump.Tensors.Select(t => t.Name));
             Assert.All(dump.Tensors, t => Assert.Equal(tokens.Length, t.Shape[0]));
