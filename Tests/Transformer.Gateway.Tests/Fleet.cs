@@ -34,12 +34,17 @@ internal static class Fleet
 
     public static Task<InferenceGateway> StartGatewayAsync(params Uri[] replicas) => StartGatewayAsync(GatewayRouting.PrefixAffinity, replicas);
 
-    public static async Task<InferenceGateway> StartGatewayAsync(GatewayRouting routing, params Uri[] replicas)
+    public static Task<InferenceGateway> StartGatewayAsync(GatewayRouting routing, params Uri[] replicas) =>
+        StartGatewayAsync(routing, new GatewayOptions { Replicas = replicas }.AffinityLoadFactor, replicas);
+
+    /// <summary>A gateway whose bounded load lets a replica hold <paramref name="affinityLoadFactor"/> times the mean in flight.</summary>
+    public static async Task<InferenceGateway> StartGatewayAsync(GatewayRouting routing, double affinityLoadFactor, params Uri[] replicas)
     {
         var gateway = InferenceGateway.Create(new GatewayOptions
         {
             Replicas = replicas,
             Routing = routing,
+            AffinityLoadFactor = affinityLoadFactor,
             Port = 0,
             HealthCheckInterval = TimeSpan.FromMilliseconds(250),
             HealthCheckTimeout = TimeSpan.FromSeconds(1),

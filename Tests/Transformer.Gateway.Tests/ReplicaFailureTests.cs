@@ -13,7 +13,9 @@ public sealed class ReplicaFailureTests(ITestOutputHelper output)
         using var doomed = new ReplicaProcess(Fleet.FreePort());
         await doomed.StartAsync(http);
         Uri[] replicas = [live.BaseAddress, doomed.Url];
-        await using var gateway = await Fleet.StartGatewayAsync(replicas);
+        // No bounded-load spill: every request for the doomed replica's prefixes must be on it when it dies (with the
+        // default 1.25 × mean, the seventh request in flight there would go to the live replica instead).
+        await using var gateway = await Fleet.StartGatewayAsync(GatewayRouting.PrefixAffinity, affinityLoadFactor: 100, replicas);
         var api = new Uri(gateway.BaseAddress, "v1/chat/completions").ToString();
         // System prompts the ring sends to the replica that will be killed.
         var toDoomed = Enumerable.Range(0, 200).Select(i => $"You are storyteller {i}.").Where(s => Fleet.HomeOf(s) == 1).Take(8).ToList();
@@ -21,10 +23,12 @@ public sealed class ReplicaFailureTests(ITestOutputHelper output)
         // Load: requests that do not stream (nothing is sent back until they finish) and one stream, all on the doomed replica.
         var whole = toDoomed.Take(6).Select(s => Fleet.PostAsync(http, api, Fleet.Chat(s, "Tell me a long story.", 400))).ToList();
         var firstEvent = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var streamTask = StreamAsync(http, api, Fleet.Chat(toDoomed[6], "Tell me a long story.", 400, stream: true), firstEvent);
+        // ignore_eos: the story model may end a story within a few tokens, and a fast replica could then finish the
+        // stream between its first event and the kill; 400 tokens past EOS cannot.
+        string streamBody = Fleet.Chat(toDoomed[6], "Tell me a long story.", 400, stream: true).TrimEnd('}') + ",\"ignore_eos\":true}";
+        var streamTask = StreamAsync(http, api, streamBody, firstEvent);
         await Fleet.WaitUntilAsync(async () => (await Fleet.MetricsAsync(http, doomed.Url)).Value("transformer_running_sequences") >= 3, "requests running on the doomed replica");
-        // Killed as soon as the stream has begun: a story model may end its story (EOS) well before 400 tokens, and a
-        // fast replica gets there in a fraction of a second, so waiting longer could let the stream finish whole.
+        // Killed as soon as the stream has begun.
         await firstEvent.Task.WaitAsync(TimeSpan.FromSeconds(30));
         doomed.Kill();
 
