@@ -98,12 +98,17 @@ public static class TokenizerBenchInputs
             return Path.Combine(shared, relative);
         }
 
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        // Beside the build output's ancestors, or the working directory's (CI builds the bench outside the clone
+        // and runs it from the repository root, with ../shared beside it).
+        foreach (string start in new[] { AppContext.BaseDirectory, Environment.CurrentDirectory })
         {
-            string candidate = Path.Combine(dir.FullName, "shared", relative);
-            if (File.Exists(candidate))
+            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
             {
-                return candidate;
+                string candidate = Path.Combine(dir.FullName, "shared", relative);
+                if (File.Exists(candidate))
+                {
+                    return candidate;
+                }
             }
         }
 
