@@ -55,13 +55,25 @@ public sealed class Q4Weight
         int count = GgmlBlocks.Count(blocks.Length, GgmlQ4_0.BlockBytes, checked(outFeatures * inFeatures), GgmlQ4_0.BlockSize, "Q4_0");
         var codes = new byte[(long)count * BlockBytes];
         var scales = new float[count];
+        SplitGgmlQ4_0(blocks, codes, scales);
+        return new Q4Weight(outFeatures, inFeatures, codes, MemoryMarshal.AsBytes(scales.AsSpan()).ToArray());
+    }
+
+    /// <summary>
+    /// Q4_0 blocks (f16 d, then 16 code bytes each) split into their code bytes and their scales widened exactly to
+    /// float32: one block per 16 bytes of <paramref name="codes"/> and per entry of <paramref name="scales"/>.
+    /// </summary>
+    public static void SplitGgmlQ4_0(ReadOnlySpan<byte> blocks, Span<byte> codes, Span<float> scales)
+    {
+        int count = scales.Length;
+        if (blocks.Length != count * GgmlQ4_0.BlockBytes || codes.Length != count * BlockBytes)
+            throw new ArgumentException($"{blocks.Length} bytes of Q4_0 blocks do not split into {codes.Length} code bytes and {count} scales");
         for (int b = 0; b < count; b++)
         {
             var block = blocks.Slice(b * GgmlQ4_0.BlockBytes, GgmlQ4_0.BlockBytes);
             scales[b] = (float)BinaryPrimitives.ReadHalfLittleEndian(block);
-            block[2..].CopyTo(codes.AsSpan(b * BlockBytes, BlockBytes));
+            block[2..].CopyTo(codes.Slice(b * BlockBytes, BlockBytes));
         }
-        return new Q4Weight(outFeatures, inFeatures, codes, MemoryMarshal.AsBytes(scales.AsSpan()).ToArray());
     }
 
     /// <summary>Quantizes a float32 matrix [outFeatures, inFeatures] to Q4_0 as llama.cpp's reference quantizer does.</summary>

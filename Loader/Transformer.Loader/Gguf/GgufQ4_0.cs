@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using Transformer.Kernels.Quantized;
 using Transformer.Kernels.Quantized.Ggml;
@@ -28,16 +27,9 @@ public static class GgufQ4_0
         var scales = new float[(long)rows * blocksPerRow];
         var source = data.Span;
         for (int row = 0; row < rows; row++)
-        {
-            var stored = source.Slice(order.StoredRow(row) * rowBytes, rowBytes);
-            for (int b = 0; b < blocksPerRow; b++)
-            {
-                var block = stored.Slice(b * GgmlQ4_0.BlockBytes, GgmlQ4_0.BlockBytes);
-                long index = (long)row * blocksPerRow + b;
-                scales[index] = (float)BinaryPrimitives.ReadHalfLittleEndian(block);
-                block[2..].CopyTo(codes.AsSpan((int)(index * Q4Weight.BlockBytes), Q4Weight.BlockBytes));
-            }
-        }
+            Q4Weight.SplitGgmlQ4_0(source.Slice(order.StoredRow(row) * rowBytes, rowBytes),
+                codes.AsSpan(row * blocksPerRow * Q4Weight.BlockBytes, blocksPerRow * Q4Weight.BlockBytes),
+                scales.AsSpan(row * blocksPerRow, blocksPerRow));
         return
         [
             new HostTensor(name + CodesSuffix, DType.U8, [rows, columns / 2], codes),
