@@ -14,6 +14,8 @@ artifacts_dir="${publish_dir}-artifacts"
 filters=(-noColor
          -class 'Transformer.Kernels.Tests.Q8MatMulTests'
          -class 'Transformer.Kernels.Tests.Q4MatMulTests'
+         -class 'Transformer.Kernels.Tests.Q4KMatMulTests'
+         -class 'Transformer.Kernels.Tests.Q6KMatMulTests'
          -class 'Transformer.Kernels.Tests.IsaMatMulF32Tests'
          -class 'Transformer.Kernels.Tests.HalfMatMulTests'
          -class 'Transformer.Kernels.Tests.HalfWeightBackendTests'

@@ -10,6 +10,8 @@ public sealed class Q8Activations
 {
     private sbyte[] _values;
     private float[] _scales;
+    private float[] _scaledSums = [];
+    private bool _sumsCurrent;
 
     /// <summary>Creates buffers for up to <paramref name="initialTokens"/> tokens of <paramref name="features"/> values.</summary>
     /// <exception cref="ArgumentException">features is not a positive multiple of 32.</exception>
@@ -53,5 +55,29 @@ public sealed class Q8Activations
             Q8Format.QuantizeRow(x.Slice(t * Features, Features), _values.AsSpan(t * Features, Features),
                 _scales.AsSpan(t * BlocksPerRow, BlocksPerRow));
         Tokens = tokens;
+        _sumsCurrent = false;
+    }
+
+    /// <summary>
+    /// Per token and block, scale · Σ q: what a weight with a per-block minimum (Q4_K's dmin·m) subtracts, times that
+    /// minimum. Computed on the first call after <see cref="Quantize"/> (not thread-safe: call it before dispatching
+    /// work that reads it), [Tokens, K/32].
+    /// </summary>
+    public ReadOnlySpan<float> ScaledSums()
+    {
+        int count = Tokens * BlocksPerRow;
+        if (!_sumsCurrent)
+        {
+            if (_scaledSums.Length < count) _scaledSums = new float[_scales.Length];
+            var values = Values;
+            for (int b = 0; b < count; b++)
+            {
+                int sum = 0;
+                foreach (sbyte q in values.Slice(b * Q8Format.BlockSize, Q8Format.BlockSize)) sum += q;
+                _scaledSums[b] = _scales[b] * sum;
+            }
+            _sumsCurrent = true;
+        }
+        return _scaledSums.AsSpan(0, count);
     }
 }
