@@ -200,6 +200,52 @@ public sealed class LlamaCppGgufTests(ITestOutputHelper output) : IDisposable
         static ReadOnlySpan<byte> file(GgufFile f, GgufTensorInfo t) => f.Data(t).Span;
     }
 
+    /// <summary>
+    /// Our Q4_K_M: llama.cpp's type for every tensor (its use_more_bits layers' attn_v and ffn_down and the output as
+    /// Q6_K, the rest Q4_K) and, tensor for tensor, the Q4_K and Q6_K bytes its quantizer wrote into the fixture.
+    /// </summary>
+    [Fact]
+    public void Our_q4_k_m_quantizer_writes_the_types_and_bytes_llama_cpp_wrote()
+    {
+        var model = Model("tiny256-llama");
+        var config = ConfigOf(model);
+        Directory.CreateDirectory(_dir);
+        string path = Path.Combine(_dir, "tiny256-llama-f32.gguf");
+        using (var weights = new SyntheticWeightSource(config, model.GetProperty("seed").GetUInt64()))
+            GgufModelWriter.Write(path, config, weights, GgmlType.F32);
+        using var f32 = GgufFile.Open(path);
+        using var q4km = GgufFile.Open(Path.Combine(FixtureDir, File(model, "q4_k_m").GetProperty("file").GetString()!));
+        bool hasOutput = q4km.Tensors.Any(t => t.Name == "output.weight");
+        var compared = new Dictionary<GgmlType, int>();
+        foreach (var tensor in q4km.Tensors.Where(t => t.Shape.Length == 2))
+        {
+            var (role, layer) = RoleOf(tensor.Name, hasOutput);
+            var ours = GgmlQ4_K_M.TypeFor(role, layer, config.NumLayers, tensor.Shape[1]);
+            Assert.True(ours.ToString() == GgmlTypes.Name(tensor.Type), $"{tensor.Name}: llama.cpp chose {GgmlTypes.Name(tensor.Type)}, we chose {ours}");
+            var values = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(f32.Data(f32.Tensors.Single(t => t.Name == tensor.Name)).Span);
+            var blocks = new byte[q4km.Data(tensor).Length];
+            if (ours == GgmlMixType.Q4_K) GgmlQ4_K.QuantizeRow(values, blocks);
+            else if (ours == GgmlMixType.Q6_K) GgmlQ6_K.QuantizeRow(values, blocks);
+            else continue;
+            int first = Enumerable.Range(0, blocks.Length).FirstOrDefault(i => blocks[i] != q4km.Data(tensor).Span[i], -1);
+            Assert.True(first < 0, $"{tensor.Name} ({ours}): our bytes differ from llama.cpp's first at byte {first}");
+            compared[tensor.Type] = compared.GetValueOrDefault(tensor.Type) + 1;
+        }
+        output.WriteLine($"byte-identical tensors: {string.Join(", ", compared.Select(p => $"{p.Key} {p.Value}"))}");
+        Assert.True(compared.GetValueOrDefault(GgmlType.Q4_K) >= 4 && compared.GetValueOrDefault(GgmlType.Q6_K) >= 2,
+            $"too few tensors compared: {string.Join(", ", compared)}");
+    }
+
+    /// <summary>What a GGUF tensor is to llama.cpp's type rules, and its layer.</summary>
+    private static (GgmlMixRole Role, int Layer) RoleOf(string name, bool hasOutput)
+    {
+        if (name == "output.weight" || (!hasOutput && name == "token_embd.weight")) return (GgmlMixRole.Output, 0);
+        int layer = name.StartsWith("blk.", StringComparison.Ordinal) ? int.Parse(name.Split('.')[1]) : 0;
+        if (name.EndsWith(".attn_v.weight", StringComparison.Ordinal)) return (GgmlMixRole.AttentionValue, layer);
+        if (name.EndsWith(".ffn_down.weight", StringComparison.Ordinal)) return (GgmlMixRole.FeedForwardDown, layer);
+        return (GgmlMixRole.Other, layer);
+    }
+
     private static void AssertSameAsLlamaCpp(JsonElement record, string tensor, float[] values)
     {
         var expected = record.GetProperty("dequantized").GetProperty(tensor);

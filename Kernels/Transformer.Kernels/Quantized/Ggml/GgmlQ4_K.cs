@@ -53,4 +53,80 @@ public static class GgmlQ4_K
     public static (int Scale, int Min) ScaleAndMin(int j, ReadOnlySpan<byte> scales) => j < 4
         ? (scales[j] & 63, scales[j + 4] & 63)
         : ((scales[j + 4] & 0x0F) | ((scales[j - 4] >> 6) << 4), (scales[j + 4] >> 4) | ((scales[j] >> 6) << 4));
+
+    /// <summary>
+    /// Quantizes whole super-blocks as llama.cpp's <c>quantize_row_q4_K_ref</c> does (what its quantizer runs without an
+    /// importance matrix): per sub-block of 32, codes, scale and minimum from <see cref="GgmlKQuantSearch.MakeQkx2"/>
+    /// weighted by rms + |x|; the scales and minimums quantized to 6 bits against the largest of each (d, dmin as f16);
+    /// then the codes recomputed against the 6-bit scale and minimum actually stored.
+    /// </summary>
+    /// <exception cref="ArgumentException">The sizes do not make whole super-blocks, or a value is not finite.</exception>
+    public static void QuantizeRow(ReadOnlySpan<float> source, Span<byte> blocks)
+    {
+        int count = GgmlBlocks.Count(blocks.Length, BlockBytes, source.Length, BlockSize, "Q4_K");
+        Span<byte> codes = stackalloc byte[BlockSize];
+        Span<byte> scratch = stackalloc byte[32];
+        Span<float> weights = stackalloc float[32];
+        Span<float> scales = stackalloc float[8];
+        Span<float> mins = stackalloc float[8];
+        for (int b = 0; b < count; b++)
+        {
+            var x = source.Slice(b * BlockSize, BlockSize);
+            foreach (float v in x)
+                if (!float.IsFinite(v)) throw new ArgumentException("cannot quantize a block holding NaN or infinity", nameof(source));
+            float maxScale = 0, maxMin = 0;
+            for (int j = 0; j < 8; j++)
+            {
+                var group = x.Slice(32 * j, 32);
+                float sumX2 = 0;
+                foreach (float v in group) sumX2 += v * v;
+                float average = MathF.Sqrt(sumX2 / 32);
+                for (int l = 0; l < 32; l++) weights[l] = average + MathF.Abs(group[l]);
+                scales[j] = GgmlKQuantSearch.MakeQkx2(group, weights, 15, codes.Slice(32 * j, 32), scratch, -1f, 0.1f, 20, false, out mins[j]);
+                if (scales[j] > maxScale) maxScale = scales[j];
+                if (mins[j] > maxMin) maxMin = mins[j];
+            }
+
+            var block = blocks.Slice(b * BlockBytes, BlockBytes);
+            block.Clear();
+            var packed = block.Slice(4, 12);
+            float inverseScale = maxScale > 0 ? 63f / maxScale : 0f;
+            float inverseMin = maxMin > 0 ? 63f / maxMin : 0f;
+            for (int j = 0; j < 8; j++)
+            {
+                // ggml stores nearest_int into a uint8_t before clamping: a negative result wraps, then clamps to 63.
+                int ls = Math.Min(63, (int)unchecked((byte)GgmlKQuantSearch.NearestInt(inverseScale * scales[j])));
+                int lm = Math.Min(63, (int)unchecked((byte)GgmlKQuantSearch.NearestInt(inverseMin * mins[j])));
+                if (j < 4)
+                {
+                    packed[j] = (byte)ls;
+                    packed[j + 4] = (byte)lm;
+                }
+                else
+                {
+                    packed[j + 4] = (byte)((ls & 0x0F) | ((lm & 0x0F) << 4));
+                    packed[j - 4] |= (byte)((ls >> 4) << 6);
+                    packed[j] |= (byte)((lm >> 4) << 6);
+                }
+            }
+            var d = (Half)(maxScale / 63f);
+            var dmin = (Half)(maxMin / 63f);
+            BinaryPrimitives.WriteHalfLittleEndian(block, d);
+            BinaryPrimitives.WriteHalfLittleEndian(block[2..], dmin);
+
+            for (int j = 0; j < 8; j++)
+            {
+                var (sc, m) = ScaleAndMin(j, packed);
+                float dj = (float)d * sc;
+                if (dj == 0) continue; // the search's codes stay, as in ggml
+                float mj = (float)dmin * m;
+                for (int i = 0; i < 32; i++)
+                    codes[32 * j + i] = (byte)Math.Max(0, Math.Min(15, GgmlKQuantSearch.NearestInt((x[32 * j + i] + mj) / dj)));
+            }
+            var q = block[16..];
+            for (int run = 0; run < 4; run++)
+                for (int l = 0; l < 32; l++)
+                    q[32 * run + l] = (byte)(codes[64 * run + l] | (codes[64 * run + l + 32] << 4));
+        }
+    }
 }

@@ -50,4 +50,59 @@ public static class GgmlQ6_K
             }
         }
     }
+
+    /// <summary>
+    /// Quantizes whole super-blocks as llama.cpp's <c>quantize_row_q6_K_ref</c> does: per sub-block of 16 a scale from
+    /// <see cref="GgmlKQuantSearch.MakeQx"/> (nmax 32); the scales quantized to int8 against the one of largest
+    /// magnitude (d = that scale / −128, as f16); then the 6-bit codes recomputed against the stored d·s.
+    /// </summary>
+    /// <exception cref="ArgumentException">The sizes do not make whole super-blocks, or a value is not finite.</exception>
+    public static void QuantizeRow(ReadOnlySpan<float> source, Span<byte> blocks)
+    {
+        int count = GgmlBlocks.Count(blocks.Length, BlockBytes, source.Length, BlockSize, "Q6_K");
+        Span<sbyte> codes = stackalloc sbyte[BlockSize];
+        Span<float> scales = stackalloc float[16];
+        for (int b = 0; b < count; b++)
+        {
+            var x = source.Slice(b * BlockSize, BlockSize);
+            foreach (float v in x)
+                if (!float.IsFinite(v)) throw new ArgumentException("cannot quantize a block holding NaN or infinity", nameof(source));
+            var block = blocks.Slice(b * BlockBytes, BlockBytes);
+            float maxScale = 0, maxAbsScale = 0;
+            for (int j = 0; j < 16; j++)
+            {
+                scales[j] = GgmlKQuantSearch.MakeQx(x.Slice(16 * j, 16), 32, codes.Slice(16 * j, 16));
+                float abs = MathF.Abs(scales[j]);
+                if (abs > maxAbsScale) { maxAbsScale = abs; maxScale = scales[j]; }
+            }
+            if (maxAbsScale < GgmlKQuantSearch.GroupMaxEps)
+            {
+                block.Clear();
+                continue;
+            }
+            float iscale = -128f / maxScale;
+            var d = (Half)(1 / iscale);
+            BinaryPrimitives.WriteHalfLittleEndian(block[208..], d);
+            var sc = block.Slice(192, 16);
+            for (int j = 0; j < 16; j++) sc[j] = unchecked((byte)(sbyte)Math.Min(127, GgmlKQuantSearch.NearestInt(iscale * scales[j])));
+            for (int j = 0; j < 16; j++)
+            {
+                float dj = (float)d * (sbyte)sc[j];
+                if (dj == 0) continue; // the search's codes stay, as in ggml
+                for (int i = 0; i < 16; i++)
+                    codes[16 * j + i] = (sbyte)(Math.Max(-32, Math.Min(31, GgmlKQuantSearch.NearestInt(x[16 * j + i] / dj))) + 32);
+            }
+            var ql = block[..128];
+            var qh = block.Slice(128, 64);
+            for (int half = 0; half < 2; half++)
+                for (int l = 0; l < 32; l++)
+                {
+                    int at = 128 * half + l;
+                    int q1 = codes[at], q2 = codes[at + 32], q3 = codes[at + 64], q4 = codes[at + 96];
+                    ql[64 * half + l] = (byte)((q1 & 0x0F) | ((q3 & 0x0F) << 4));
+                    ql[64 * half + l + 32] = (byte)((q2 & 0x0F) | ((q4 & 0x0F) << 4));
+                    qh[32 * half + l] = (byte)((q1 >> 4) | ((q2 >> 4) << 2) | ((q3 >> 4) << 4) | ((q4 >> 4) << 6));
+                }
+        }
+    }
 }
