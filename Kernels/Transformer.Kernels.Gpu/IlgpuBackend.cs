@@ -5,6 +5,7 @@ using Transformer.Kernels.Gpu.Devices;
 using Transformer.Kernels.Gpu.Kernels;
 using Transformer.Kernels.Gpu.Memory;
 using Transformer.Kernels.Quantized;
+using Transformer.Kernels.Quantized.Ggml;
 using Transformer.Kernels.Tensors;
 
 namespace Transformer.Kernels.Gpu;
@@ -126,9 +127,17 @@ public sealed class IlgpuBackend : IBackend
             // No 4-bit kernels here yet: Q4's values (q − 8)·d held exactly as int8 with the same scales.
             WeightFormat.Q4 when matrix.Shape[1] % Q8Format.BlockSize == 0 => new IlgpuQ8Weight(Accelerator, matrix.Name, Q4Weight.Quantize(matrix).ToQ8()),
             WeightFormat.Q4 => new IlgpuF32Weight(Accelerator, matrix),
+            // No K-quant kernels here yet: llama.cpp's stored values, int8 where its fallback is Q5_0/Q8_0, else float32.
+            WeightFormat.Q4K or WeightFormat.Q6K or WeightFormat.Q4KM => KQuantWeight(matrix.Name, GgmlMixQuantized.Quantize(matrix, format)),
             _ => throw new NotSupportedException($"the ILGPU backend cannot hold weights as {format}"),
         };
     }
+
+    private DeviceWeight KQuantWeight(string name, GgmlMixQuantized q) =>
+        q.Q8 is { } q8 ? new IlgpuQ8Weight(Accelerator, name, q8)
+        : q.F16 is { } f16 ? new IlgpuF32Weight(Accelerator, f16)
+        : new IlgpuF32Weight(Accelerator, HostTensor.FromFloats(name, q.Q4K?.Dequantize() ?? q.Q6K!.Dequantize(),
+            q.Q4K?.OutFeatures ?? q.Q6K!.OutFeatures, q.Q4K?.InFeatures ?? q.Q6K!.InFeatures));
 
     /// <summary>Uploads a weight already in Q8 form (a pre-quantized file) without quantizing it again.</summary>
     public DeviceWeight PrepareQuantizedWeight(string name, Q8Weight weight)

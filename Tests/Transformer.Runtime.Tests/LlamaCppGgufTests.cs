@@ -147,8 +147,8 @@ public sealed class LlamaCppGgufTests(ITestOutputHelper output) : IDisposable
         float[] theirs = ReferenceJson.FlatFloats(record.GetProperty("logits"));
         // The weights are the same numbers in both engines (dequantized bit-identically above). Q4_0 runs in both
         // as 4-bit codes against 8-bit activations, which llama.cpp gives f16 scales and the engine f32 ones (the whole
-        // Q8_0 difference, see above); the K-quants are still held as float32 here against llama.cpp's Q8_K activations.
-        // Measured: tiny-llama Q4_0 max |diff| 2.5e-2, mean 4.8e-3; tiny256-llama Q4_K_M max 3.6e-2, mean 6.5e-3
+        // Q8_0 difference, see above); the K-quants run as stored against our Q8 activations (llama.cpp's are Q8_K).
+        // Measured: tiny-llama Q4_0 max |diff| 2.5e-2, mean 4.8e-3; tiny256-llama Q4_K_M max 3.7e-2, mean 8.1e-3
         // (|logit| ≤ 2.3), against 0.27 / 0.05 between llama.cpp's own 4-bit and F32 logits.
         var (max, mean) = Compare($"{name} {label} vs llama.cpp {label}", theirs, actual);
         Compare($"({name} llama.cpp {label} vs llama.cpp F32)", ReferenceJson.FlatFloats(File(model, "F32").GetProperty("logits")), theirs);
@@ -172,6 +172,22 @@ public sealed class LlamaCppGgufTests(ITestOutputHelper output) : IDisposable
         double ratio = (double)q4.DecodeBytesPerToken / q8.DecodeBytesPerToken;
         output.WriteLine($"decode bytes per token: Q4_0 {q4.DecodeBytesPerToken}, Q8_0 {q8.DecodeBytesPerToken} (ratio {ratio:F3})");
         Assert.True(ratio < 0.7, $"a Q4_0 model reads {ratio:P0} of a Q8_0 model's bytes per token: its matrices were widened");
+    }
+
+    /// <summary>
+    /// The Q4_K_M file's matrices stay K-quant codes in the engine: decoding reads 6 (Q4_K) to 7.5 (Q6_K) bits a weight
+    /// in our layouts, so under a quarter of the same matrices' float32 bytes. Widened to float32 it would be 1.0.
+    /// </summary>
+    [Fact]
+    public void A_q4_k_m_file_keeps_its_matrices_in_k_quant_bits()
+    {
+        string path = Path.Combine(FixtureDir, File(Model("tiny256-llama"), "q4_k_m").GetProperty("file").GetString()!);
+        using var gguf = GgufFile.Open(path);
+        long floatBytes = gguf.Tensors.Where(t => t.Shape.Length == 2 && t.Name != "token_embd.weight").Sum(t => 4L * t.Shape[0] * t.Shape[1]);
+        using var model = TestModels.Load(path);
+        double ratio = (double)model.DecodeBytesPerToken / floatBytes;
+        output.WriteLine($"decode bytes per token: {model.DecodeBytesPerToken} against {floatBytes} as float32 (ratio {ratio:F3})");
+        Assert.True(ratio < 0.25, $"a Q4_K_M model reads {ratio:P0} of its float32 bytes per token: its matrices were widened");
     }
 
     /// <summary>Our Q4_0 quantizer writes, block for block, the bytes llama.cpp's quantizer wrote into the fixture.</summary>

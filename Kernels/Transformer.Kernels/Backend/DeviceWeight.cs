@@ -39,4 +39,13 @@ public enum WeightFormat
     Q8,
     /// <summary>4-bit codes (ggml's Q4_0: value (q − 8)·d) in blocks along K with one float32 scale per block.</summary>
     Q4,
+    /// <summary>ggml's Q4_K as stored: 4-bit codes with a float32 scale d·s and minimum dmin·m per 32 values (see <see cref="Quantized.Q4KWeight"/>).</summary>
+    Q4K,
+    /// <summary>ggml's Q6_K as stored: 6-bit values with int8 scales per 16 and a float32 d per 32 values (see <see cref="Quantized.Q6KWeight"/>).</summary>
+    Q6K,
+    /// <summary>
+    /// A request, not a storage format: llama.cpp's Q4_K_M mix, each matrix Q4K or Q6K by its role
+    /// (<see cref="Quantized.Ggml.GgmlQ4_K_M"/>); a backend asked for it directly treats it as <see cref="Q4K"/>.
+    /// </summary>
+    Q4KM,
 }

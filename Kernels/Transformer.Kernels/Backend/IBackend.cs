@@ -45,6 +45,17 @@ public interface IBackend : IDisposable
     DeviceWeight PrepareQuantizedWeight(string name, Q4Weight weight) => PrepareQuantizedWeight(name, weight.ToQ8());
 
     /// <summary>
+    /// Prepares a Q4_K weight as stored (a Q4_K_M file). The default suits a backend without K-quant kernels: its values
+    /// ((d·s)·q − dmin·m, an affine code no int8 block holds exactly) are dequantized to float32 and prepared as that.
+    /// </summary>
+    DeviceWeight PrepareQuantizedWeight(string name, Q4KWeight weight) =>
+        PrepareWeight(HostTensor.FromFloats(name, weight.Dequantize(), weight.OutFeatures, weight.InFeatures), WeightFormat.F32);
+
+    /// <summary>Prepares a Q6_K weight as stored. The default dequantizes to float32, as for <see cref="Q4KWeight"/>.</summary>
+    DeviceWeight PrepareQuantizedWeight(string name, Q6KWeight weight) =>
+        PrepareWeight(HostTensor.FromFloats(name, weight.Dequantize(), weight.OutFeatures, weight.InFeatures), WeightFormat.F32);
+
+    /// <summary>
     /// Waits until every op issued so far has finished, so a host timer around ops measures them.
     /// A synchronous backend (the CPU one) has nothing to wait for, hence the no-op default.
     /// </summary>

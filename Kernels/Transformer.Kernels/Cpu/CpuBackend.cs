@@ -4,6 +4,7 @@ using Transformer.Kernels.Cpu.Isa;
 using Transformer.Kernels.Cpu.Ops;
 using Transformer.Kernels.Cpu.Threading;
 using Transformer.Kernels.Quantized;
+using Transformer.Kernels.Quantized.Ggml;
 using Transformer.Kernels.Tensors;
 
 namespace Transformer.Kernels.Cpu;
@@ -64,9 +65,20 @@ public sealed class CpuBackend : IBackend
             WeightFormat.Q8 => FloatWeight(matrix),
             WeightFormat.Q4 when matrix.Shape[1] % Q8Format.BlockSize == 0 => new CpuQ4Weight(matrix.Name, Q4Weight.Quantize(matrix)),
             WeightFormat.Q4 => FloatWeight(matrix),
+            WeightFormat.Q4K or WeightFormat.Q6K or WeightFormat.Q4KM => KQuantWeight(matrix.Name, GgmlMixQuantized.Quantize(matrix, format)),
             _ => throw new NotSupportedException($"the CPU backend cannot hold weights as {format}"),
         };
     }
+
+    /// <summary>
+    /// A K-quant request as llama.cpp stores it: the K-quant kernels, int8 for its Q5_0 and Q8_0 fallbacks (exact), and
+    /// float16 for rows that fit no block.
+    /// </summary>
+    private static DeviceWeight KQuantWeight(string name, GgmlMixQuantized q) =>
+        q.Q4K is { } q4k ? new CpuQ4KWeight(name, q4k)
+        : q.Q6K is { } q6k ? new CpuQ6KWeight(name, q6k)
+        : q.Q8 is { } q8 ? new CpuQ8Weight(name, q8)
+        : FloatWeight(q.F16!);
 
     /// <summary>
     /// A float-computing weight: F16/BF16 stay 16-bit (widened inside the kernels, half the bytes per
@@ -80,6 +92,12 @@ public sealed class CpuBackend : IBackend
 
     /// <inheritdoc/>
     public DeviceWeight PrepareQuantizedWeight(string name, Q4Weight weight) => new CpuQ4Weight(name, weight);
+
+    /// <inheritdoc/>
+    public DeviceWeight PrepareQuantizedWeight(string name, Q4KWeight weight) => new CpuQ4KWeight(name, weight);
+
+    /// <inheritdoc/>
+    public DeviceWeight PrepareQuantizedWeight(string name, Q6KWeight weight) => new CpuQ6KWeight(name, weight);
 
     /// <inheritdoc/>
     public KvPool CreateKvPool(KvPoolShape shape) => new CpuKvPool(shape);
@@ -99,6 +117,8 @@ public sealed class CpuBackend : IBackend
                 case CpuF32Weight f: f.Row(tokens[t]).CopyTo(rows.Row(t)); break;
                 case CpuQ8Weight q: q.DequantizeRow(tokens[t], rows.Row(t)); break;
                 case CpuQ4Weight q: q.Weight.DequantizeRow(tokens[t], rows.Row(t)); break;
+                case CpuQ4KWeight q: q.Weight.DequantizeRow(tokens[t], rows.Row(t)); break;
+                case CpuQ6KWeight q: q.Weight.DequantizeRow(tokens[t], rows.Row(t)); break;
                 case CpuHalfWeight h: h.WidenRow(tokens[t], rows.Row(t)); break;
                 default: throw new ArgumentException($"weight '{table.Name}' ({table.Format}) does not belong to the CPU backend");
             }

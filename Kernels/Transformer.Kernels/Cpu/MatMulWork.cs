@@ -42,8 +42,10 @@ internal sealed class MatMulWork(CpuIsa isa) : IParallelWork
             var output = outputs[j] as CpuTensor ?? throw new ArgumentException("matmul output does not belong to the CPU backend");
             if (input.Columns != weight.InFeatures || output.Columns != weight.OutFeatures || output.Rows != input.Rows)
                 throw new ArgumentException($"matmul shapes: x[{input.Rows}, {input.Columns}] · '{weight.Name}'ᵀ[{weight.InFeatures}, {weight.OutFeatures}] → y[{output.Rows}, {output.Columns}]");
-            if (weight is CpuQ8Weight or CpuQ4Weight) _quantizedInput ??= QuantizedInput(input);
+            if (weight is CpuQ8Weight or CpuQ4Weight or CpuQ4KWeight or CpuQ6KWeight) _quantizedInput ??= QuantizedInput(input);
             else if (weight is not (CpuF32Weight or CpuHalfWeight)) throw new ArgumentException($"weight '{weight.Name}' ({weight.Format}) does not belong to the CPU backend");
+            // Q4_K's minimums read per-block activation sums: computed here, once, before the workers share them.
+            if (weight is CpuQ4KWeight) _quantizedInput!.ScaledSums();
             _weights[j] = weight;
             _outputs[j] = output;
 
@@ -71,6 +73,10 @@ internal sealed class MatMulWork(CpuIsa isa) : IParallelWork
             Q8MatMul.ComputeRows(isa, _quantizedInput!, q.Weight, y.Span, start, end);
         else if (weight is CpuQ4Weight q4)
             Q4MatMul.ComputeRows(isa, _quantizedInput!, q4.Weight, y.Span, start, end);
+        else if (weight is CpuQ4KWeight q4k)
+            Q4KMatMul.ComputeRows(isa, _quantizedInput!, q4k.Weight, y.Span, start, end);
+        else if (weight is CpuQ6KWeight q6k)
+            Q6KMatMul.ComputeRows(isa, _quantizedInput!, q6k.Weight, y.Span, start, end);
         else if (weight is CpuHalfWeight h)
             MatMulHalf.ComputeRows(isa, h.Type, _input.Span, _input.Rows, h.Bits, h.InFeatures, h.OutFeatures, y.Span, start, end);
         else

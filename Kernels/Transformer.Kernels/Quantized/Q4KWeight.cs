@@ -95,6 +95,17 @@ public sealed class Q4KWeight
         }
     }
 
+    /// <summary>Quantizes a float32 matrix [outFeatures, inFeatures] as llama.cpp's reference Q4_K quantizer does (<see cref="GgmlQ4_K.QuantizeRow"/>).</summary>
+    /// <exception cref="ArgumentException">Shapes do not match, K is not a multiple of 256, or a value is not finite.</exception>
+    public static Q4KWeight Quantize(ReadOnlySpan<float> matrix, int outFeatures, int inFeatures)
+    {
+        if (outFeatures <= 0 || inFeatures <= 0 || inFeatures % GgmlQ4_K.BlockSize != 0 || matrix.Length != (long)outFeatures * inFeatures)
+            throw new ArgumentException($"{matrix.Length} values do not fill [{outFeatures}, {inFeatures}] of whole Q4_K super-blocks", nameof(matrix));
+        var blocks = new byte[(long)matrix.Length / GgmlQ4_K.BlockSize * GgmlQ4_K.BlockBytes];
+        GgmlQ4_K.QuantizeRow(matrix, blocks);
+        return FromGgml(blocks, outFeatures, inFeatures);
+    }
+
     /// <summary>Views tensors of this layout: U8 codes [out, K/2], F32 scales and minimums [out, K/32].</summary>
     /// <exception cref="ArgumentException">A dtype or shape does not match.</exception>
     public static Q4KWeight FromTensors(HostTensor codes, HostTensor scales, HostTensor mins)

@@ -110,6 +110,17 @@ public sealed class Q6KWeight
         block[25] = (byte)scaleHigh;
     }
 
+    /// <summary>Quantizes a float32 matrix [outFeatures, inFeatures] as llama.cpp's reference Q6_K quantizer does (<see cref="GgmlQ6_K.QuantizeRow"/>).</summary>
+    /// <exception cref="ArgumentException">Shapes do not match, K is not a multiple of 256, or a value is not finite.</exception>
+    public static Q6KWeight Quantize(ReadOnlySpan<float> matrix, int outFeatures, int inFeatures)
+    {
+        if (outFeatures <= 0 || inFeatures <= 0 || inFeatures % GgmlQ6_K.BlockSize != 0 || matrix.Length != (long)outFeatures * inFeatures)
+            throw new ArgumentException($"{matrix.Length} values do not fill [{outFeatures}, {inFeatures}] of whole Q6_K super-blocks", nameof(matrix));
+        var blocks = new byte[(long)matrix.Length / GgmlQ6_K.BlockSize * GgmlQ6_K.BlockBytes];
+        GgmlQ6_K.QuantizeRow(matrix, blocks);
+        return FromGgml(blocks, outFeatures, inFeatures);
+    }
+
     /// <summary>Views tensors of this layout: U8 blocks [out, K/32·26], F32 scales [out, K/32].</summary>
     /// <exception cref="ArgumentException">A dtype or shape does not match.</exception>
     public static Q6KWeight FromTensors(HostTensor blocks, HostTensor scales)

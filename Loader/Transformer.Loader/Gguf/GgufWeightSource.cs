@@ -10,9 +10,9 @@ namespace Transformer.Loader.Gguf;
 /// F32, F16 and BF16 tensors view the mapping (no copy); Q8_0 matrices are repacked into the engine's Q8 layout
 /// (<c>NAME.q8</c> int8 values + <c>NAME.q8_scales</c> float32 scales, see <see cref="GgufQ8_0"/>); Q4_0 matrices keep
 /// their 4-bit codes for the 4-bit kernels (<c>NAME.q4</c> + <c>NAME.q4_scales</c>, see <see cref="GgufQ4_0"/>); Q4_K
-/// and Q6_K tensors (and Q4_0 vectors) are dequantized to float32 at load by the scalar references (<see cref="GgmlQ4_0"/>,
-/// <see cref="GgmlQ4_K"/>, <see cref="GgmlQ6_K"/>, bit-identical to llama.cpp's), which is exact but holds them at
-/// 32 bits per value: kernels that run the K-quant blocks as stored are still to come. For
+/// and Q6_K matrices keep their codes for the K-quant kernels, rearranged per block (<see cref="GgufKQuants"/>); Q4_0,
+/// Q4_K and Q6_K vectors are dequantized to float32 at load by the scalar references (<see cref="GgmlQ4_0"/>,
+/// <see cref="GgmlQ4_K"/>, <see cref="GgmlQ6_K"/>, bit-identical to llama.cpp's). For
 /// architectures whose query/key rows llama.cpp's converter interleaved (<c>llama</c>), those rows are put back in
 /// Hugging Face order, which copies the query and key tensors only.
 /// </summary>
@@ -120,6 +120,10 @@ public sealed class GgufWeightSource : IWeightSource
                 return GgufQ8_0.Repack(name, data, shape[0], shape[1], rows);
             case GgmlType.Q4_0 when shape.Length == 2:
                 return GgufQ4_0.Split(name, data, shape[0], shape[1], rows);
+            case GgmlType.Q4_K when shape.Length == 2:
+                return GgufKQuants.SplitQ4K(name, data, shape[0], shape[1], rows);
+            case GgmlType.Q6_K when shape.Length == 2:
+                return GgufKQuants.SplitQ6K(name, data, shape[0], shape[1], rows);
             case GgmlType.Q8_0:
                 return [Dequantized(file.FilePath, name, shape, data, rows, GgmlQ8_0.DequantizeRow)];
             case var blocks when Dequantizers.TryGetValue(blocks, out var dequantize):

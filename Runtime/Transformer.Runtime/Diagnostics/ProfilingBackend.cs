@@ -62,6 +62,12 @@ public sealed class ProfilingBackend : IBackend
     public DeviceWeight PrepareQuantizedWeight(string name, Q4Weight weight) => _inner.PrepareQuantizedWeight(name, weight);
 
     /// <inheritdoc/>
+    public DeviceWeight PrepareQuantizedWeight(string name, Q4KWeight weight) => _inner.PrepareQuantizedWeight(name, weight);
+
+    /// <inheritdoc/>
+    public DeviceWeight PrepareQuantizedWeight(string name, Q6KWeight weight) => _inner.PrepareQuantizedWeight(name, weight);
+
+    /// <inheritdoc/>
     public void Synchronize() => _inner.Synchronize();
 
     /// <inheritdoc/>

@@ -83,7 +83,8 @@ public sealed class GemmaWeights : IDisposable
                 || source.TryGet(p + "embed_tokens.weight" + LlamaWeights.QuantizedValuesSuffix, out _))
             ?? throw new ModelFormatException($"{source.Description}: missing tensor 'model.embed_tokens.weight' (nor under model.language_model. or language_model.model.)");
         int hidden = config.HiddenSize, ffn = config.IntermediateSize, q = config.QueryWidth, kv = config.KvWidth, d = config.HeadDim;
-        DeviceWeight Matrix(string name, int rows, int columns) => LlamaWeights.PrepareMatrix(source, backend, prefix + name, rows, columns, format);
+        DeviceWeight Matrix(string name, int rows, int columns) => LlamaWeights.PrepareMatrix(source, backend, prefix + name, rows, columns,
+            Q4KMix.Resolve(format, prefix + name, config.NumLayers, config.TieWordEmbeddings));
         DeviceTensor Norm(string name, int length)
         {
             float[] gain = source.Get(prefix + name, length).ToFloat32();

@@ -98,7 +98,8 @@ public sealed class LlamaWeights : IDisposable
     public static LlamaWeights Load(ModelConfig config, IWeightSource source, IBackend backend, WeightFormat format)
     {
         int hidden = config.HiddenSize, ffn = config.IntermediateSize, q = config.QueryWidth, kv = config.KvWidth;
-        DeviceWeight Prepare(string name, int rows, int columns, WeightFormat wanted) => PrepareMatrix(source, backend, name, rows, columns, wanted);
+        DeviceWeight Prepare(string name, int rows, int columns, WeightFormat wanted) =>
+            PrepareMatrix(source, backend, name, rows, columns, Q4KMix.Resolve(wanted, name, config.NumLayers, config.TieWordEmbeddings));
         DeviceWeight Matrix(string name, int rows, int columns) => Prepare(name, rows, columns, format);
         DeviceTensor Vector(string name, int length) => backend.Upload(source.Get(name, length).ToFloat32(), 1, length);
         DeviceTensor? Bias(bool present, string name, int length) => present ? Vector(name, length) : null;
@@ -144,6 +145,15 @@ public sealed class LlamaWeights : IDisposable
             return backend.PrepareQuantizedWeight(name, Q8Weight.FromTensors(
                 source.Get(name + QuantizedValuesSuffix, rows, columns),
                 source.Get(name + QuantizedScalesSuffix, rows, Q8Format.BlocksPerRow(columns))));
+        if (source.TryGet(name + GgufKQuants.Q4KCodesSuffix, out _))
+            return backend.PrepareQuantizedWeight(name, Q4KWeight.FromTensors(
+                source.Get(name + GgufKQuants.Q4KCodesSuffix, rows, columns / 2),
+                source.Get(name + GgufKQuants.Q4KScalesSuffix, rows, Q8Format.BlocksPerRow(columns)),
+                source.Get(name + GgufKQuants.Q4KMinsSuffix, rows, Q8Format.BlocksPerRow(columns))));
+        if (source.TryGet(name + GgufKQuants.Q6KBlocksSuffix, out _))
+            return backend.PrepareQuantizedWeight(name, Q6KWeight.FromTensors(
+                source.Get(name + GgufKQuants.Q6KBlocksSuffix, rows, Q8Format.BlocksPerRow(columns) * Q6KWeight.BlockBytes),
+                source.Get(name + GgufKQuants.Q6KScalesSuffix, rows, Q8Format.BlocksPerRow(columns))));
         if (source.TryGet(name + GgufQ4_0.CodesSuffix, out _))
             return backend.PrepareQuantizedWeight(name, Q4Weight.FromTensors(
                 source.Get(name + GgufQ4_0.CodesSuffix, rows, columns / 2),

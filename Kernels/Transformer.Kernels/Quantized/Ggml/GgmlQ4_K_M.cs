@@ -46,6 +46,12 @@ public static class GgmlQ4_K_M
             GgmlMixRole.AttentionValue or GgmlMixRole.FeedForwardDown when UseMoreBits(layer, layers) => GgmlMixType.Q6_K,
             _ => GgmlMixType.Q4_K,
         };
+        return Fallback(chosen, columns);
+    }
+
+    /// <summary>What llama.cpp's quantizer stores for <paramref name="chosen"/> when rows of <paramref name="columns"/> do not fit its blocks.</summary>
+    public static GgmlMixType Fallback(GgmlMixType chosen, int columns)
+    {
         if (chosen is GgmlMixType.Q4_K or GgmlMixType.Q6_K && columns % GgmlQ4_K.BlockSize != 0)
             chosen = chosen == GgmlMixType.Q4_K ? GgmlMixType.Q5_0 : GgmlMixType.Q8_0;
         return columns % Q8Format.BlockSize != 0 ? GgmlMixType.F16 : chosen;

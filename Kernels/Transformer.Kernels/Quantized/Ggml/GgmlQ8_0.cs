@@ -45,4 +45,25 @@ public static class GgmlQ8_0
             for (int i = 0; i < BlockSize; i++) destination[b * BlockSize + i] = d * (sbyte)block[2 + i];
         }
     }
+
+    /// <summary>
+    /// A matrix quantized by <see cref="QuantizeRow"/> and held as a <see cref="Q8Weight"/>: the same int8 values, each
+    /// block's f16 d widened exactly (llama.cpp's reference quantizer never writes −128, so every value fits).
+    /// </summary>
+    public static Q8Weight QuantizeToQ8(ReadOnlySpan<float> matrix, int outFeatures, int inFeatures)
+    {
+        int blocksPerRow = Q8Format.BlocksPerRow(inFeatures);
+        if (outFeatures <= 0 || matrix.Length != (long)outFeatures * inFeatures)
+            throw new ArgumentException($"{matrix.Length} values do not fill [{outFeatures}, {inFeatures}]", nameof(matrix));
+        var blocks = new byte[matrix.Length / BlockSize * BlockBytes];
+        QuantizeRow(matrix, blocks);
+        var values = new byte[matrix.Length];
+        var scales = new float[outFeatures * blocksPerRow];
+        for (int b = 0; b < scales.Length; b++)
+        {
+            scales[b] = (float)BinaryPrimitives.ReadHalfLittleEndian(blocks.AsSpan(b * BlockBytes));
+            blocks.AsSpan(b * BlockBytes + 2, BlockSize).CopyTo(values.AsSpan(b * BlockSize));
+        }
+        return new Q8Weight(outFeatures, inFeatures, values, System.Runtime.InteropServices.MemoryMarshal.AsBytes(scales.AsSpan()).ToArray());
+    }
 }
