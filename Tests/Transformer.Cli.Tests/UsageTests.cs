@@ -36,8 +36,8 @@ public sealed partial class UsageTests
     [InlineData("run", "--isa", "scalar|avx2|avx512|avxvnni|neon|neondp")]
     [InlineData("inspect", "--isa", "scalar|avx2|avx512|avxvnni|neon|neondp")]
     [InlineData("bench", "--isa", "scalar|avx2|avx512|avxvnni|neon|neondp|all")]
-    [InlineData("run", "--quant", "f32|int8|q4_0")]
-    [InlineData("bench", "--quant", "f32|bf16|f16|int8|q4_0|both|all")]
+    [InlineData("run", "--quant", "f32|int8|q4_0|q4_k_m")]
+    [InlineData("bench", "--quant", "f32|bf16|f16|int8|q4_0|q4_k_m|both|all")]
     [InlineData("run", "--device", "auto|cpu|cuda|opencl|ilgpu-cpu")]
     public async Task Options_with_a_fixed_set_of_values_name_them_in_help(string command, string option, string values)
     {

@@ -14,21 +14,23 @@ public static class KernelOptions
     public const string Int8 = "int8";
     /// <summary>The --quant value for 4-bit (ggml Q4_0) weights quantized at load.</summary>
     public const string Q4 = "q4_0";
+    /// <summary>The --quant value for llama.cpp's Q4_K_M mix (Q4_K, Q6_K where its rules say) quantized at load.</summary>
+    public const string Q4KM = "q4_k_m";
     /// <summary>The bench's --quant value that measures f32 and int8.</summary>
     public const string Both = "both";
     /// <summary>The --isa value that measures every supported path (bench only).</summary>
     public const string AllIsas = "all";
 
-    /// <summary>--quant f32|int8|q4_0 for loading a model.</summary>
+    /// <summary>--quant f32|int8|q4_0|q4_k_m for loading a model.</summary>
     public static Option<string> Quant()
     {
         var option = new Option<string>("--quant", "-q")
         {
-            Description = "Weight format: f32, int8 or q4_0 (quantized at load; a pre-quantized model or a Q8_0/Q4_0 GGUF keeps its own)",
+            Description = "Weight format: f32, int8, q4_0 or q4_k_m (quantized at load; a pre-quantized model or a Q8_0/Q4_0/Q4_K/Q6_K GGUF keeps its own)",
             DefaultValueFactory = _ => F32,
-            HelpName = $"{F32}|{Int8}|{Q4}",
+            HelpName = $"{F32}|{Int8}|{Q4}|{Q4KM}",
         };
-        option.AcceptOnlyFromAmong([F32, Int8, Q4]);
+        option.AcceptOnlyFromAmong([F32, Int8, Q4, Q4KM]);
         return option;
     }
 
@@ -54,6 +56,7 @@ public static class KernelOptions
         F32 => WeightFormat.F32,
         Int8 => WeightFormat.Q8,
         Q4 => WeightFormat.Q4,
+        Q4KM => WeightFormat.Q4KM,
         _ => throw new ArgumentException($"--quant '{quant}' names no single weight format"),
     };
 
