@@ -86,6 +86,18 @@ public sealed class GgufMalformedTests
     public void Rows_not_a_whole_number_of_blocks() =>
         Assert.Contains("not a whole number of 32-value blocks", Rejected(OneTensor(GgmlType.Q8_0, 0, 48, 2).Data(256).ToArray()));
 
+    /// <summary>K-quant rows are whole 256-value super-blocks; a Q4_K or Q6_K matrix of 128-value rows is refused.</summary>
+    [Theory]
+    [InlineData(GgmlType.Q4_K)]
+    [InlineData(GgmlType.Q6_K)]
+    public void K_quant_rows_not_a_whole_number_of_super_blocks(GgmlType type) =>
+        Assert.Contains("not a whole number of 256-value blocks", Rejected(OneTensor(type, 0, 128, 2).Data(512).ToArray()));
+
+    /// <summary>A Q4_K matrix whose data would run past the end of the file is refused before any of it is read.</summary>
+    [Fact]
+    public void K_quant_data_beyond_the_file() =>
+        Assert.Contains("occupies data bytes [0, 576), beyond the", Rejected(OneTensor(GgmlType.Q4_K, 0, 256, 4).Data(144).ToArray()));
+
     [Theory]
     [InlineData(0u)]
     [InlineData(5u)]
