@@ -17,16 +17,21 @@ public sealed class QuantizeCommandTests : IDisposable
         if (Directory.Exists(_output)) Directory.Delete(_output, recursive: true);
     }
 
-    [Fact]
-    public async Task A_quantized_stories260K_loads_without_requantizing_and_gives_bitwise_the_same_logits()
+    [Theory]
+    [InlineData(null)]
+    [InlineData("q8_0")]
+    [InlineData("q4_0")]
+    public async Task A_quantized_stories260K_loads_without_requantizing_and_gives_bitwise_the_same_logits(string? type)
     {
         Assert.SkipUnless(SharedModels.Available, SharedModels.SkipReason);
         string source = GreedyCases.ModelPath("safetensors");
+        bool q4 = type == "q4_0";
+        string[] typeArgs = type is null ? [] : ["--type", type];
 
-        var result = await CliRun.InvokeAsync("quantize", "--model", source, "--out", _output);
+        var result = await CliRun.InvokeAsync(["quantize", "--model", source, "--out", _output, .. typeArgs]);
 
         Assert.Equal(0, result.ExitCode);
-        Assert.Contains("as int8", result.Output);
+        Assert.Contains(q4 ? "as 4-bit (Q4_0)" : "as int8", result.Output);
         foreach (string file in new[] { "model.safetensors", "config.json", "tok512.model", "tok512.bin" })
             Assert.True(File.Exists(Path.Combine(_output, file)), $"{file} was not written");
 
@@ -34,16 +39,18 @@ public sealed class QuantizeCommandTests : IDisposable
         using (var files = ModelFiles.Open(_output))
         {
             var names = files.Weights.Tensors.Select(t => t.Name).ToHashSet();
-            Assert.Contains("model.layers.0.self_attn.q_proj.weight.q8", names);
-            Assert.Contains("model.layers.0.self_attn.q_proj.weight.q8_scales", names);
+            string suffix = q4 ? ".q4" : ".q8";
+            Assert.Contains("model.layers.0.self_attn.q_proj.weight" + suffix, names);
+            Assert.Contains("model.layers.0.self_attn.q_proj.weight" + suffix + "_scales", names);
             Assert.DoesNotContain("model.layers.0.self_attn.q_proj.weight", names);
-            Assert.Equal(DType.I8, files.Weights.Get("model.layers.0.mlp.up_proj.weight.q8").Type);
+            Assert.Equal(q4 ? DType.U8 : DType.I8, files.Weights.Get("model.layers.0.mlp.up_proj.weight" + suffix).Type);
         }
 
-        // The pre-quantized model is asked for F32: its Q8 tensors are used as stored regardless.
+        // The pre-quantized model is asked for F32: its quantized tensors are used as stored regardless.
+        var format = q4 ? WeightFormat.Q4 : WeightFormat.Q8;
         float[] preQuantized = Logits(_output, WeightFormat.F32, tokens, out var layer0);
-        float[] atLoad = Logits(source, WeightFormat.Q8, tokens, out _);
-        Assert.Equal(WeightFormat.Q8, layer0);
+        float[] atLoad = Logits(source, format, tokens, out _);
+        Assert.Equal(format, layer0);
         Assert.Equal(atLoad, preQuantized);
     }
 
@@ -87,18 +94,21 @@ public sealed class QuantizeCommandTests : IDisposable
     }
 
     [Theory]
-    [InlineData("phi3")]   // fused qkv_proj / gate_up_proj: the stored Q8 rows are split as the float ones are
-    [InlineData("qwen3")]
-    [InlineData("gemma2")]
-    public async Task Other_families_load_quantized_and_give_bitwise_the_logits_of_quantize_at_load(string arch)
+    [InlineData("phi3", "q8_0")]   // fused qkv_proj / gate_up_proj: the stored rows are split as the float ones are
+    [InlineData("qwen3", "q8_0")]
+    [InlineData("gemma2", "q8_0")]
+    [InlineData("phi3", "q4_0")]
+    [InlineData("qwen3", "q4_0")]
+    [InlineData("gemma2", "q4_0")]
+    public async Task Other_families_load_quantized_and_give_bitwise_the_logits_of_quantize_at_load(string arch, string type)
     {
         string source = Path.Combine(RepositoryPaths.Root, "Tests", "Transformer.Runtime.Tests", "Fixtures", "llamacpp", arch);
 
-        var result = await CliRun.InvokeAsync("quantize", "--model", source, "--out", _output);
+        var result = await CliRun.InvokeAsync("quantize", "--model", source, "--out", _output, "--type", type);
 
         Assert.Equal(0, result.ExitCode);
         int[] tokens = [1, 17, 42, 5, 63, 30, 8, 21];
-        Assert.Equal(FamilyLogits(source, WeightFormat.Q8, tokens), FamilyLogits(_output, WeightFormat.F32, tokens));
+        Assert.Equal(FamilyLogits(source, type == "q4_0" ? WeightFormat.Q4 : WeightFormat.Q8, tokens), FamilyLogits(_output, WeightFormat.F32, tokens));
         Assert.NotEqual(FamilyLogits(source, WeightFormat.F32, tokens), FamilyLogits(_output, WeightFormat.F32, tokens));
     }
 

@@ -62,6 +62,9 @@ try
     {
         Directory.CreateDirectory(tokenizerDir);
         File.WriteAllText(Path.Combine(tokenizerDir, "stories260K-llamacpp-tokens.json"), StoriesTokens(Path.GetFullPath(args[1])));
+        string quantizeDir = Path.GetFullPath(Path.Combine(args[0], "Tests", "Transformer.Cli.Tests", "Fixtures", "quantize-gguf"));
+        Directory.CreateDirectory(quantizeDir);
+        File.WriteAllText(Path.Combine(quantizeDir, "stories260K-llamacpp.json"), QuantizeCommandFixture.Write(Path.GetFullPath(args[1]), work));
     }
     Console.Error.WriteLine($"wrote fixtures to {outDir}");
     return 0;

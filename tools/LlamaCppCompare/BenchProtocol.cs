@@ -44,4 +44,6 @@ public sealed record BenchProtocol(int PromptTokens, int GenTokens, int Repetiti
 /// <param name="PrefillTokensPerSecond">Best prefill rate over the repetitions.</param>
 /// <param name="DecodeTokensPerSecond">Best decode rate over the repetitions.</param>
 /// <param name="PrefillLogits">Logits after the warm-up prompt's last token, for checking both engines run the same model.</param>
-public sealed record EngineResult(string Engine, string Detail, double LoadSeconds, double PrefillTokensPerSecond, double DecodeTokensPerSecond, float[] PrefillLogits);
+/// <param name="SequenceLogits">Logits at every position of the prompt's fixed ids, [prompt × vocab], for top-1 agreement and KL.</param>
+public sealed record EngineResult(string Engine, string Detail, double LoadSeconds, double PrefillTokensPerSecond, double DecodeTokensPerSecond,
+    float[] PrefillLogits, float[] SequenceLogits);

@@ -8,6 +8,12 @@ public sealed record CompareOptions
 {
     /// <summary>Synthetic preset (see Transformer.Runtime.Synthetic.SyntheticPresets).</summary>
     public string Preset { get; init; } = "smollm2-135m";
+    /// <summary>A GGUF file both engines run instead of a preset's synthetic weights (null: the preset).</summary>
+    public string? ModelPath { get; init; }
+    /// <summary>Write the preset's synthetic weights to this GGUF (matrices in <see cref="WriteType"/>) and exit.</summary>
+    public string? WriteGguf { get; init; }
+    /// <summary>Matrix type of <see cref="WriteGguf"/>: q8_0 or q4_0.</summary>
+    public string WriteType { get; init; } = "q8_0";
     /// <summary>Threads for both engines.</summary>
     public int Threads { get; init; } = 2;
     /// <summary>Prompt tokens prefilled in one batch.</summary>
@@ -37,6 +43,11 @@ public sealed record CompareOptions
         llamacpp-compare: llama.cpp (LLamaSharp 0.30.0, native CPU, Q8_0) vs this engine on the same synthetic model.
         options:
           --preset NAME        tiny, stories15m, smollm2-135m (default), tinyllama-1.1b
+          --model FILE.gguf    run both engines on this very file instead (any type both load, e.g. Q8_0, Q4_0;
+                               ours keeps its blocks as stored); --quant, --gguf-dir and --regenerate do not apply
+          --write-gguf FILE    write the preset's synthetic weights to FILE as a GGUF (GgufModelWriter: matrices in
+                               --type q8_0 (default) or q4_0, vectors F32, a synthetic vocabulary) and exit;
+                               then compare on it with --model FILE
           --threads N          threads for both engines (default 2)
           --prompt-tokens N    prompt prefilled in one batch (default 128)
           --gen-tokens N       tokens decoded one at a time (default 128)
@@ -65,6 +76,9 @@ public sealed record CompareOptions
             options = name switch
             {
                 "--preset" => options with { Preset = Value() },
+                "--model" => options with { ModelPath = Value() },
+                "--write-gguf" => options with { WriteGguf = Value() },
+                "--type" => options with { WriteType = Value() is "q8_0" or "q4_0" ? args[i] : throw new ArgumentException($"--type must be q8_0 or q4_0, got '{args[i]}'") },
                 "--threads" => options with { Threads = Positive() },
                 "--prompt-tokens" => options with { PromptTokens = Positive() },
                 "--gen-tokens" => options with { GenTokens = Positive() },

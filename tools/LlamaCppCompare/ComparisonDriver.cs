@@ -9,6 +9,7 @@ public static class ComparisonDriver
     public static IReadOnlyList<EngineResult> Measure(IReadOnlyList<IBenchEngine> engines, BenchProtocol protocol, TextWriter progress)
     {
         var logits = engines.Select(e => e.WarmUp()).ToArray();
+        var sequenceLogits = engines.Select(e => e.SequenceLogits(protocol.PromptTokens)).ToArray();
         var bestPrefill = Enumerable.Repeat(double.PositiveInfinity, engines.Count).ToArray();
         var bestDecode = Enumerable.Repeat(double.PositiveInfinity, engines.Count).ToArray();
         for (int rep = 0; rep < protocol.Repetitions; rep++)
@@ -25,6 +26,6 @@ public static class ComparisonDriver
             }
         }
         return engines.Select((e, i) => new EngineResult(e.Name, e.Detail, e.LoadSeconds,
-            protocol.PromptTokens / bestPrefill[i], protocol.GenTokens / bestDecode[i], logits[i])).ToArray();
+            protocol.PromptTokens / bestPrefill[i], protocol.GenTokens / bestDecode[i], logits[i], sequenceLogits[i])).ToArray();
     }
 }

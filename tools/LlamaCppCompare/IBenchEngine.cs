@@ -22,6 +22,12 @@ public interface IBenchEngine : IDisposable
     /// </summary>
     float[] WarmUp();
 
+    /// <summary>
+    /// Untimed, from an empty cache: the logits at every position of the first <paramref name="count"/> fixed ids,
+    /// [count × vocab] row-major, for the logits agreement.
+    /// </summary>
+    float[] SequenceLogits(int count);
+
     /// <summary>One timed repetition from an empty cache: seconds for the prefill and for all decode steps.</summary>
     (double PrefillSeconds, double DecodeSeconds) RunOnce();
 

@@ -26,8 +26,9 @@ public sealed class LlamaCppEngine : IBenchEngine
 
     /// <summary>Loads the GGUF at <paramref name="path"/>: CPU only, threads as the protocol says, context and batch 512.</summary>
     /// <exception cref="InvalidOperationException">llama.cpp refused the file; the message carries its log's tail.</exception>
-    public LlamaCppEngine(string path, BenchProtocol protocol, int vocab)
+    public LlamaCppEngine(string path, BenchProtocol protocol, int vocab, string fileType = "Q8_0")
     {
+        Name = $"llama.cpp {fileType}";
         _protocol = protocol;
         _path = path;
         _vocab = vocab;
@@ -57,7 +58,7 @@ public sealed class LlamaCppEngine : IBenchEngine
     }
 
     /// <inheritdoc/>
-    public string Name => "llama.cpp Q8_0";
+    public string Name { get; }
 
     /// <inheritdoc/>
     public string Detail { get; }
@@ -87,6 +88,18 @@ public sealed class LlamaCppEngine : IBenchEngine
         using var context = _weights.CreateContext(_parameters);
         var logits = Prefill(context, keepLogits: true)!;
         DecodeSteps(context, BenchProtocol.WarmUpDecodeSteps);
+        return logits;
+    }
+
+    /// <inheritdoc/>
+    public float[] SequenceLogits(int count)
+    {
+        using var context = _weights.CreateContext(_parameters);
+        _batch.Clear();
+        for (int i = 0; i < count; i++) _batch.Add(_ids[i], i, LLamaSeqId.Zero, true);
+        Check(context.NativeHandle.Decode(_batch), "prefill with every position's logits");
+        var logits = new float[(long)count * _vocab];
+        for (int i = 0; i < count; i++) context.NativeHandle.GetLogitsIth(i).CopyTo(logits.AsSpan(i * _vocab, _vocab));
         return logits;
     }
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Transformer.Kernels.Backend;
 using Transformer.Kernels.Cpu;
 using Transformer.Kernels.Cpu.Isa;
+using Transformer.Loader;
 using Transformer.Loader.Config;
 using Transformer.Runtime;
 using Transformer.Runtime.Llama;
@@ -13,7 +14,7 @@ namespace LlamaCppCompare;
 public sealed class OurEngine : IBenchEngine
 {
     private readonly CpuBackend _cpu;
-    private readonly LlamaModel _model;
+    private readonly DecoderModel _model;
     private readonly BenchProtocol _protocol;
     private readonly int[] _ids;
 
@@ -32,6 +33,24 @@ public sealed class OurEngine : IBenchEngine
         Detail = $"{_cpu.Description}; isa {CpuIsaSupport.Name(CpuIsaSelection.Default)}";
     }
 
+    /// <summary>
+    /// Loads the model file at <paramref name="path"/> (a GGUF keeps its Q8_0/Q4_0 blocks as stored, whatever the format)
+    /// and names the row after <paramref name="fileType"/>.
+    /// </summary>
+    public OurEngine(string path, string fileType, BenchProtocol protocol)
+    {
+        _protocol = protocol;
+        _cpu = new CpuBackend(new CpuBackendOptions { Threads = protocol.Threads });
+        long start = Stopwatch.GetTimestamp();
+        var files = ModelFiles.Open(path);
+        var options = new ModelOptions { WeightFormat = WeightFormat.F32, PrefillChunk = Math.Max(protocol.PromptTokens, 1) };
+        _model = DecoderModels.Create(files.Config, files.Weights, _cpu, options, ownsWeights: true);
+        _ids = protocol.TokenIds(files.Config.VocabSize);
+        LoadSeconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+        Name = $"ours {fileType}";
+        Detail = $"{_cpu.Description}; isa {CpuIsaSupport.Name(CpuIsaSelection.Default)}; {path}";
+    }
+
     /// <inheritdoc/>
     public string Name { get; }
 
@@ -48,6 +67,15 @@ public sealed class OurEngine : IBenchEngine
         using var sequence = _model.CreateSequence(_protocol.Positions);
         sequence.Append(_ids.AsSpan(0, _protocol.PromptTokens), logits);
         DecodeSteps(sequence, BenchProtocol.WarmUpDecodeSteps);
+        return logits;
+    }
+
+    /// <inheritdoc/>
+    public float[] SequenceLogits(int count)
+    {
+        var logits = new float[(long)count * _model.Config.VocabSize];
+        using var sequence = _model.CreateSequence(count);
+        sequence.AppendAll(_ids.AsSpan(0, count), logits);
         return logits;
     }
 

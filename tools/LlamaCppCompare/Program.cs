@@ -19,20 +19,31 @@ Transformer.Loader.Config.ModelConfig config;
 try
 {
     options = CompareOptions.Parse(args);
-    config = SyntheticPresets.Get(options.Preset);
+    config = options.ModelPath is { } model ? ModelFile.Config(model) : SyntheticPresets.Get(options.Preset);
 }
-catch (ArgumentException e)
+catch (Exception e) when (e is ArgumentException or Transformer.Loader.ModelFormatException or IOException)
 {
     Console.Error.WriteLine($"error: {e.Message}\n\n{CompareOptions.Usage}");
     return 2;
 }
 
+if (options.WriteGguf is { } target)
+{
+    var watch = Stopwatch.StartNew();
+    var type = options.WriteType == "q4_0" ? Transformer.Loader.Gguf.GgmlType.Q4_0 : Transformer.Loader.Gguf.GgmlType.Q8_0;
+    using (var weights = new SyntheticWeightSource(config, Seed))
+        Transformer.Loader.Gguf.GgufModelWriter.Write(target, config, weights, type, w => LlamaGgufExporter.AddVocabulary(w, config));
+    Console.Error.WriteLine($"wrote {target} ({new FileInfo(target).Length / 1e6:F1} MB, {options.Preset}, matrices {type}) in {watch.Elapsed.TotalSeconds:F1} s");
+    return 0;
+}
+
 var protocol = new BenchProtocol(options.PromptTokens, options.GenTokens, options.Repetitions, options.Threads, options.KvType);
 if (protocol.Positions > config.MaxPositions)
 {
-    Console.Error.WriteLine($"error: {protocol.Positions} positions exceed {options.Preset}'s context of {config.MaxPositions}");
+    Console.Error.WriteLine($"error: {protocol.Positions} positions exceed {options.ModelPath ?? options.Preset}'s context of {config.MaxPositions}");
     return 2;
 }
+if (options.ModelPath is { } file) return Compare(file, $"model {Path.GetFileName(file)}", ModelFile.MatrixType(file), sameFile: true);
 
 string path = Path.Combine(options.GgufDirectory, $"synthetic-{options.Preset.ToLowerInvariant()}-{Seed:x}-q8_0-v{ExporterVersion}.gguf");
 if (options.Regenerate || !File.Exists(path))
@@ -49,17 +60,22 @@ else
     Console.Error.WriteLine($"reusing {path}");
 }
 
+return Compare(path, $"preset {options.Preset}", "Q8_0", sameFile: false);
+
+int Compare(string gguf, string subject, string fileType, bool sameFile)
+{
 LlamaCppEngine.ConfigureLogging(options.Verbose);
 var engines = new List<IBenchEngine>();
 try
 {
     // Every engine stays loaded so their repetitions can interleave (the 1.1B preset: about 1.2 GB mapped
     // for llama.cpp, 1.2 GB int8 and 4.4 GB f32 for ours).
-    engines.Add(new LlamaCppEngine(path, protocol, config.VocabSize));
-    foreach (var format in options.Formats) engines.Add(new OurEngine(config, Seed, format, protocol));
+    engines.Add(new LlamaCppEngine(gguf, protocol, config.VocabSize, fileType));
+    if (sameFile) engines.Add(new OurEngine(gguf, fileType, protocol));
+    else foreach (var format in options.Formats) engines.Add(new OurEngine(config, Seed, format, protocol));
 
     var results = ComparisonDriver.Measure(engines, protocol, Console.Error);
-    var report = new ComparisonReport(options.Preset, protocol, results[0], results.Skip(1).ToArray());
+    var report = new ComparisonReport(subject, protocol, results[0], results.Skip(1).ToArray(), config.VocabSize);
     if (options.Json) report.PrintJson(Console.Out);
     else report.PrintTable(Console.Out);
     if (options.Concurrency.Count > 0) BatchedComparison.Run(engines, protocol, options.Concurrency, Console.Out, Console.Error);
@@ -73,4 +89,5 @@ catch (InvalidOperationException e)
 finally
 {
     foreach (var engine in engines) engine.Dispose();
+}
 }

@@ -29,6 +29,7 @@ public static class TransformerCli
         DiffCommand.Create,
         ImportanceCommand.Create,
         PruneCommand.Create,
+        StudentCommand.Create,
     ];
 
     /// <summary>Builds the root command for a context.</summary>

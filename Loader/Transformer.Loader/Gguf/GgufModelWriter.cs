@@ -13,13 +13,32 @@ namespace Transformer.Loader.Gguf;
 /// </summary>
 public static class GgufModelWriter
 {
+    /// <summary>Encodes one row of float32 values into the bytes of a type (whole blocks of it).</summary>
+    private delegate void RowEncoder(ReadOnlySpan<float> row, Span<byte> destination);
+
+    /// <summary>
+    /// How each matrix type is written, one row at a time. A new block type is one entry here (its quantizer must
+    /// write what llama.cpp's reference quantizer writes).
+    /// </summary>
+    private static readonly Dictionary<GgmlType, RowEncoder> s_encoders = new()
+    {
+        [GgmlType.F32] = (row, destination) => MemoryMarshal.AsBytes(row).CopyTo(destination),
+        [GgmlType.F16] = (row, destination) =>
+        {
+            var halves = MemoryMarshal.Cast<byte, Half>(destination);
+            for (int i = 0; i < row.Length; i++) halves[i] = (Half)row[i];
+        },
+        [GgmlType.Q8_0] = GgmlQ8_0.QuantizeRow,
+        [GgmlType.Q4_0] = GgmlQ4_0.QuantizeRow,
+    };
+
     /// <summary>Matrix types this writer produces.</summary>
-    public static IReadOnlyList<GgmlType> MatrixTypes { get; } = [GgmlType.F32, GgmlType.F16, GgmlType.Q8_0];
+    public static IReadOnlyList<GgmlType> MatrixTypes { get; } = [.. s_encoders.Keys];
 
     /// <summary>
     /// Writes <paramref name="weights"/> of <paramref name="config"/> to <paramref name="path"/>, matrices as
-    /// <paramref name="matrixType"/> (a Q8_0 matrix whose rows are not whole blocks is written F16, as llama.cpp's
-    /// quantizer does). <paramref name="addMetadata"/> adds the tokenizer keys (and any other).
+    /// <paramref name="matrixType"/> (a matrix whose rows are not whole blocks of that type is written F16, as
+    /// llama.cpp's converter does: <c>convert_hf_to_gguf.py --outtype q8_0</c> falls back to F16 for such rows). <paramref name="addMetadata"/> adds the tokenizer keys (and any other).
     /// </summary>
     /// <exception cref="ArgumentException">The architecture, a tensor or the type cannot be written.</exception>
     public static void Write(string path, ModelConfig config, IWeightSource weights, GgmlType matrixType, Action<GgufWriter>? addMetadata = null)
@@ -59,7 +78,7 @@ public static class GgufModelWriter
 
     private static GgmlType TypeOf(HostTensor tensor, GgmlType matrixType) =>
         tensor.Shape.Count == 1 ? GgmlType.F32
-        : matrixType == GgmlType.Q8_0 && tensor.Shape[^1] % GgmlQ8_0.BlockSize != 0 ? GgmlType.F16
+        : GgmlTypes.TryGetLayout(matrixType, out int blockSize, out _) && tensor.Shape[^1] % blockSize != 0 ? GgmlType.F16
         : matrixType;
 
     /// <summary>The tensor's values in <paramref name="type"/>, stored row r at <c>order.StoredRow(r)</c>.</summary>
@@ -71,20 +90,9 @@ public static class GgufModelWriter
         GgmlTypes.TryGetLayout(type, out int blockSize, out int blockBytes);
         int rowBytes = columns / blockSize * blockBytes;
         var output = new byte[(long)rows * rowBytes];
+        var encode = s_encoders[type];
         for (int row = 0; row < rows; row++)
-        {
-            var source = values.AsSpan(row * columns, columns);
-            var destination = output.AsSpan(order.StoredRow(row) * rowBytes, rowBytes);
-            switch (type)
-            {
-                case GgmlType.F32: MemoryMarshal.AsBytes(source).CopyTo(destination); break;
-                case GgmlType.F16:
-                    var halves = MemoryMarshal.Cast<byte, Half>(destination);
-                    for (int i = 0; i < columns; i++) halves[i] = (Half)source[i];
-                    break;
-                default: GgmlQ8_0.QuantizeRow(source, destination); break;
-            }
-        }
+            encode(values.AsSpan(row * columns, columns), output.AsSpan(order.StoredRow(row) * rowBytes, rowBytes));
         return output;
     }
 

@@ -78,9 +78,10 @@ public sealed class GemmaWeights : IDisposable
     {
         if (!config.TieWordEmbeddings)
             throw new ModelFormatException($"{source.Description}: Gemma ties lm_head to the embedding; tie_word_embeddings false is not supported");
-        // A quantized checkpoint holds the tied embedding as NAME.q8 only.
+        // A quantized checkpoint holds the tied embedding as NAME.q8 (or NAME.q4) only.
         string prefix = s_prefixes.FirstOrDefault(p => source.TryGet(p + "embed_tokens.weight", out _)
-                || source.TryGet(p + "embed_tokens.weight" + LlamaWeights.QuantizedValuesSuffix, out _))
+                || source.TryGet(p + "embed_tokens.weight" + LlamaWeights.QuantizedValuesSuffix, out _)
+                || source.TryGet(p + "embed_tokens.weight" + Loader.Gguf.GgufQ4_0.CodesSuffix, out _))
             ?? throw new ModelFormatException($"{source.Description}: missing tensor 'model.embed_tokens.weight' (nor under model.language_model. or language_model.model.)");
         int hidden = config.HiddenSize, ffn = config.IntermediateSize, q = config.QueryWidth, kv = config.KvWidth, d = config.HeadDim;
         DeviceWeight Matrix(string name, int rows, int columns) => LlamaWeights.PrepareMatrix(source, backend, prefix + name, rows, columns,

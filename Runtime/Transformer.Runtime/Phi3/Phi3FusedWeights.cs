@@ -10,11 +10,11 @@ namespace Transformer.Runtime.Phi3;
 /// q | k | v) and the MLP's gate and up projections as one (<c>gate_up_proj</c>, gate rows first). This view
 /// presents their row ranges under the separate Llama names, without copying (a row range of a mapped
 /// tensor is still mapped), so the shared weight loading and every backend see the usual layout. Stored
-/// pre-quantized (<c>NAME.q8</c> with <c>NAME.q8_scales</c>), the fused tensors split the same way.
+/// pre-quantized (<c>NAME.q8</c> with <c>NAME.q8_scales</c>, or <c>NAME.q4</c> with <c>NAME.q4_scales</c>), the fused tensors split the same way.
 /// </summary>
 internal sealed partial class Phi3FusedWeights(IWeightSource inner, ModelConfig config) : IWeightSource
 {
-    [GeneratedRegex(@"^(model\.layers\.\d+\.)(self_attn\.(q|k|v)_proj|mlp\.(gate|up)_proj)\.weight(\.q8|\.q8_scales)?$")]
+    [GeneratedRegex(@"^(model\.layers\.\d+\.)(self_attn\.(q|k|v)_proj|mlp\.(gate|up)_proj).weight(\.q8|\.q8_scales|\.q4|\.q4_scales)?$")]
     private static partial Regex SplitName();
 
     /// <inheritdoc/>

@@ -111,7 +111,12 @@ public static class LlamaGgufExporter
         gguf.Add("llama.attention.layer_norm_rms_epsilon", config.RmsNormEps);
         gguf.Add("llama.rope.dimension_count", (uint)config.HeadDim);
         gguf.Add("llama.rope.freq_base", config.RopeTheta);
+        AddVocabulary(gguf, config);
+    }
 
+    /// <summary>The synthetic SentencePiece-style vocabulary llama.cpp requires (the bench never tokenizes text).</summary>
+    public static void AddVocabulary(GgufWriter gguf, ModelConfig config)
+    {
         var (tokens, scores, types) = SyntheticVocabulary(config.VocabSize);
         gguf.Add("tokenizer.ggml.model", "llama");
         gguf.Add("tokenizer.ggml.tokens", tokens);

@@ -74,7 +74,7 @@ public static class ImportanceCommand
     private static IEnumerable<int> Order(IEnumerable<double> values) => values.Select((v, i) => (v, i)).OrderBy(p => p.v).Select(p => p.i);
 
     /// <summary>One stderr line per stage and per tenth of its windows.</summary>
-    private sealed class StageProgress(TextWriter error) : IProgress<ImportanceProgress>
+    internal sealed class StageProgress(TextWriter error) : IProgress<ImportanceProgress>
     {
         private string? _stage;
         private int _tenth = -1;

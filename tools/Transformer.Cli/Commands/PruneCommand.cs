@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
+using Transformer.Cli.Pruning;
 using Transformer.Loader;
 using Transformer.Runtime.Pruning;
 
@@ -40,7 +40,7 @@ public static class PruneCommand
             using var files = ModelFiles.Open(modelPath);
             var config = files.Config;
             ModelPruner.CheckSupported(config);
-            ImportanceStatistics? statistics = parsed.GetValue(stats) is { } statsPath ? ReadStatistics(statsPath) : null;
+            ImportanceStatistics? statistics = parsed.GetValue(stats) is { } statsPath ? StatisticsFile.Read(statsPath) : null;
             ImportanceStatistics Needed(string option) =>
                 statistics ?? throw new ArgumentException($"{option} needs the importance statistics: run `transformer importance` and pass --stats");
 
@@ -107,19 +107,5 @@ public static class PruneCommand
         if (parts.Length == 0) throw new ArgumentException("--drop-layers lists no layer");
         return [.. parts.Select(p => int.TryParse(p, NumberStyles.None, CultureInfo.InvariantCulture, out int l) ? l
             : throw new ArgumentException($"--drop-layers: '{p}' is not a layer index"))];
-    }
-
-    private static ImportanceStatistics ReadStatistics(string path)
-    {
-        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such statistics file", path);
-        try
-        {
-            return JsonSerializer.Deserialize(File.ReadAllText(path), ImportanceJson.Default.ImportanceStatistics)
-                ?? throw new InvalidDataException($"{path}: empty statistics file");
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidDataException($"{path}: not a statistics file from `transformer importance`: {e.Message}", e);
-        }
     }
 }

@@ -77,7 +77,7 @@ public static class TeacherCommand
     }
 
     /// <summary>The files a model's identity is hashed from: the file itself, or a folder's config and weight files by name.</summary>
-    private static IEnumerable<string> ModelFiles(string modelPath) =>
+    internal static IEnumerable<string> ModelFiles(string modelPath) =>
         Directory.Exists(modelPath)
             ? Directory.EnumerateFiles(modelPath)
                 .Where(f => Path.GetFileName(f) == "config.json" || f.EndsWith(".safetensors", StringComparison.Ordinal) || f.EndsWith(".bin", StringComparison.Ordinal))
