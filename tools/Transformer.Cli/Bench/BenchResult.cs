@@ -39,4 +39,20 @@ public sealed record BenchResult
     [JsonPropertyName("prefill_ms")] public required IReadOnlyDictionary<string, double> PrefillMilliseconds { get; init; }
     /// <summary>Decode time per op category, milliseconds per decoded token.</summary>
     [JsonPropertyName("decode_ms_per_token")] public required IReadOnlyDictionary<string, double> DecodeMillisecondsPerToken { get; init; }
+    /// <summary>Operations (multiply + add) of one prompt token's weight matmuls.</summary>
+    [JsonPropertyName("prefill_ops_per_token")] public required long PrefillOperationsPerToken { get; init; }
+    /// <summary>Which peak bounds prefill: <c>int8</c> (int8 and 4-bit weights run int8 dots) or <c>f32</c> (FMA).</summary>
+    [JsonPropertyName("compute_kernel")] public required string ComputeKernel { get; init; }
+    /// <summary>Read bandwidth measured in the same run at this row's thread count, GB/s (null on a GPU row).</summary>
+    [JsonPropertyName("read_gb_s")] public double? ReadGigabytesPerSecond { get; init; }
+    /// <summary>Decode rate if every token only read its weights at <see cref="ReadGigabytesPerSecond"/>: bandwidth ÷ weight bytes per token.</summary>
+    [JsonPropertyName("decode_bandwidth_bound_tok_s")] public double? DecodeBandwidthBoundTokensPerSecond { get; init; }
+    /// <summary>Decode as a percentage of <see cref="DecodeBandwidthBoundTokensPerSecond"/>.</summary>
+    [JsonPropertyName("decode_pct_of_bandwidth_bound")] public double? DecodePercentOfBandwidthBound { get; init; }
+    /// <summary>Peak of <see cref="ComputeKernel"/> on this row's ISA path and thread count, G operations per second.</summary>
+    [JsonPropertyName("compute_peak_gops")] public double? ComputePeakGops { get; init; }
+    /// <summary>Prefill rate at <see cref="ComputePeakGops"/>: peak ÷ <see cref="PrefillOperationsPerToken"/>.</summary>
+    [JsonPropertyName("prefill_compute_bound_tok_s")] public double? PrefillComputeBoundTokensPerSecond { get; init; }
+    /// <summary>Prefill as a percentage of <see cref="PrefillComputeBoundTokensPerSecond"/>.</summary>
+    [JsonPropertyName("prefill_pct_of_compute_bound")] public double? PrefillPercentOfComputeBound { get; init; }
 }

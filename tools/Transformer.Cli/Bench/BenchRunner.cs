@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Transformer.Cli.Devices;
+using Transformer.Kernels.Backend;
 using Transformer.Kernels.Cpu;
 using Transformer.Kernels.Cpu.Isa;
 using Transformer.Loader;
@@ -75,8 +76,23 @@ public static class BenchRunner
             DecodeWeightGigabytesPerSecond = bytesPerToken * decodeRate / 1e9,
             PrefillMilliseconds = best.PrefillMs,
             DecodeMillisecondsPerToken = best.DecodeMs,
+            PrefillOperationsPerToken = PrefillOperationsPerToken(config),
+            ComputeKernel = settings.Weights.Format is WeightFormat.Q8 or WeightFormat.Q4 || weights.Tensors.Any(IsStoredQuantized) ? "int8" : "f32",
         };
     }
+
+    /// <summary>
+    /// Operations (a multiply and an add per weight) of one prompt token's weight matmuls in every layer: the q, k, v
+    /// and output projections and the gated MLP's three. Attention scores and the classifier (run for the last
+    /// position only) are left out, so the compute bound derived from it is a ceiling.
+    /// </summary>
+    public static long PrefillOperationsPerToken(Loader.Config.ModelConfig c) =>
+        2L * c.NumLayers * ((long)c.HiddenSize * (c.QueryWidth + 2 * c.KvWidth) + (long)c.QueryWidth * c.HiddenSize + 3L * c.IntermediateSize * c.HiddenSize);
+
+    /// <summary>A matrix a file stores in the int8/4-bit layouts the int8 kernels run (pre-quantized safetensors, a Q8_0/Q4_0 GGUF).</summary>
+    private static bool IsStoredQuantized(Kernels.Tensors.HostTensor tensor) =>
+        tensor.Name.EndsWith(Runtime.Llama.LlamaWeights.QuantizedValuesSuffix, StringComparison.Ordinal)
+        || tensor.Name.EndsWith(Loader.Gguf.GgufQ4_0.CodesSuffix, StringComparison.Ordinal);
 
     /// <summary>
     /// One run from an empty cache: the prompt <c>tokens[..promptTokens]</c> in one batch, then

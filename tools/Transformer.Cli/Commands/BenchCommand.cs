@@ -34,7 +34,11 @@ public static class BenchCommand
         var genTokens = NumberOptions.Int("--gen-tokens", [], "Tokens decoded one at a time", defaultValue: 128, min: 1);
         var reps = NumberOptions.Int("--reps", [], "Timed runs after a warm-up; the best prefill and the best decode are reported", defaultValue: 3, min: 1);
         var device = DeviceOption.Create(allowList: true, DeviceOption.Cpu);
-        var json = new Option<bool>("--json") { Description = "Print a JSON array (one object per configuration) instead of the table" };
+        var json = new Option<bool>("--json") { Description = "Print a JSON array (one object per configuration) instead of the table; with --limits an object {limits, results}" };
+        var limits = new Option<bool>("--limits")
+        {
+            Description = "Also print the machine's limits measured in this run: read bandwidth (1 and N threads), peak f32 FMA and int8 dot throughput per ISA path (every row's % of bound is measured either way); alone, only the limits",
+        };
         var concurrency = new Option<string?>("--concurrency")
         {
             Description = "Comma-separated stream counts (e.g. 1,2,4,8,16,32): aggregate decode tok/s, time to first token and inter-token latency through the serving scheduler, per count",
@@ -74,13 +78,13 @@ public static class BenchCommand
 
         var command = new Command("bench", "Measure prefill and decode speed on synthetic weights of a preset shape (or a model file), per CPU path and weight format")
         {
-            preset, model, threads, quant, isa, promptTokens, genTokens, reps, json, device, concurrency, blockSize, kvType, throughServer,
+            preset, model, threads, quant, isa, promptTokens, genTokens, reps, json, limits, device, concurrency, blockSize, kvType, throughServer,
             fleet, users, turns, clients, systemTokens, questionTokens, responseCache,
         };
         command.Validators.Add(r =>
         {
             bool hasPreset = r.GetResult(preset) is { Implicit: false }, hasModel = r.GetValue(model) is not null;
-            if (hasPreset == hasModel) r.AddError("bench needs exactly one of --preset NAME (synthetic weights) and --model PATH (a model file)");
+            if (hasPreset && hasModel || (!hasPreset && !hasModel && !r.GetValue(limits))) r.AddError("bench needs exactly one of --preset NAME (synthetic weights) and --model PATH (a model file)");
             else if (hasModel && (r.GetValue(concurrency) is not null || r.GetValue(fleet) > 0)) r.AddError("--concurrency and --fleet run on a --preset, not a --model");
         });
         CommandAction.Set(command, context, (parsed, cancellation) =>
@@ -106,6 +110,18 @@ public static class BenchCommand
                 return RunFleet(context, settings, workload, ResponseCache.ResponseCacheOptions.Parse(parsed.GetValue(responseCache)!), asJson, cancellation);
             }
 
+            bool showLimits = parsed.GetValue(limits);
+            int limitThreads = parsed.GetValue(threads) is > 0 and int t ? t : Environment.ProcessorCount;
+            bool anyRows = parsed.GetResult(preset) is { Implicit: false } || parsed.GetValue(model) is not null;
+            // Measured in this run, before the rows: every row's bounds come from the same machine state.
+            var machine = Bench.Limits.MachineLimits.Measure(limitThreads, showLimits ? CpuIsaSupport.Supported : isas);
+            if (showLimits)
+                foreach (string line in BenchReport.Limits(machine)) (asJson ? context.Error : context.Out).WriteLine(line);
+            if (!anyRows)
+            {
+                if (asJson) context.Out.WriteLine(BenchReport.Json(machine, []));
+                return Task.FromResult(0);
+            }
             var results = new List<BenchResult>();
             // Devices side by side: every CPU path, then each GPU device once (ISA paths are the CPU's).
             var runs = devices.SelectMany(d => d == DeviceOption.Cpu ? isas.Select(path => (Device: d, Isa: path)) : [(Device: d, Isa: isas[0])]);
@@ -118,6 +134,7 @@ public static class BenchCommand
                     string shape = modelPath is null ? parsed.GetValue(preset)! : Path.GetFileName(Path.TrimEndingDirectorySeparator(modelPath));
                     var result = BenchRunner.Run(new BenchSettings(shape, path, weights, parsed.GetValue(threads),
                         parsed.GetValue(promptTokens), parsed.GetValue(genTokens), deviceName, parsed.GetValue(reps), modelPath));
+                    result = Bench.Limits.BenchBounds.With(result, machine);
                     results.Add(result);
                     // Progress goes to stderr with --json so stdout stays one parseable document.
                     var writer = asJson ? context.Error : context.Out;
@@ -125,7 +142,7 @@ public static class BenchCommand
                     foreach (string line in BenchReport.Breakdown(result)) writer.WriteLine(line);
                 }
             }
-            if (asJson) context.Out.WriteLine(BenchReport.Json(results));
+            if (asJson) context.Out.WriteLine(showLimits ? BenchReport.Json(machine, results) : BenchReport.Json(results));
             return Task.FromResult(0);
         });
         return command;
