@@ -46,9 +46,9 @@ public static class HuggingFaceConfig
         {
             if (document.RootElement.ValueKind != JsonValueKind.Object)
                 throw new ModelFormatException($"{source}: expected a JSON object, found {document.RootElement.ValueKind}");
-            if (BertConfigReader.Describes(document.RootElement))
+            if (EncoderConfigReader.Describes(document.RootElement))
                 throw new ModelFormatException(
-                    $"{source}: model_type 'bert' is an encoder that computes embeddings, not text; load it as an embedding model (EmbeddingModel.Load, transformer embed)");
+                    $"{source}: model_type '{InputQuote.Cap(document.RootElement.TryGetProperty("model_type", out var type) ? type.ToString() : "bert")}' is an encoder that computes embeddings, not text; load it as an embedding model (EmbeddingModel.Load, transformer embed)");
             var fields = new JsonFields(document.RootElement, source);
             var config = Build(fields, IdentifyFamily(fields));
             config.Validate(source);
