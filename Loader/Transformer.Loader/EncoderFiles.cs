@@ -3,13 +3,13 @@ using Transformer.Loader.Config;
 namespace Transformer.Loader;
 
 /// <summary>
-/// A BERT encoder opened from a Hugging Face folder (config.json of model_type bert beside safetensors weights, as
+/// An encoder (BERT or nomic-bert) opened from a Hugging Face folder (config.json of model_type bert or nomic_bert beside safetensors weights, as
 /// sentence-transformers exports keep it): its configuration, its weights and the folder (for the tokenizer and the
 /// pooling files). Disposing releases the weight mappings.
 /// </summary>
 public sealed class EncoderFiles : IDisposable
 {
-    private EncoderFiles(BertConfig config, IWeightSource weights, string directory)
+    private EncoderFiles(EncoderConfig config, IWeightSource weights, string directory)
     {
         Config = config;
         Weights = weights;
@@ -17,7 +17,7 @@ public sealed class EncoderFiles : IDisposable
     }
 
     /// <summary>The encoder's configuration.</summary>
-    public BertConfig Config { get; }
+    public EncoderConfig Config { get; }
 
     /// <summary>The weights, under Hugging Face names.</summary>
     public IWeightSource Weights { get; }
@@ -36,7 +36,7 @@ public sealed class EncoderFiles : IDisposable
         if (!System.IO.Directory.Exists(directory)) throw new ModelFormatException($"{path}: no such file or folder");
         string configPath = Path.Combine(directory, HuggingFaceConfig.FileName);
         if (!File.Exists(configPath)) throw new ModelFormatException($"{directory}: an encoder needs a {HuggingFaceConfig.FileName}, and there is none");
-        var config = BertConfigReader.Load(configPath);
+        var config = EncoderConfigReader.Load(configPath);
         var weights = ModelFiles.FindSafetensors(directory)
             ?? throw new ModelFormatException($"{directory}: no safetensors weights (model.safetensors, a single *.safetensors or {Safetensors.ShardedSafetensors.IndexFileName})");
         return new EncoderFiles(config, weights.Open(), directory);

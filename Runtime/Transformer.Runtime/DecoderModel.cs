@@ -60,9 +60,17 @@ public abstract class DecoderModel : IDisposable
 
     /// <summary>
     /// The first position a token at <paramref name="position"/> attends to in the step layout: 0, or with a
-    /// sliding window (<c>sliding_window</c>) the start of the window, as Hugging Face masks it.
+    /// sliding window on every layer (<c>sliding_window</c>) the start of the window, as Hugging Face masks it.
     /// </summary>
-    public int FirstAttendedPosition(int position) => Config.SlidingWindow is { } w ? Math.Max(0, position - w + 1) : 0;
+    public int FirstAttendedPosition(int position) =>
+        Config.SlidingWindow is { } w && Config.SlidingLayers is null ? Math.Max(0, position - w + 1) : 0;
+
+    /// <summary>
+    /// Attention options of layer <paramref name="layer"/>: its window when only some layers slide (the step then
+    /// keeps every position for the full layers, and a sliding layer's attention reads only its window's blocks).
+    /// </summary>
+    protected AttentionOptions LayerAttention(int layer) =>
+        Config.SlidingLayers is null ? default : new AttentionOptions { Window = Config.LayerWindow(layer) };
 
     /// <summary>A paged KV pool for this model's layers and heads on its backend.</summary>
     public KvPool CreateKvPool(int blocks, int blockSize, KvDType type) =>

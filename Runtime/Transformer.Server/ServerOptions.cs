@@ -49,14 +49,14 @@ public sealed record ServerOptions
     /// <summary>
     /// Loads an embedding model instead of a text generator: the server then answers <c>/v1/embeddings</c> (and
     /// <c>/v1/models</c>, <c>/health</c>), and the generation endpoints answer 400. Null loads an encoder from
-    /// <see cref="ModelPath"/> when its config.json names one (model_type bert), with <see cref="Model"/>'s threads,
+    /// <see cref="ModelPath"/> when its config.json names one (model_type bert or nomic_bert), with <see cref="Model"/>'s threads,
     /// backend, tokenizer and weight format.
     /// </summary>
     public Func<CancellationToken, EmbeddingModel>? LoadEmbeddingModel { get; init; }
 
     /// <summary>Whether the served model is an encoder: <see cref="LoadEmbeddingModel"/> is set, or <see cref="ModelPath"/> holds one.</summary>
     public bool ServesEmbeddings => LoadEmbeddingModel is not null
-        || (LoadModel is null && Loader.Config.BertConfigReader.IsBertFolder(Directory.Exists(ModelPath) ? ModelPath : Path.GetDirectoryName(Path.GetFullPath(ModelPath))!));
+        || (LoadModel is null && Loader.Config.EncoderConfigReader.IsEncoderFolder(Directory.Exists(ModelPath) ? ModelPath : Path.GetDirectoryName(Path.GetFullPath(ModelPath))!));
 
     /// <summary>Throws on values outside their ranges, naming the setting.</summary>
     public void Validate()

@@ -4,7 +4,6 @@ using Transformer.Loader;
 using Transformer.Loader.Config;
 using Transformer.Loader.Tokenization;
 using Transformer.Runtime;
-using Transformer.Runtime.Bert;
 using Transformer.Runtime.Embeddings;
 using Transformer.Tokenizers;
 
@@ -27,7 +26,7 @@ public sealed class EmbeddingModel : IDisposable
     private const int SentencesPerPass = 32;
     private readonly Lock _forward = new();
 
-    private EmbeddingModel(BertModel model, ITokenizer? tokenizer, EmbeddingPooling pooling, string modelPath, string? tokenizerPath, string? contentIdentity)
+    private EmbeddingModel(EncoderModel model, ITokenizer? tokenizer, EmbeddingPooling pooling, string modelPath, string? tokenizerPath, string? contentIdentity)
     {
         Model = model;
         Tokenizer = tokenizer;
@@ -37,8 +36,8 @@ public sealed class EmbeddingModel : IDisposable
         ContentIdentity = contentIdentity;
     }
 
-    /// <summary>The encoder.</summary>
-    public BertModel Model { get; }
+    /// <summary>The encoder (BERT or nomic-bert).</summary>
+    public EncoderModel Model { get; }
 
     /// <summary>The tokenizer, or null when none was found beside the model (then only token ids can be embedded).</summary>
     public ITokenizer? Tokenizer { get; }
@@ -62,7 +61,7 @@ public sealed class EmbeddingModel : IDisposable
     public string? ContentIdentity { get; }
 
     /// <summary>
-    /// Loads a BERT encoder from a Hugging Face / sentence-transformers folder: config.json (model_type bert), safetensors
+    /// Loads an encoder from a Hugging Face / sentence-transformers folder: config.json (model_type bert or nomic_bert), safetensors
     /// weights, the pooling of modules.json and 1_Pooling/config.json (<see cref="EmbeddingPooling.Read"/>), and the
     /// tokenizer beside it when there is one. Throws <see cref="ModelFormatException"/> naming the file and the problem.
     /// </summary>
@@ -73,14 +72,14 @@ public sealed class EmbeddingModel : IDisposable
         if (options.Threads < 0) throw new ArgumentOutOfRangeException(nameof(options), options.Threads, "threads must be ≥ 0 (0 uses every core)");
         var files = EncoderFiles.Open(path);
         IBackend? ownedBackend = null;
-        BertModel? model = null;
+        EncoderModel? model = null;
         try
         {
             var pooling = EmbeddingPooling.Read(files.Directory);
             string? tokenizerPath = options.TokenizerPath is { } given ? Path.GetFullPath(given) : FindTokenizer(files.Directory);
             var tokenizer = tokenizerPath is null ? null : TokenizerLocator.Load(files.Directory, tokenizerPath, files.Config.VocabSize);
             var backend = options.Backend ?? (ownedBackend = new CpuBackend(new CpuBackendOptions { Threads = options.Threads }));
-            model = new BertModel(files.Config, files.Weights, backend, options.Model, ownsWeights: true, ownsBackend: ownedBackend is not null);
+            model = EncoderModel.Create(files.Config, files.Weights, backend, options.Model, ownsWeights: true, ownsBackend: ownedBackend is not null);
             return new EmbeddingModel(model, tokenizer, pooling, files.Directory, tokenizerPath, contentIdentity: null);
         }
         catch
@@ -99,7 +98,7 @@ public sealed class EmbeddingModel : IDisposable
     /// An encoder, tokenizer (may be null: token ids only) and pooling built by the caller; <paramref name="name"/> stands
     /// for the paths. Takes ownership of <paramref name="model"/>.
     /// </summary>
-    public static EmbeddingModel FromParts(BertModel model, ITokenizer? tokenizer, EmbeddingPooling pooling, string name, string? contentIdentity = null)
+    public static EmbeddingModel FromParts(EncoderModel model, ITokenizer? tokenizer, EmbeddingPooling pooling, string name, string? contentIdentity = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(pooling);

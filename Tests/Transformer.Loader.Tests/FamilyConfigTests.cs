@@ -49,11 +49,55 @@ public sealed class FamilyConfigTests
     }
 
     [Fact]
-    public void Qwen3_per_layer_sliding_window_is_rejected_by_name()
+    public void Qwen3_slides_the_layers_from_max_window_layers_on()
     {
         var json = Base("qwen3", "Qwen3ForCausalLM");
+        json["sliding_window"] = 8;
+        Assert.Null(Parse(json).SlidingWindow); // use_sliding_window defaults to false
         json["use_sliding_window"] = true;
-        Assert.Contains("use_sliding_window", Rejection(json));
+        json["max_window_layers"] = 2;
+        var config = Parse(json);
+        Assert.Equal(8, config.SlidingWindow);
+        Assert.Equal([false, false, true, true], config.SlidingLayers);
+        Assert.Equal([0, 0, 8, 8], Enumerable.Range(0, 4).Select(config.LayerWindow));
+        json["max_window_layers"] = 0;
+        Assert.Null(Parse(json).SlidingLayers); // every layer slides: one window for the whole step, as Mistral
+        Assert.Equal(8, Parse(json).SlidingWindow);
+    }
+
+    [Fact]
+    public void Layer_types_take_precedence_over_max_window_layers()
+    {
+        var json = Base("qwen2", "Qwen2ForCausalLM");
+        json["use_sliding_window"] = true;
+        json["sliding_window"] = 8;
+        json["max_window_layers"] = 2;
+        json["layer_types"] = new JsonArray("sliding_attention", "full_attention", "sliding_attention", "full_attention");
+        Assert.Equal([true, false, true, false], Parse(json).SlidingLayers);
+        json["use_sliding_window"] = false; // layer_types alone decide, as transformers reads them
+        Assert.Equal([true, false, true, false], Parse(json).SlidingLayers);
+        json["layer_types"] = new JsonArray("full_attention", "full_attention", "full_attention", "full_attention");
+        Assert.Null(Parse(json).SlidingWindow);
+    }
+
+    [Fact]
+    public void Inconsistent_sliding_fields_are_refused_by_name()
+    {
+        var json = Base("qwen3", "Qwen3ForCausalLM");
+        json["sliding_window"] = 8;
+        json["layer_types"] = new JsonArray("sliding_attention", "full_attention");
+        Assert.Contains("layer_types has 2 entries for 4 layers", Rejection(json));
+        json["layer_types"] = new JsonArray("sliding_attention", "full_attention", "chunked_attention", "full_attention");
+        Assert.Contains("layer_types entry 'chunked_attention' is not supported", Rejection(json));
+        json["layer_types"] = new JsonArray("sliding_attention", "full_attention", "full_attention", "full_attention");
+        json.Remove("sliding_window");
+        Assert.Contains("layer_types lists sliding_attention layers but sliding_window is not set", Rejection(json));
+        json.Remove("layer_types");
+        json["use_sliding_window"] = true;
+        json["max_window_layers"] = -1;
+        Assert.Contains("max_window_layers must be ≥ 0", Rejection(json));
+        json["max_window_layers"] = 1;
+        Assert.Contains("use_sliding_window is true but sliding_window is not set", Rejection(json));
     }
 
     [Fact]
@@ -92,7 +136,9 @@ public sealed class FamilyConfigTests
         Assert.Contains("no_rope_layer_interval must be positive", Rejection(json));
         json.Remove("no_rope_layer_interval");
         json["use_sliding_window"] = true;
-        Assert.Contains("use_sliding_window", Rejection(json));
+        json["max_window_layers"] = 3;
+        json["sliding_window"] = 16;
+        Assert.Equal([false, false, false, true], Parse(json).SlidingLayers);
     }
 
     [Fact]

@@ -134,12 +134,16 @@ public sealed class ModelFilesTests
         Assert.NotEmpty(folders);
         foreach (string folder in folders)
         {
-            if (Config.BertConfigReader.IsBertFolder(folder))
+            if (Config.EncoderConfigReader.IsEncoderFolder(folder))
             {
                 // An encoder opens through EncoderFiles; the decoder loader refuses it (BertConfigTests).
                 using var encoder = EncoderFiles.Open(folder);
-                encoder.Weights.Get("embeddings.word_embeddings.weight", encoder.Config.VocabSize, encoder.Config.HiddenSize);
-                encoder.Weights.Get($"encoder.layer.{encoder.Config.NumLayers - 1}.output.dense.weight", encoder.Config.HiddenSize, encoder.Config.IntermediateSize);
+                var e = encoder.Config;
+                encoder.Weights.Get("embeddings.word_embeddings.weight", e.VocabSize, e.HiddenSize);
+                if (e is Config.NomicBertConfig)
+                    encoder.Weights.Get($"encoder.layers.{e.NumLayers - 1}.mlp.fc2.weight", e.HiddenSize, e.IntermediateSize);
+                else
+                    encoder.Weights.Get($"encoder.layer.{e.NumLayers - 1}.output.dense.weight", e.HiddenSize, e.IntermediateSize);
                 continue;
             }
             using var model = ModelFiles.Open(folder);

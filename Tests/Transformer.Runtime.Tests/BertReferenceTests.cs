@@ -29,7 +29,7 @@ public sealed class BertReferenceTests
     internal static BertModel Load(CpuIsa? isa = null, WeightFormat format = WeightFormat.F32)
     {
         var files = EncoderFiles.Open(FixturePath);
-        return new BertModel(files.Config, files.Weights, new CpuBackend(new CpuBackendOptions { Threads = 2, Isa = isa }),
+        return new BertModel((BertConfig)files.Config, files.Weights, new CpuBackend(new CpuBackendOptions { Threads = 2, Isa = isa }),
             new ModelOptions { WeightFormat = format }, ownsWeights: true, ownsBackend: true);
     }
 

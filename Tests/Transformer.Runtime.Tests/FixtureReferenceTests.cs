@@ -12,7 +12,7 @@ public sealed class FixtureReferenceTests(ITestOutputHelper output)
     private const float LogitTolerance = 1e-4f;
 
     public static TheoryData<string> Variants() =>
-        new("mha", "mqa", "untied", "attention_bias", "llama3_rope", "head_dim", "f16", "bf16", "sharded", "sliding_window");
+        new("mha", "mqa", "untied", "attention_bias", "llama3_rope", "head_dim", "f16", "bf16", "sharded", "sliding_window", "layer_windows");
 
     [Theory]
     [MemberData(nameof(Variants))]

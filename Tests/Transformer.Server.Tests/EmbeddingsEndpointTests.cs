@@ -116,4 +116,14 @@ public sealed class EmbeddingsEndpointTests : IAsyncLifetime
         var error = (await server.PostJsonAsync("/v1/embeddings", """{"input": "text"}""", 400)).GetProperty("error");
         Assert.Contains("has no tokenizer", error.GetProperty("message").GetString());
     }
+
+    [Fact]
+    public async Task A_nomic_bert_folder_is_served_as_an_encoder_too()
+    {
+        string folder = Path.Combine(Path.GetDirectoryName(TinyBert.FixturePath)!, "nomic-bert");
+        using var local = EmbeddingModel.Load(folder, new EmbeddingModelOptions { Threads = 1 });
+        await using var server = await TestServer.StartAsync(new ServerOptions { ModelPath = folder, Port = 0, Model = new LanguageModelOptions { Threads = 1 } });
+        var answer = await server.PostJsonAsync("/v1/embeddings", """{"input": [2, 15, 27, 3]}""");
+        Assert.Equal(local.EmbedTokens([2, 15, 27, 3]), answer.GetProperty("data")[0].GetProperty("embedding").EnumerateArray().Select(e => e.GetSingle()).ToArray());
+    }
 }

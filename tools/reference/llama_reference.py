@@ -228,7 +228,7 @@ def attention(x, layer, config, cos, sin, w):
     scores = (q @ k.transpose(1, 2)) / math.sqrt(d)  # [H, T, T]
     future = torch.triu(torch.ones(T, T, dtype=torch.bool), diagonal=1)
     scores = scores.masked_fill(future, float("-inf"))
-    window = config.get("sliding_window")
+    window = layer_window(config, layer)
     if window:
         # Mistral: position i attends to keys j with i - j < window, i.e. the last `window` positions.
         too_old = torch.tril(torch.ones(T, T, dtype=torch.bool), diagonal=-window)
@@ -236,6 +236,18 @@ def attention(x, layer, config, cos, sin, w):
     probs = torch.softmax(scores, dim=-1)
     out = (probs @ v).transpose(0, 1).reshape(T, n_heads * d)
     return linear(out, w[p + "o_proj.weight"], w.get(p + "o_proj.bias"))
+
+
+def layer_window(config, layer):
+    """The sliding window of one layer, as transformers reads the config: layer_types when given (it takes
+    precedence), else for Qwen2/Qwen3/SmolLM3 with use_sliding_window the layers from max_window_layers on,
+    else Mistral's sliding_window on every layer."""
+    window = config.get("sliding_window")
+    if config.get("layer_types"):
+        return window if config["layer_types"][layer] == "sliding_attention" else None
+    if config.get("model_type") in ("qwen2", "qwen3", "smollm3"):
+        return window if config.get("use_sliding_window") and layer >= config.get("max_window_layers", 28) else None
+    return window
 
 
 def mlp(x, layer, w):

@@ -79,6 +79,11 @@ VARIANTS = {
     "sliding_window": (110, "Mistral sliding-window attention: model_type mistral, sliding_window 5, so at the "
                             "16 reference positions every row from the sixth on attends only its last 5 positions",
                        {"model_type": "mistral", "sliding_window": 5}, "F32", 1),
+    "layer_windows": (111, "Qwen2 per-layer sliding window: use_sliding_window with sliding_window 4 and "
+                           "max_window_layers 1 (alone: layer 1 slides), overridden by layer_types (layer 0 slides, "
+                           "layer 1 full), so over the 16 positions the two layers mask differently",
+                      {"model_type": "qwen2", "use_sliding_window": True, "sliding_window": 4, "max_window_layers": 1,
+                       "layer_types": ["sliding_attention", "full_attention"]}, "F32", 1),
 }
 
 TORCH_DTYPE_NAME = {"F32": "float32", "F16": "float16", "BF16": "bfloat16"}
@@ -90,7 +95,7 @@ def make_config(overrides, storage_dtype):
     c.update(overrides)
     model_type = c.get("model_type", "llama")
     config = {
-        "architectures": ["MistralForCausalLM" if model_type == "mistral" else "LlamaForCausalLM"],
+        "architectures": [{"mistral": "MistralForCausalLM", "qwen2": "Qwen2ForCausalLM"}.get(model_type, "LlamaForCausalLM")],
         "model_type": model_type,
         "hidden_size": c["hidden_size"],
         "intermediate_size": c["intermediate_size"],
@@ -111,8 +116,9 @@ def make_config(overrides, storage_dtype):
         "eos_token_id": EOS,
         "torch_dtype": TORCH_DTYPE_NAME[storage_dtype],
     }
-    if "sliding_window" in c:
-        config["sliding_window"] = c["sliding_window"]
+    for key in ("sliding_window", "use_sliding_window", "max_window_layers", "layer_types"):
+        if key in c:
+            config[key] = c[key]
     return config
 
 
@@ -136,10 +142,11 @@ def random_weights(config, gen):
         out.append((p + "input_layernorm.weight", norm_weight()))
         for name, rows, std in (("q_proj", q_width, 0.1), ("k_proj", kv_width, 0.1), ("v_proj", kv_width, 0.1)):
             out.append((p + f"self_attn.{name}.weight", normal(rows, hidden, std=std)))
-            if config["attention_bias"]:
+            # Qwen2 always has q/k/v biases (and never an o_proj bias).
+            if config["attention_bias"] or config["model_type"] == "qwen2":
                 out.append((p + f"self_attn.{name}.bias", normal(rows, std=0.05)))
         out.append((p + "self_attn.o_proj.weight", normal(hidden, q_width, std=0.05)))
-        if config["attention_bias"]:
+        if config["attention_bias"] and config["model_type"] != "qwen2":
             out.append((p + "self_attn.o_proj.bias", normal(hidden, std=0.05)))
         out.append((p + "post_attention_layernorm.weight", norm_weight()))
         out.append((p + "mlp.gate_proj.weight", normal(inter, hidden, std=0.1)))

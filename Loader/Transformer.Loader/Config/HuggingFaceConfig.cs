@@ -46,9 +46,9 @@ public static class HuggingFaceConfig
         {
             if (document.RootElement.ValueKind != JsonValueKind.Object)
                 throw new ModelFormatException($"{source}: expected a JSON object, found {document.RootElement.ValueKind}");
-            if (BertConfigReader.Describes(document.RootElement))
+            if (EncoderConfigReader.Describes(document.RootElement))
                 throw new ModelFormatException(
-                    $"{source}: model_type 'bert' is an encoder that computes embeddings, not text; load it as an embedding model (EmbeddingModel.Load, transformer embed)");
+                    $"{source}: model_type '{InputQuote.Cap(document.RootElement.TryGetProperty("model_type", out var type) ? type.ToString() : "bert")}' is an encoder that computes embeddings, not text; load it as an embedding model (EmbeddingModel.Load, transformer embed)");
             var fields = new JsonFields(document.RootElement, source);
             var config = Build(fields, IdentifyFamily(fields));
             config.Validate(source);
@@ -104,6 +104,8 @@ public static class HuggingFaceConfig
         bool attentionBias = family == Qwen2 || (family != Phi3 && (fields.OptionalBool("attention_bias") ?? false));
         bool outputBias = family != Qwen2 && attentionBias;
 
+        var (window, slidingLayers) = ReadSlidingWindow(fields, family, fields.RequiredInt("num_hidden_layers"));
+
         return new ModelConfig
         {
             Architecture = family.Architecture,
@@ -129,7 +131,8 @@ public static class HuggingFaceConfig
             MlpBias = family != Phi3 && (fields.OptionalBool("mlp_bias") ?? false),
             BosTokenId = fields.OptionalInt("bos_token_id"),
             EosTokenIds = fields.IntOrIntList("eos_token_id"),
-            SlidingWindow = ReadSlidingWindow(fields, family),
+            SlidingWindow = window,
+            SlidingLayers = slidingLayers,
             RopeByLayer = family == SmolLM3 ? ReadRopeByLayer(fields, fields.RequiredInt("num_hidden_layers")) : null,
         };
     }
@@ -166,15 +169,46 @@ public static class HuggingFaceConfig
         return hidden / heads;
     }
 
-    private static int? ReadSlidingWindow(JsonFields fields, Family family)
+    /// <summary>
+    /// The sliding window and the layers it applies to (null: all). Phi-3 masks every layer, as Mistral does. Qwen2,
+    /// Qwen3 and SmolLM3 slide per layer, as transformers reads their configs: <c>layer_types</c> when given (each entry
+    /// sliding_attention or full_attention; it takes precedence), else with <c>use_sliding_window</c> the layers from
+    /// <c>max_window_layers</c> on; a Mistral config with layer_types slides only those layers too.
+    /// </summary>
+    private static (int? Window, IReadOnlyList<bool>? Layers) ReadSlidingWindow(JsonFields fields, Family family, int layers)
     {
-        // Phi-3 masks every layer to its window, as Mistral does.
-        if (family == Mistral || family == Phi3) return fields.OptionalInt("sliding_window");
-        if ((family == Qwen2 || family == Qwen3 || family == SmolLM3) && (fields.OptionalBool("use_sliding_window") ?? false))
-            // Qwen applies its window only to some layers (max_window_layers), SmolLM3 only to its NoPE layers;
-            // one window for all would be wrong.
-            throw new ModelFormatException($"{fields.Source}: use_sliding_window true ({family.ModelType} per-layer sliding window) is not supported");
-        return null;
+        if (family == Phi3) return (fields.OptionalInt("sliding_window"), null);
+        if (family != Mistral && family != Qwen2 && family != Qwen3 && family != SmolLM3) return (null, null);
+        var types = fields.StringList("layer_types");
+        bool[] sliding;
+        if (types.Count > 0)
+        {
+            if (types.FirstOrDefault(t => t is not ("sliding_attention" or "full_attention")) is { } bad)
+                throw new ModelFormatException($"{fields.Source}: layer_types entry '{InputQuote.Cap(bad)}' is not supported; supported: sliding_attention, full_attention");
+            if (types.Count != layers)
+                throw new ModelFormatException($"{fields.Source}: layer_types has {types.Count} entries for {layers} layers (num_hidden_layers)");
+            sliding = types.Select(t => t == "sliding_attention").ToArray();
+        }
+        else if (family == Mistral)
+        {
+            return (fields.OptionalInt("sliding_window"), null);
+        }
+        else if (fields.OptionalBool("use_sliding_window") ?? false)
+        {
+            // transformers' default is 28 for Qwen2 and Qwen3, and SmolLM3 follows Qwen2's config.
+            int from = fields.OptionalInt("max_window_layers") ?? 28;
+            if (from < 0) throw new ModelFormatException($"{fields.Source}: max_window_layers must be ≥ 0, got {from}");
+            sliding = Enumerable.Range(0, layers).Select(l => l >= from).ToArray();
+        }
+        else
+        {
+            return (null, null);
+        }
+        if (!sliding.Any(s => s)) return (null, null);
+        int window = fields.OptionalInt("sliding_window")
+            ?? throw new ModelFormatException($"{fields.Source}: {(types.Count > 0 ? "layer_types lists sliding_attention layers" : "use_sliding_window is true")} but sliding_window is not set");
+        // Every layer sliding is the Mistral case: one window for the whole step.
+        return (window, sliding.All(s => s) ? null : sliding);
     }
 
     /// <summary>Phi-3 rotates only head_dim × partial_rotary_factor features of each head (transformers truncates to an integer).</summary>

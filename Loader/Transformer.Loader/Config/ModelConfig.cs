@@ -61,6 +61,16 @@ public sealed record ModelConfig
     public int? SlidingWindow { get; init; }
 
     /// <summary>
+    /// Which layers attend through <see cref="SlidingWindow"/> when only some do (Qwen2/Qwen3/SmolLM3's
+    /// <c>layer_types</c> or <c>max_window_layers</c>); null means every layer does when a window is set. The paged
+    /// attention of a sliding layer then reads only the window's blocks, a full layer every block.
+    /// </summary>
+    public IReadOnlyList<bool>? SlidingLayers { get; init; }
+
+    /// <summary>The window layer <paramref name="layer"/> attends through, or 0 for full causal attention.</summary>
+    public int LayerWindow(int layer) => SlidingWindow is { } w && (SlidingLayers is null || SlidingLayers[layer]) ? w : 0;
+
+    /// <summary>
     /// Whether each layer rotates its queries and keys (SmolLM3's <c>no_rope_layers</c>, where 0 marks a NoPE
     /// layer that attends by content alone); null means every layer does.
     /// </summary>
@@ -116,6 +126,13 @@ public sealed record ModelConfig
             throw new ModelFormatException($"{source}: rope_theta must be a positive finite number, got {RopeTheta}");
         if (SlidingWindow is <= 0)
             throw new ModelFormatException($"{source}: sliding_window must be positive when set, got {SlidingWindow}");
+        if (SlidingLayers is { } sliding)
+        {
+            if (sliding.Count != NumLayers)
+                throw new ModelFormatException($"{source}: layer_types has {sliding.Count} entries for {NumLayers} layers (num_hidden_layers)");
+            if (SlidingWindow is null)
+                throw new ModelFormatException($"{source}: some layers are sliding_attention but sliding_window is not set");
+        }
         if (BosTokenId is { } bos && (bos < 0 || bos >= VocabSize))
             throw new ModelFormatException($"{source}: bos_token_id {bos} is outside the vocabulary of {VocabSize}");
         foreach (int eos in EosTokenIds)

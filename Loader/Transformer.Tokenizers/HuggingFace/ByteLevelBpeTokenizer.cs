@@ -287,7 +287,7 @@ public sealed class ByteLevelBpeTokenizer : IHuggingFaceTokenizer
 
     private Dictionary<long, (int, int)> ParseMerges(IEnumerable<(string Left, string Right)> merges, string sourceName)
     {
-        var table = new Dictionary<long, (int, int)>();
+        var table = new Dictionary<long, (int, int)>(Bpe.PairKeyComparer.Instance);
         int rank = 0;
         foreach ((string a, string b) in merges)
         {

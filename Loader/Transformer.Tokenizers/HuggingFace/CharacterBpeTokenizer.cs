@@ -47,7 +47,7 @@ public sealed class CharacterBpeTokenizer : IHuggingFaceTokenizer
             _vocab[entry.Name] = entry.Value.GetInt32();
         }
 
-        _merges = [];
+        _merges = new(Bpe.PairKeyComparer.Instance);
         int rank = 0;
         foreach ((string a, string b) in BpeMerges.Pairs(Required(model, "merges", sourceName), sourceName))
         {

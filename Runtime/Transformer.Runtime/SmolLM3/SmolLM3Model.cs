@@ -65,7 +65,7 @@ public sealed class SmolLM3Model : DecoderModel
             Observe(l, "attn_k", first, k);
             Observe(l, "attn_v", first, v);
             b.StoreKv(pool, l, step, k, v);                                 // pool[l][slot of each row] = k, v
-            b.Attention(q, pool, l, step, att);                             // att = softmax(q·Kᵀ/√d, causal, own sequence)·V   (T, heads·d)
+            b.Attention(q, pool, l, step, att, LayerAttention(l));          // att = softmax(q·Kᵀ/√d, causal, own sequence, window on sliding layers)·V
             Observe(l, "attn_out", first, att);
             b.MatMul(att, [w.Output], [o]);                                 // o = att·Woᵀ                   (T, hidden)
             AddBias(o, w.OutputBias);

@@ -22,7 +22,7 @@ public static class TinyBert
     public static EmbeddingModel Load()
     {
         var files = EncoderFiles.Open(FixturePath);
-        var model = new BertModel(files.Config, files.Weights, new CpuBackend(new CpuBackendOptions { Threads = 2 }), ownsWeights: true, ownsBackend: true);
+        var model = new BertModel((BertConfig)files.Config, files.Weights, new CpuBackend(new CpuBackendOptions { Threads = 2 }), ownsWeights: true, ownsBackend: true);
         return EmbeddingModel.FromParts(model, new WordTokenizer(), EmbeddingPooling.Read(FixturePath), "tiny-bert", contentIdentity: "tiny-bert fixture");
     }
 }

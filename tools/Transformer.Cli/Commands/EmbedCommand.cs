@@ -16,14 +16,14 @@ public static class EmbedCommand
     public static Command Create(CliContext context)
     {
         var model = CommonOptions.Model(required: true,
-            $"Encoder folder (config.json of model_type bert, safetensors, modules.json), or {ModelArgument.HubPrefix}OWNER/NAME[/FOLDER]");
+            $"Encoder folder (config.json of model_type bert or nomic_bert, safetensors, modules.json), or {ModelArgument.HubPrefix}OWNER/NAME[/FOLDER]");
         var text = new Option<string>("--text") { Description = "Text to embed (tokenized with the tokenizer beside the model, special tokens added)", HelpName = "TEXT" };
         var tokens = new Option<string>("--tokens") { Description = "Token ids to embed instead of text, comma-separated (special tokens included)", HelpName = "IDS" };
         var json = new Option<bool>("--json") { Description = "Print {\"model\", \"dimensions\", \"tokens\", \"embedding\"} as JSON instead of one number per line" };
         var tokenizer = CommonOptions.Tokenizer();
         var threads = CommonOptions.Threads();
         var quant = KernelOptions.Quant();
-        var command = new Command("embed", "Print the embedding vector of a text from an encoder (BERT, sentence-transformers)")
+        var command = new Command("embed", "Print the embedding vector of a text from an encoder (BERT, nomic-bert, sentence-transformers)")
         {
             model, text, tokens, json, tokenizer, threads, quant,
         };
