@@ -112,7 +112,7 @@ public sealed class QuantizeGgufTests(ITestOutputHelper output) : IDisposable
         using (var file = GgufFile.Open(path))
         {
             Assert.All(file.Tensors.Where(t => t.Name.EndsWith("ffn_down.weight", StringComparison.Ordinal)), t => Assert.Equal(GgmlType.F16, t.Type));
-            Assert.Equal(GgmlTypes.Name(QuantizeType.Parse(type).GgufMatrixType), GgmlTypes.Name(file.Tensors.Single(t => t.Name == "blk.0.ffn_up.weight").Type));
+            Assert.Equal(QuantizeType.Parse(type).Gguf.Name, GgmlTypes.Name(file.Tensors.Single(t => t.Name == "blk.0.ffn_up.weight").Type));
         }
         int[] tokens = [1, 17, 42, 5, 63, 30, 8, 21];
         float[] quantized = Logits(path, tokens), reference = Logits(source, tokens);

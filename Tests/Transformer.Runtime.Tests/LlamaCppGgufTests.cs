@@ -235,7 +235,7 @@ public sealed class LlamaCppGgufTests(ITestOutputHelper output) : IDisposable
         var compared = new Dictionary<GgmlType, int>();
         foreach (var tensor in q4km.Tensors.Where(t => t.Shape.Length == 2))
         {
-            var (role, layer) = RoleOf(tensor.Name, hasOutput);
+            var (role, layer) = GgufMatrixTypes.RoleOf(tensor.Name, hasOutput);
             var ours = GgmlQ4_K_M.TypeFor(role, layer, config.NumLayers, tensor.Shape[1]);
             Assert.True(ours.ToString() == GgmlTypes.Name(tensor.Type), $"{tensor.Name}: llama.cpp chose {GgmlTypes.Name(tensor.Type)}, we chose {ours}");
             var values = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(f32.Data(f32.Tensors.Single(t => t.Name == tensor.Name)).Span);
@@ -250,16 +250,6 @@ public sealed class LlamaCppGgufTests(ITestOutputHelper output) : IDisposable
         output.WriteLine($"byte-identical tensors: {string.Join(", ", compared.Select(p => $"{p.Key} {p.Value}"))}");
         Assert.True(compared.GetValueOrDefault(GgmlType.Q4_K) >= 4 && compared.GetValueOrDefault(GgmlType.Q6_K) >= 2,
             $"too few tensors compared: {string.Join(", ", compared)}");
-    }
-
-    /// <summary>What a GGUF tensor is to llama.cpp's type rules, and its layer.</summary>
-    private static (GgmlMixRole Role, int Layer) RoleOf(string name, bool hasOutput)
-    {
-        if (name == "output.weight" || (!hasOutput && name == "token_embd.weight")) return (GgmlMixRole.Output, 0);
-        int layer = name.StartsWith("blk.", StringComparison.Ordinal) ? int.Parse(name.Split('.')[1]) : 0;
-        if (name.EndsWith(".attn_v.weight", StringComparison.Ordinal)) return (GgmlMixRole.AttentionValue, layer);
-        if (name.EndsWith(".ffn_down.weight", StringComparison.Ordinal)) return (GgmlMixRole.FeedForwardDown, layer);
-        return (GgmlMixRole.Other, layer);
     }
 
     private static void AssertSameAsLlamaCpp(JsonElement record, string tensor, float[] values)

@@ -9,7 +9,8 @@ namespace Transformer.Cli.Quantize;
 /// <summary>
 /// Writes a pre-quantized copy of a Hugging Face model folder: <c>model.safetensors</c> in which each matrix the
 /// runtime would quantize at load is replaced by the tensors of the chosen <see cref="QuantizeType"/> (int8:
-/// <c>NAME.q8</c> + <c>NAME.q8_scales</c>; 4-bit: <c>NAME.q4</c> + <c>NAME.q4_scales</c>), every other tensor kept
+/// <c>NAME.q8</c> + <c>NAME.q8_scales</c>; 4-bit: <c>NAME.q4</c> + <c>NAME.q4_scales</c>; Q4_K_M: each matrix in its
+/// K-quant layout), every other tensor kept
 /// as it was; plus config.json and the tokenizer files. <see cref="LlamaWeights.PrepareMatrix"/> maps those tensors
 /// straight into quantized weights, so loading neither converts nor re-quantizes them.
 /// </summary>
@@ -27,7 +28,6 @@ public static class SafetensorsQuantizedWriter
     /// <exception cref="ModelFormatException">The source is not a Hugging Face safetensors model with config.json, or is quantized already.</exception>
     public static (int Quantized, int Kept) Write(string modelPath, string outputDirectory, QuantizeType type)
     {
-        var encode = type.Safetensors ?? throw new ArgumentException($"--type {type.Name} is written only as GGUF (--format gguf)");
         using var files = ModelFiles.Open(modelPath);
         if (files.Format is not (ModelFileFormat.Safetensors or ModelFileFormat.ShardedSafetensors))
             throw new ModelFormatException(files.Format == ModelFileFormat.Llama2c
@@ -45,7 +45,7 @@ public static class SafetensorsQuantizedWriter
         {
             if (IsQuantizedAtLoad(tensor, tied))
             {
-                output.AddRange(encode(tensor));
+                output.AddRange(type.Safetensors(tensor, files.Config));
                 quantized++;
             }
             else
@@ -70,7 +70,7 @@ public static class SafetensorsQuantizedWriter
     }
 
     /// <summary>
-    /// The matrices <see cref="LlamaWeights.Load"/> quantizes when asked for Q8 or Q4: the layer projections, the
+    /// The matrices <see cref="LlamaWeights.Load"/> quantizes when asked for Q8, Q4 or Q4_K_M: the layer projections, the
     /// classifier, and the embedding only when it doubles as the classifier; each only when K is whole blocks.
     /// </summary>
     public static bool IsQuantizedAtLoad(HostTensor tensor, bool tiedEmbeddings)
