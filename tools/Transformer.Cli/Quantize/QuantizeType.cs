@@ -16,22 +16,24 @@ namespace Transformer.Cli.Quantize;
 /// <param name="Name">The --type value.</param>
 /// <param name="Description">What the matrices become, for messages.</param>
 /// <param name="Gguf">The ggml type of each matrix in a GGUF.</param>
-/// <param name="Safetensors">The stored tensors that stand for one matrix (of the model's config) in our safetensors layout.</param>
+/// <param name="Safetensors">The stored tensors that stand for one matrix (of the model's config) in our safetensors
+/// layout, or null where the type keeps it as it is (rows that are not whole blocks of 32).</param>
 /// <param name="SafetensorsLayout">How the layout reads, for the file's metadata.</param>
-public sealed record QuantizeType(string Name, string Description, GgufMatrixTypes Gguf, Func<HostTensor, ModelConfig, HostTensor[]> Safetensors, string SafetensorsLayout)
+public sealed record QuantizeType(string Name, string Description, GgufMatrixTypes Gguf, Func<HostTensor, ModelConfig, HostTensor[]?> Safetensors, string SafetensorsLayout)
 {
     /// <summary>int8 in blocks of 32 with a float32 scale each (<c>NAME.q8</c> + <c>NAME.q8_scales</c>); Q8_0 in a GGUF.</summary>
-    public static readonly QuantizeType Q8_0 = new("q8_0", "int8 (Q8)", GgufMatrixTypes.Uniform(GgmlType.Q8_0), (t, _) => AsQ8(t.Name, Q8Weight.Quantize(t)), string.Create(CultureInfo.InvariantCulture,
+    public static readonly QuantizeType Q8_0 = new("q8_0", "int8 (Q8)", GgufMatrixTypes.Uniform(GgmlType.Q8_0), (t, _) => WholeBlocks(t) ? AsQ8(t.Name, Q8Weight.Quantize(t)) : null, string.Create(CultureInfo.InvariantCulture,
         $"q8: symmetric int8 in blocks of {Q8Format.BlockSize} along K, one F32 scale per block; NAME{LlamaWeights.QuantizedValuesSuffix} = I8 [out, K], NAME{LlamaWeights.QuantizedScalesSuffix} = F32 [out, K/{Q8Format.BlockSize}]"));
 
     /// <summary>ggml Q4_0's codes and its f16 scales widened to float32 (<c>NAME.q4</c> + <c>NAME.q4_scales</c>); Q4_0 in a GGUF.</summary>
-    public static readonly QuantizeType Q4_0 = new("q4_0", "4-bit (Q4_0)", GgufMatrixTypes.Uniform(GgmlType.Q4_0), (t, _) => AsQ4(t), string.Create(CultureInfo.InvariantCulture,
+    public static readonly QuantizeType Q4_0 = new("q4_0", "4-bit (Q4_0)", GgufMatrixTypes.Uniform(GgmlType.Q4_0), (t, _) => WholeBlocks(t) ? AsQ4(t) : null, string.Create(CultureInfo.InvariantCulture,
         $"q4_0: ggml Q4_0 blocks of {Q8Format.BlockSize} along K split into NAME{GgufQ4_0.CodesSuffix} = U8 codes [out, K/2] (value j in the low nibble of byte j, j + 16 in the high one, value = (code - 8) * scale) and NAME{GgufQ4_0.ScalesSuffix} = F32 [out, K/{Q8Format.BlockSize}] (the f16 scales, widened exactly)"));
 
     /// <summary>
     /// llama.cpp's Q4_K_M mix (<see cref="GgmlQ4_K_M"/>): Q4_K, and Q6_K for the classifier and the <c>use_more_bits</c>
     /// layers' v and down projections; rows that are not whole super-blocks as llama.cpp falls back (Q5_0 and Q8_0, held
-    /// as int8). In safetensors each matrix is stored in the layout the K-quant kernels read (<see cref="GgufKQuants"/>).
+    /// as int8, F16 where rows fit no block). In safetensors each matrix is stored in the layout the K-quant kernels read
+/// (<see cref="GgufKQuants"/>), or the int8 or F16 one of its fallback, as <c>--quant q4_k_m</c> holds it at load.
     /// </summary>
     public static readonly QuantizeType Q4_K_M = new("q4_k_m", "Q4_K_M (Q4_K, Q6_K)", GgufMatrixTypes.Q4_K_M, AsQ4KM, string.Create(CultureInfo.InvariantCulture,
         $"q4_k_m: llama.cpp's Q4_K_M type per matrix; Q4_K as NAME{GgufKQuants.Q4KCodesSuffix} = U8 codes [out, K/2] + NAME{GgufKQuants.Q4KScalesSuffix} and NAME{GgufKQuants.Q4KMinsSuffix} = F32 [out, K/{Q8Format.BlockSize}] (value = scale * code - min), Q6_K as NAME{GgufKQuants.Q6KBlocksSuffix} = U8 [out, K/{Q8Format.BlockSize}*{Q6KWeight.BlockBytes}] + NAME{GgufKQuants.Q6KScalesSuffix} = F32 [out, K/{Q8Format.BlockSize}], the Q5_0/Q8_0 fallbacks for rows that are not whole {GgmlQ4_K.BlockSize}-value super-blocks as q8"));
@@ -55,6 +57,8 @@ public sealed record QuantizeType(string Name, string Description, GgufMatrixTyp
         [GgufKQuants.Q4KCodesSuffix] = "Q4_K",
         [GgufKQuants.Q6KBlocksSuffix] = "Q6_K",
     };
+
+    private static bool WholeBlocks(HostTensor matrix) => matrix.Shape[1] % Q8Format.BlockSize == 0;
 
     private static HostTensor[] AsQ8(string name, Q8Weight q) =>
     [
@@ -97,7 +101,7 @@ public sealed record QuantizeType(string Name, string Description, GgufMatrixTyp
                 new HostTensor(name + GgufKQuants.Q6KScalesSuffix, DType.F32, [q6k.OutFeatures, q6k.BlocksPerRow], scales),
             ];
         }
-        // The writer passes only matrices of whole 32-value blocks, so the fallback is Q5_0 or Q8_0, held as int8.
-        return AsQ8(name, q.Q8 ?? throw new InvalidOperationException($"{name}: rows of {tensor.Shape[1]} fit no Q4_K_M block"));
+        // Q5_0 and Q8_0 fallbacks are held as int8; rows that fit no block are float16, as at load.
+        return q.Q8 is { } q8 ? AsQ8(name, q8) : [q.F16!];
     }
 }

@@ -1,4 +1,3 @@
-using Transformer.Kernels.Quantized;
 using Transformer.Kernels.Tensors;
 using Transformer.Loader;
 using Transformer.Loader.Safetensors;
@@ -43,9 +42,9 @@ public static class SafetensorsQuantizedWriter
         int quantized = 0, kept = 0;
         foreach (var tensor in files.Weights.Tensors)
         {
-            if (IsQuantizedAtLoad(tensor, tied))
+            if (IsQuantizedAtLoad(tensor, tied) && type.Safetensors(tensor, files.Config) is { } stored)
             {
-                output.AddRange(type.Safetensors(tensor, files.Config));
+                output.AddRange(stored);
                 quantized++;
             }
             else
@@ -71,11 +70,12 @@ public static class SafetensorsQuantizedWriter
 
     /// <summary>
     /// The matrices <see cref="LlamaWeights.Load"/> quantizes when asked for Q8, Q4 or Q4_K_M: the layer projections, the
-    /// classifier, and the embedding only when it doubles as the classifier; each only when K is whole blocks.
+    /// classifier, and the embedding only when it doubles as the classifier (whether their rows fit the type's blocks is
+    /// the type's to say).
     /// </summary>
     public static bool IsQuantizedAtLoad(HostTensor tensor, bool tiedEmbeddings)
     {
-        if (tensor.Shape.Count != 2 || tensor.Shape[1] % Q8Format.BlockSize != 0) return false;
+        if (tensor.Shape.Count != 2) return false;
         string name = tensor.Name;
         return (name.StartsWith("model.layers.", StringComparison.Ordinal) && name.EndsWith("_proj.weight", StringComparison.Ordinal))
             || name == "lm_head.weight"
