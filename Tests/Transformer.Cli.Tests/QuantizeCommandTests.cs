@@ -107,8 +107,8 @@ public sealed class QuantizeCommandTests : IDisposable
     [InlineData("phi3", "q4_0")]
     [InlineData("qwen3", "q4_0")]
     [InlineData("gemma2", "q4_0")]
-    [InlineData("phi3", "q4_k_m")]
     [InlineData("qwen3", "q4_k_m")]
+    [InlineData("gemma2", "q4_k_m")]
     public async Task Other_families_load_quantized_and_give_bitwise_the_logits_of_quantize_at_load(string arch, string type)
     {
         string source = Path.Combine(RepositoryPaths.Root, "Tests", "Transformer.Runtime.Tests", "Fixtures", "llamacpp", arch);
@@ -120,6 +120,17 @@ public sealed class QuantizeCommandTests : IDisposable
         var format = type switch { "q4_0" => WeightFormat.Q4, "q4_k_m" => WeightFormat.Q4KM, _ => WeightFormat.Q8 };
         Assert.Equal(FamilyLogits(source, format, tokens), FamilyLogits(_output, WeightFormat.F32, tokens));
         Assert.NotEqual(FamilyLogits(source, WeightFormat.F32, tokens), FamilyLogits(_output, WeightFormat.F32, tokens));
+    }
+
+    [Fact]
+    public async Task A_fused_qkv_whose_parts_q4_k_m_types_differently_is_refused_naming_it()
+    {
+        // Phi-3's second of two layers is a use_more_bits one: its v rows would be Q6_K (here Q8_0), its q and k rows Q4_K (Q5_0).
+        string source = Path.Combine(RepositoryPaths.Root, "Tests", "Transformer.Runtime.Tests", "Fixtures", "llamacpp", "phi3");
+        var result = await CliRun.InvokeAsync("quantize", "--model", source, "--out", _output, "--type", "q4_k_m");
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("model.layers.1.self_attn.qkv_proj.weight", result.StandardError);
+        Assert.False(File.Exists(Path.Combine(_output, "model.safetensors")));
     }
 
     /// <summary>

@@ -245,7 +245,8 @@ public sealed class LlamaCppGgufTests(ITestOutputHelper output) : IDisposable
             Assert.True(mine.Type == tensor.Type, $"{tensor.Name}: llama.cpp chose {GgmlTypes.Name(tensor.Type)}, we chose {GgmlTypes.Name(mine.Type)}");
             var expected = theirs.Data(tensor).Span;
             var actual = ours.Data(mine).Span;
-            int first = Enumerable.Range(0, expected.Length).FirstOrDefault(i => expected[i] != actual[i], -1);
+            int first = expected.Length == actual.Length ? expected.CommonPrefixLength(actual) : 0;
+            if (first == expected.Length) first = -1;
             Assert.True(expected.Length == actual.Length && first < 0, $"{tensor.Name} ({GgmlTypes.Name(tensor.Type)}): our bytes differ from llama.cpp's first at byte {first}");
             compared[tensor.Type] = compared.GetValueOrDefault(tensor.Type) + 1;
         }

@@ -58,6 +58,8 @@ public sealed record QuantizeType(string Name, string Description, GgufMatrixTyp
         [GgufKQuants.Q6KBlocksSuffix] = "Q6_K",
     };
 
+    private const string FusedQkv = ".qkv_proj.weight";
+
     private static bool WholeBlocks(HostTensor matrix) => matrix.Shape[1] % Q8Format.BlockSize == 0;
 
     private static HostTensor[] AsQ8(string name, Q8Weight q) =>
@@ -80,6 +82,11 @@ public sealed record QuantizeType(string Name, string Description, GgufMatrixTyp
     private static HostTensor[] AsQ4KM(HostTensor tensor, ModelConfig config)
     {
         var format = Q4KMix.Resolve(WeightFormat.Q4KM, tensor.Name, config.NumLayers, config.TieWordEmbeddings);
+        // A fused q/k/v matrix is split at load, and the mix can give its v rows another type than its q and k rows.
+        if (tensor.Name.EndsWith(FusedQkv, StringComparison.Ordinal)
+            && Q4KMix.Resolve(WeightFormat.Q4KM, tensor.Name[..^FusedQkv.Length] + ".v_proj.weight", config.NumLayers, config.TieWordEmbeddings) != format)
+            throw new ArgumentException($"{tensor.Name}: llama.cpp's Q4_K_M gives this fused matrix's v rows another type than its q and k rows, " +
+                "which one stored tensor cannot hold; quantize this model with --type q8_0 or q4_0, or load it with --quant q4_k_m");
         var q = GgmlMixQuantized.Quantize(tensor, format);
         string name = tensor.Name;
         if (q.Q4K is { } q4k)
