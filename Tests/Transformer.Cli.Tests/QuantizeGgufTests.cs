@@ -52,14 +52,15 @@ public sealed class QuantizeGgufTests(ITestOutputHelper output) : IDisposable
         var (maxDiff, meanKl, sameTop1) = AgainstLlamaCpp(record, ours, tokens.Length);
         float[] f32 = Logits(SharedModels.Stories260KFile("model.safetensors"), tokens);
         float quantization = f32.Zip(ours, (a, b) => MathF.Abs(a - b)).Max();
-        output.WriteLine($"{type}: max |logit diff| {maxDiff:E3}, mean KL(llama.cpp || ours) {meanKl:E3}, same top-1 {sameTop1}/{tokens.Length}; " +
+        output.WriteLine($"{type}: max |logit diff| {maxDiff:E3}, mean KL(llama.cpp || ours) {meanKl:E3}, same top-1 {sameTop1}/{tokens.Length} (largest top-1 logit gap {TopGap(record, ours):E3}); " +
             $"(ours on this file vs ours in f32: max |diff| {quantization:E3}; largest |logit| {f32.Max(MathF.Abs):F1})");
         // Both engines run the same blocks; what differs is the activations' rounding: llama.cpp keeps each int8
         // activation block's scale f16 (ours f32, see LlamaCppGgufTests), and it runs the F16 rows of the 172-wide down
         // projections against f16 activations (ours f32). Measured over 10 positions × 512 logits: max |diff| 0.276 /
         // 0.220, mean KL 5.7e-4 / 4.4e-4 (q8_0 / q4_0), every top-1 the same, against 0.27 / 4.5 between our own logits on
         // these files and in f32 (|logit| ≤ 18.9); bounds with room for other ISA paths. q4_k_m here is llama.cpp's
-        // fallbacks for 64-wide rows (Q5_0, the Q8_0 classifier, F16 down projections): Q4_K_M_FIGURES.
+        // fallbacks for 64-wide rows (Q5_0, the Q8_0 classifier, F16 down projections): max |diff| 0.248, mean KL 5.7e-4,
+        // the same top-1 at 9 of 10 positions, the other a near-tie within the max |diff|.
         Assert.True(maxDiff <= 0.5, $"max |logit diff| {maxDiff}");
         Assert.True(meanKl <= 2e-3, $"mean KL {meanKl}");
         Assert.True(sameTop1 == tokens.Length || (type == "q4_k_m" && sameTop1 >= tokens.Length - 1 && TopGap(record, ours) <= maxDiff),
@@ -75,7 +76,7 @@ public sealed class QuantizeGgufTests(ITestOutputHelper output) : IDisposable
     }
 
     [Theory]
-    [MemberData(nameof(PureTypes))]
+    [MemberData(nameof(Types))]
     public void Every_tensor_is_byte_for_byte_what_llama_cpps_quantizer_writes_from_the_same_f32_weights(string type)
     {
         // The synthetic tiny-llama of tools/GgufFixtures: every row whole blocks, so llama.cpp's quantizer takes it (pure).
@@ -96,9 +97,11 @@ public sealed class QuantizeGgufTests(ITestOutputHelper output) : IDisposable
             Assert.Equal(expected.GetProperty("type").GetString(), GgmlTypes.Name(tensor.Type));
             Assert.True(expected.GetProperty("sha256").GetString() == Convert.ToHexStringLower(SHA256.HashData(ours.Data(tensor).Span)),
                 $"{tensor.Name} ({GgmlTypes.Name(tensor.Type)}): our bytes differ from llama.cpp's quantizer's");
-            if (GgmlTypes.Name(tensor.Type) == type.ToUpperInvariant()) blocks++;
+            if (tensor.Type is not (GgmlType.F32 or GgmlType.F16)) blocks++;
         }
         Assert.True(blocks >= 15, $"only {blocks} {type} tensors compared");
+        // tiny-llama's rows of 64 and 128 are not whole super-blocks: Q4_K_M is llama.cpp's Q5_0 and Q8_0 fallbacks there.
+        if (type == "q4_k_m") Assert.Contains(ours.Tensors, t => t.Type == GgmlType.Q5_0);
     }
 
     [Theory]
@@ -181,7 +184,8 @@ public sealed class QuantizeGgufTests(ITestOutputHelper output) : IDisposable
         // The K-quants run as stored in both; what differs is the activations: llama.cpp quantizes them to Q8_K (one
         // f32 scale per 256), ours to Q8 blocks of 32 (see LlamaCppGgufTests, which measures the same on llama.cpp's own file).
         Assert.True(maxDiff <= 5e-2, $"max |logit diff| {maxDiff}");
-        Assert.True(meanKl <= 1e-4, $"mean KL {meanKl}");
+        // Measured: max |diff| 3.7e-2, mean KL 5.4e-5, every top-1 the same (|logit| ≤ 2.3); bounds with room for other ISA paths.
+        Assert.True(meanKl <= 2e-4, $"mean KL {meanKl}");
         Assert.Equal(tokens.Length, sameTop1);
     }
 

@@ -258,8 +258,8 @@ public sealed class LlamaCppGgufTests(ITestOutputHelper output) : IDisposable
 
     /// <summary>
     /// Our Q6_K quantizer writes ggml's bytes on heavy-tailed rows (Fixtures/gguf/ggml-q6_k-rows.json, from ggml's
-    /// <c>quantize_row_q6_K_ref</c>): their outliers make the scale search keep candidates, the last (nmax + 0.9) among
-    /// them, that the synthetic models' near-normal weights never reach.
+    /// <c>quantize_row_q6_K_ref</c>): their outliers make the scale search keep its stretched candidates far more often
+    /// than the synthetic models' near-normal weights do.
     /// </summary>
     [Fact]
     public void Our_q6_k_quantizer_writes_ggmls_bytes_on_heavy_tailed_rows()

@@ -6,9 +6,10 @@ namespace GgufFixtures;
 
 /// <summary>
 /// Rows of heavy-tailed values (Student's t, 2 degrees of freedom) and the Q6_K bytes ggml's own reference quantizer
-/// (<c>quantize_row_q6_K_ref</c> of the libggml-base LLamaSharp loaded) writes for them. The synthetic models' near-normal
-/// weights never make <c>make_qx_quants</c> keep its last candidate scale (nmax + 0.9); groups with an outlier do, about
-/// one in eighty, so these rows check the whole search.
+/// (<c>quantize_row_q6_K_ref</c> of the libggml-base LLamaSharp loaded) writes for them: outliers make
+/// <c>make_qx_quants</c> keep its stretched candidate scales (nmax − 0.9 … nmax − 0.1) far more often than the
+/// synthetic models' near-normal weights do. (Its candidates from nmax + 0.4 up never win in exact arithmetic: with
+/// codes clamped to [−32, 31] they clip the largest value; in float32 they only tie, on the same codes and scale.)
 /// </summary>
 internal static class Q6KRowsFixture
 {
