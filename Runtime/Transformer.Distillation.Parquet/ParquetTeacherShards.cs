@@ -98,8 +98,10 @@ public sealed class ParquetTeacherShards : ITeacherShardStorage
         long expected = (long)count * perPosition;
         if (stored != expected) throw new InvalidDataException($"{path}: '{column}' holds {stored} values, the manifest implies {expected}");
         var values = new T[expected];
-        var repetition = new int[expected];
-        await group.ReadAsync<T>(field, values, repetition).ConfigureAwait(false);
+        int[] definition = new int[expected], repetition = new int[expected];
+        await group.ReadRawAsync<T>(field, values, definition, repetition).ConfigureAwait(false);
+        if (definition.AsSpan().ContainsAnyExcept(field.MaxDefinitionLevel))
+            throw new InvalidDataException($"{path}: '{column}' holds a null or an empty list; a teacher export has neither");
         if (!repetition.AsSpan().SequenceEqual(ListLevels.Repetition(count, perPosition, windowPositions)))
             throw new InvalidDataException($"{path}: '{column}' is not nested as {windowPositions} positions per row of {perPosition} entries each");
         return values;

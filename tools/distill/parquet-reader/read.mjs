@@ -16,4 +16,6 @@ function describe(node) {
 
 const columns = Object.fromEntries(parquetSchema(metadata).children.map(c => [c.element.name, describe(c)]))
 const rows = await parquetReadObjects({ file })
-process.stdout.write(JSON.stringify({ num_rows: Number(metadata.num_rows), columns, rows }))
+// JSON has no infinity: a padded entry's -inf log-probability is printed as the string "-Infinity".
+const finite = (key, value) => (typeof value === 'number' && !Number.isFinite(value) ? String(value) : value)
+process.stdout.write(JSON.stringify({ num_rows: Number(metadata.num_rows), columns, rows }, finite))
