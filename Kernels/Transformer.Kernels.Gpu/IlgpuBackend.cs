@@ -25,6 +25,7 @@ public sealed class IlgpuBackend : IBackend
     private readonly MemoryBuffer1D<int, Stride1D.Dense> _argmaxResult;
     private readonly IlgpuStepLayout _step;
     private MemoryBuffer1D<int, Stride1D.Dense>? _tokens;
+    private MemoryBuffer1D<int, Stride1D.Dense>? _sequenceSpans;
     private bool _disposed;
 
     /// <summary>
@@ -171,7 +172,7 @@ public sealed class IlgpuBackend : IBackend
             if ((uint)token >= (uint)table.OutFeatures)
                 throw new ArgumentOutOfRangeException(nameof(tokens), $"token id {token} outside the table '{table.Name}' of {table.OutFeatures} rows");
         if (tokens.IsEmpty) return;
-        var tokenBuffer = TokenBuffer(tokens.Length);
+        var tokenBuffer = IntBuffer(ref _tokens, tokens.Length);
         tokenBuffer.SubView(0, tokens.Length).CopyFromCPU(Stream, tokens);
         var extent = new Index2D(tokens.Length, rows.Columns);
         if (table is IlgpuQ8Weight q8) _kernels.Q8Embed(extent, q8.Values, q8.Scales, tokenBuffer, rows.View, rows.Columns);
@@ -333,19 +334,46 @@ public sealed class IlgpuBackend : IBackend
     }
 
     /// <inheritdoc/>
-    public void LayerNorm(DeviceTensor input, DeviceTensor weight, DeviceTensor bias, float eps, DeviceTensor output) =>
-        throw EncoderOpNotSupported(nameof(LayerNorm));
+    public void LayerNorm(DeviceTensor input, DeviceTensor weight, DeviceTensor bias, float eps, DeviceTensor output)
+    {
+        var x = Gpu(input);
+        var w = Gpu(weight);
+        var b = Gpu(bias);
+        var y = Gpu(output);
+        if (w.View.Length != x.Columns || b.View.Length != x.Columns || y.Rows != x.Rows || y.Columns != x.Columns)
+            throw new ArgumentException($"layernorm shapes: x[{x.Rows}, {x.Columns}], weight {w.View.Length}, bias {b.View.Length}, out[{y.Rows}, {y.Columns}]");
+        if (x.Rows == 0) return;
+        _kernels.LayerNorm(new KernelConfig(x.Rows, Sizes.ReductionThreads), x.View, w.View, b.View, y.View, x.Columns, eps,
+            SpecializedValue.New(Sizes.ReductionThreads));
+    }
 
     /// <inheritdoc/>
-    public void Gelu(DeviceTensor input, DeviceTensor output) => throw EncoderOpNotSupported(nameof(Gelu));
+    public void Gelu(DeviceTensor input, DeviceTensor output)
+    {
+        var x = Gpu(input);
+        var y = Gpu(output);
+        if (x.View.Length != y.View.Length) throw new ArgumentException($"gelu: {x.View.Length} inputs for {y.View.Length} outputs");
+        if (x.View.Length == 0) return;
+        _kernels.Gelu((int)x.View.Length, x.View, y.View);
+    }
 
     /// <inheritdoc/>
-    public void BidirectionalAttention(DeviceTensor q, DeviceTensor k, DeviceTensor v, int headDim, ReadOnlySpan<int> sequenceLengths, DeviceTensor output) =>
-        throw EncoderOpNotSupported(nameof(BidirectionalAttention));
-
-    // The encoder ops (BERT) have no ILGPU kernels yet; encoders run on the CPU backend.
-    private static NotSupportedException EncoderOpNotSupported(string op) =>
-        new($"the ILGPU backend has no {op} kernel yet; encoder models (bert) run on the CPU backend");
+    public void BidirectionalAttention(DeviceTensor q, DeviceTensor k, DeviceTensor v, int headDim, ReadOnlySpan<int> sequenceLengths, DeviceTensor output)
+    {
+        var (queries, keys, values, outputs) = (Gpu(q), Gpu(k), Gpu(v), Gpu(output));
+        if (headDim <= 0 || queries.Columns % headDim != 0)
+            throw new ArgumentException($"bidirectional attention: {queries.Columns} features do not split into heads of {headDim}");
+        int rows = queries.Rows, columns = queries.Columns;
+        if (keys.Rows != rows || values.Rows != rows || outputs.Rows != rows || keys.Columns != columns || values.Columns != columns || outputs.Columns != columns)
+            throw new ArgumentException($"bidirectional attention shapes: q[{rows}, {columns}], k[{keys.Rows}, {keys.Columns}], v[{values.Rows}, {values.Columns}], out[{outputs.Rows}, {outputs.Columns}]");
+        var spans = SequenceSpans.Of(sequenceLengths, rows);
+        if (rows == 0) return;
+        var device = IntBuffer(ref _sequenceSpans, spans.Length);
+        device.SubView(0, spans.Length).CopyFromCPU(Stream, spans);
+        int heads = columns / headDim;
+        _kernels.BidirectionalAttention(new KernelConfig(rows * heads, Sizes.ReductionThreads), queries.View, keys.View, values.View, device, outputs.View,
+            heads, columns, SpecializedValue.New(headDim), SpecializedValue.New(Sizes.ReductionThreads));
+    }
 
     /// <inheritdoc/>
     public void Scale(DeviceTensor x, float factor)
@@ -394,19 +422,21 @@ public sealed class IlgpuBackend : IBackend
         _disposed = true;
         _argmaxResult.Dispose();
         _tokens?.Dispose();
+        _sequenceSpans?.Dispose();
         _step.Dispose();
         if (_ownsAccelerator) Accelerator.Dispose();
         _ownedContext?.Dispose();
     }
 
-    private ArrayView<int> TokenBuffer(int length)
+    /// <summary>A scratch buffer of at least <paramref name="length"/> ints, grown (and the old one freed) when too small.</summary>
+    private ArrayView<int> IntBuffer(ref MemoryBuffer1D<int, Stride1D.Dense>? buffer, int length)
     {
-        if (_tokens is null || _tokens.Length < length)
+        if (buffer is null || buffer.Length < length)
         {
-            _tokens?.Dispose();
-            _tokens = Accelerator.Allocate1D<int>(Math.Max(length, 64));
+            buffer?.Dispose();
+            buffer = Accelerator.Allocate1D<int>(Math.Max(length, 64));
         }
-        return _tokens.View;
+        return buffer.View;
     }
 
     private static int Ceiling(int value, int divisor) => (value + divisor - 1) / divisor;
