@@ -38,7 +38,20 @@ internal sealed class IlgpuKernels
             ArrayView<int>, ArrayView<float>, AttentionShape, SpecializedValue<int>, SpecializedValue<int>>(PagedAttentionKernel.F16);
         BidirectionalAttention = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, int, int,
             SpecializedValue<int>, SpecializedValue<int>>(BidirectionalAttentionKernel.Run);
-        Q8Embed = accelerator.LoadAutoGroupedStreamKernel<Index2D, ArrayView<sbyte>, ArrayView<float>, ArrayView<int>, ArrayView<float>, int>(Q8Kernels.Embed);
+        MatMulQ4 = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<byte>, ArrayView<float>, ArrayView<float>, int, int, int, SpecializedValue<int>>(
+            MatMulKernels.Q4);
+        MatMulQ4K = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<byte>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int,
+            SpecializedValue<int>>(MatMulKernels.Q4K);
+        MatMulQ6K = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<byte>, ArrayView<float>, ArrayView<float>, int, int, int, SpecializedValue<int>>(
+            MatMulKernels.Q6K);
+        Q8Embed = accelerator.LoadAutoGroupedStreamKernel<Index2D, ArrayView<sbyte>, ArrayView<float>, ArrayView<int>, ArrayView<float>, int>(
+            QuantizedEmbedKernels.Q8);
+        Q4Embed = accelerator.LoadAutoGroupedStreamKernel<Index2D, ArrayView<byte>, ArrayView<float>, ArrayView<int>, ArrayView<float>, int>(
+            QuantizedEmbedKernels.Q4);
+        Q4KEmbed = accelerator.LoadAutoGroupedStreamKernel<Index2D, ArrayView<byte>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, int>(
+            QuantizedEmbedKernels.Q4K);
+        Q6KEmbed = accelerator.LoadAutoGroupedStreamKernel<Index2D, ArrayView<byte>, ArrayView<float>, ArrayView<int>, ArrayView<float>, int>(
+            QuantizedEmbedKernels.Q6K);
         Argmax = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<int>, int, SpecializedValue<int>>(ArgmaxKernel.Run);
     }
 
@@ -64,6 +77,13 @@ internal sealed class IlgpuKernels
         ArrayView<float>, AttentionShape, SpecializedValue<int>, SpecializedValue<int>> AttentionF16 { get; }
     public Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, int, int, SpecializedValue<int>,
         SpecializedValue<int>> BidirectionalAttention { get; }
+    public Action<KernelConfig, ArrayView<float>, ArrayView<byte>, ArrayView<float>, ArrayView<float>, int, int, int, SpecializedValue<int>> MatMulQ4 { get; }
+    public Action<KernelConfig, ArrayView<float>, ArrayView<byte>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int,
+        SpecializedValue<int>> MatMulQ4K { get; }
+    public Action<KernelConfig, ArrayView<float>, ArrayView<byte>, ArrayView<float>, ArrayView<float>, int, int, int, SpecializedValue<int>> MatMulQ6K { get; }
     public Action<Index2D, ArrayView<sbyte>, ArrayView<float>, ArrayView<int>, ArrayView<float>, int> Q8Embed { get; }
+    public Action<Index2D, ArrayView<byte>, ArrayView<float>, ArrayView<int>, ArrayView<float>, int> Q4Embed { get; }
+    public Action<Index2D, ArrayView<byte>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, int> Q4KEmbed { get; }
+    public Action<Index2D, ArrayView<byte>, ArrayView<float>, ArrayView<int>, ArrayView<float>, int> Q6KEmbed { get; }
     public Action<KernelConfig, ArrayView<float>, ArrayView<int>, int, SpecializedValue<int>> Argmax { get; }
 }
