@@ -98,12 +98,13 @@ public abstract class EncoderOpsTests(AcceleratorFixture fixture, ITestOutputHel
     [Fact]
     public void BidirectionalAttentionMatchesReference()
     {
-        // Up to three packed sequences of 1..130 rows (past two 64-position tiles), 1–3 heads of a few sizes.
+        // Up to three packed sequences of 1..130 rows (past two 64-position tiles), one or two heads of a few sizes
+        // (the emulator runs every barrier of every 16-thread group, so more would cost minutes).
         var backend = fixture.Require();
         var shapes = from count in PropertyCoverage.Size(1, 3)
                      from lengths in PropertyCoverage.Size(1, 130).ArrayOf(count)
-                     from heads in PropertyCoverage.Size(1, 3)
-                     from headDim in Gen.Elements(1, 8, 16, 64)
+                     from heads in PropertyCoverage.Size(1, 2)
+                     from headDim in Gen.Elements(1, 8, 32)
                      from seed in Gen.Choose(0, int.MaxValue)
                      select (Lengths: lengths, Heads: heads, HeadDim: headDim, Seed: seed);
         float worst = 0;
@@ -124,7 +125,7 @@ public abstract class EncoderOpsTests(AcceleratorFixture fixture, ITestOutputHel
             lock (output) worst = MathF.Max(worst, Measure.MaxDifference(expected, actual));
         });
         PropertyCoverage.AssertReaches(seen.SelectMany(s => s.Lengths), 1, 130, "sequence length");
-        PropertyCoverage.AssertReaches(seen.Select(s => s.Heads), 1, 3, "heads");
+        PropertyCoverage.AssertReaches(seen.Select(s => s.Heads), 1, 2, "heads");
         PropertyCoverage.AssertReaches(seen.Select(s => s.Lengths.Length), 1, 3, "sequences");
         output.WriteLine($"{fixture.Name} bidirectional attention vs scalar reference: max |Δ| {worst:E3}");
     }
