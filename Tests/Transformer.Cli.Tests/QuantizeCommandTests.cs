@@ -2,6 +2,7 @@ using Transformer.Kernels.Backend;
 using Transformer.Kernels.Cpu;
 using Transformer.Kernels.Tensors;
 using Transformer.Loader;
+using Transformer.Loader.Gguf;
 using Transformer.Runtime;
 using Transformer.Runtime.Llama;
 
@@ -21,17 +22,18 @@ public sealed class QuantizeCommandTests : IDisposable
     [InlineData(null)]
     [InlineData("q8_0")]
     [InlineData("q4_0")]
+    [InlineData("q4_k_m")] // rows of 64: llama.cpp's Q5_0/Q8_0 fallbacks, held as int8
     public async Task A_quantized_stories260K_loads_without_requantizing_and_gives_bitwise_the_same_logits(string? type)
     {
         Assert.SkipUnless(SharedModels.Available, SharedModels.SkipReason);
         string source = GreedyCases.ModelPath("safetensors");
-        bool q4 = type == "q4_0";
+        bool q4 = type == "q4_0", q4km = type == "q4_k_m";
         string[] typeArgs = type is null ? [] : ["--type", type];
 
         var result = await CliRun.InvokeAsync(["quantize", "--model", source, "--out", _output, .. typeArgs]);
 
         Assert.Equal(0, result.ExitCode);
-        Assert.Contains(q4 ? "as 4-bit (Q4_0)" : "as int8", result.Output);
+        Assert.Contains(q4 ? "as 4-bit (Q4_0)" : q4km ? "as Q4_K_M" : "as int8", result.Output);
         foreach (string file in new[] { "model.safetensors", "config.json", "tok512.model", "tok512.bin" })
             Assert.True(File.Exists(Path.Combine(_output, file)), $"{file} was not written");
 
@@ -47,10 +49,15 @@ public sealed class QuantizeCommandTests : IDisposable
         }
 
         // The pre-quantized model is asked for F32: its quantized tensors are used as stored regardless.
-        var format = q4 ? WeightFormat.Q4 : WeightFormat.Q8;
+        var format = q4 ? WeightFormat.Q4 : q4km ? WeightFormat.Q4KM : WeightFormat.Q8;
         float[] preQuantized = Logits(_output, WeightFormat.F32, tokens, out var layer0);
         float[] atLoad = Logits(source, format, tokens, out _);
-        Assert.Equal(format, layer0);
+        Assert.Equal(q4 ? WeightFormat.Q4 : WeightFormat.Q8, layer0);
+        if (q4km)
+        {
+            using var files = ModelFiles.Open(_output);
+            Assert.Equal(DType.F16, files.Weights.Get("model.layers.0.mlp.down_proj.weight").Type); // rows of 172 fit no block
+        }
         Assert.Equal(atLoad, preQuantized);
     }
 
@@ -100,6 +107,8 @@ public sealed class QuantizeCommandTests : IDisposable
     [InlineData("phi3", "q4_0")]
     [InlineData("qwen3", "q4_0")]
     [InlineData("gemma2", "q4_0")]
+    [InlineData("qwen3", "q4_k_m")]
+    [InlineData("gemma2", "q4_k_m")]
     public async Task Other_families_load_quantized_and_give_bitwise_the_logits_of_quantize_at_load(string arch, string type)
     {
         string source = Path.Combine(RepositoryPaths.Root, "Tests", "Transformer.Runtime.Tests", "Fixtures", "llamacpp", arch);
@@ -108,8 +117,67 @@ public sealed class QuantizeCommandTests : IDisposable
 
         Assert.Equal(0, result.ExitCode);
         int[] tokens = [1, 17, 42, 5, 63, 30, 8, 21];
-        Assert.Equal(FamilyLogits(source, type == "q4_0" ? WeightFormat.Q4 : WeightFormat.Q8, tokens), FamilyLogits(_output, WeightFormat.F32, tokens));
+        var format = type switch { "q4_0" => WeightFormat.Q4, "q4_k_m" => WeightFormat.Q4KM, _ => WeightFormat.Q8 };
+        Assert.Equal(FamilyLogits(source, format, tokens), FamilyLogits(_output, WeightFormat.F32, tokens));
         Assert.NotEqual(FamilyLogits(source, WeightFormat.F32, tokens), FamilyLogits(_output, WeightFormat.F32, tokens));
+    }
+
+    [Fact]
+    public async Task A_fused_qkv_whose_parts_q4_k_m_types_differently_is_refused_naming_it()
+    {
+        // Phi-3's second of two layers is a use_more_bits one: its v rows would be Q6_K (here Q8_0), its q and k rows Q4_K (Q5_0).
+        string source = Path.Combine(RepositoryPaths.Root, "Tests", "Transformer.Runtime.Tests", "Fixtures", "llamacpp", "phi3");
+        var result = await CliRun.InvokeAsync("quantize", "--model", source, "--out", _output, "--type", "q4_k_m");
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("model.layers.1.self_attn.qkv_proj.weight", result.StandardError);
+        Assert.False(File.Exists(Path.Combine(_output, "model.safetensors")));
+    }
+
+    /// <summary>
+    /// Rows of 256 (the synthetic tiny256-llama of tools/GgufFixtures as a Hugging Face folder): q4_k_m stores real
+    /// Q4_K and Q6_K matrices in the K-quant layout, and loading them gives bitwise the logits of <c>--quant q4_k_m</c>.
+    /// </summary>
+    [Fact]
+    public async Task A_q4_k_m_folder_with_whole_super_blocks_stores_q4_k_and_q6_k_and_gives_the_logits_of_quantize_at_load()
+    {
+        string source = _output + "-source";
+        WriteTiny256Folder(source);
+        try
+        {
+            var result = await CliRun.InvokeAsync("quantize", "--model", source, "--out", _output, "--type", "q4_k_m");
+            Assert.Equal(0, result.ExitCode);
+            using (var files = ModelFiles.Open(_output))
+            {
+                var names = files.Weights.Tensors.Select(t => t.Name).ToHashSet();
+                Assert.Contains("model.layers.0.self_attn.q_proj.weight" + GgufKQuants.Q4KCodesSuffix, names);
+                Assert.Contains("model.layers.0.self_attn.v_proj.weight" + GgufKQuants.Q6KBlocksSuffix, names); // a use_more_bits layer
+                Assert.Contains("lm_head.weight" + GgufKQuants.Q6KBlocksSuffix, names);
+                Assert.DoesNotContain("model.layers.0.self_attn.q_proj.weight", names);
+            }
+            int[] tokens = [1, 300, 17, 42, 299, 5, 260, 123];
+            float[] preQuantized = Logits(_output, WeightFormat.F32, tokens, out var layer0);
+            Assert.Equal(WeightFormat.Q4K, layer0);
+            Assert.Equal(Logits(source, WeightFormat.Q4KM, tokens, out _), preQuantized);
+        }
+        finally
+        {
+            Directory.Delete(source, recursive: true);
+        }
+    }
+
+    private static void WriteTiny256Folder(string folder)
+    {
+        using var gguf = GgufFile.Open(Path.Combine(RepositoryPaths.Root, "Tests", "Transformer.Runtime.Tests", "Fixtures", "gguf", "tiny256-llama-q4_k_m.gguf"));
+        var c = GgufModelConfig.Read(gguf);
+        Directory.CreateDirectory(folder);
+        File.WriteAllText(Path.Combine(folder, "config.json"), string.Create(System.Globalization.CultureInfo.InvariantCulture, $$"""
+            {"architectures": ["LlamaForCausalLM"], "model_type": "llama", "hidden_size": {{c.HiddenSize}}, "intermediate_size": {{c.IntermediateSize}},
+             "num_hidden_layers": {{c.NumLayers}}, "num_attention_heads": {{c.NumHeads}}, "num_key_value_heads": {{c.NumKvHeads}}, "head_dim": {{c.HeadDim}},
+             "vocab_size": {{c.VocabSize}}, "max_position_embeddings": {{c.MaxPositions}}, "rms_norm_eps": {{c.RmsNormEps:R}}, "rope_theta": {{c.RopeTheta:R}},
+             "tie_word_embeddings": false}
+            """));
+        using var weights = new Runtime.Synthetic.SyntheticWeightSource(c, 0x6776);
+        Loader.Safetensors.SafetensorsWriter.Write(Path.Combine(folder, "model.safetensors"), [.. weights.Tensors]);
     }
 
     private static float[] FamilyLogits(string path, WeightFormat format, int[] tokens)

@@ -26,7 +26,10 @@ public sealed class QuantizeGgufTests(ITestOutputHelper output) : IDisposable
         if (Directory.Exists(_output)) Directory.Delete(_output, recursive: true);
     }
 
-    public static TheoryData<string> Types => ["q8_0", "q4_0"];
+    public static TheoryData<string> Types => ["q8_0", "q4_0", "q4_k_m"];
+
+    /// <summary>The types llama.cpp's quantizer writes pure (every matrix in the one type).</summary>
+    public static TheoryData<string> PureTypes => ["q8_0", "q4_0"];
 
     private static JsonElement Record(string property, string type) =>
         Fixture.Value.GetProperty(property).EnumerateArray().Single(f => f.GetProperty("type").GetString() == type);
@@ -45,18 +48,8 @@ public sealed class QuantizeGgufTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(record.GetProperty("sha256").GetString(), Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(path))));
 
         int[] tokens = [.. Fixture.Value.GetProperty("token_ids").EnumerateArray().Select(e => e.GetInt32())];
-        float[][] theirs = [.. record.GetProperty("logits").EnumerateArray().Select(row => row.EnumerateArray().Select(v => v.GetSingle()).ToArray())];
         float[] ours = Logits(path, tokens);
-        int vocab = theirs[0].Length;
-        double maxDiff = 0, meanKl = 0;
-        int sameTop1 = 0;
-        for (int p = 0; p < tokens.Length; p++)
-        {
-            var mine = ours.AsSpan(p * vocab, vocab);
-            for (int i = 0; i < vocab; i++) maxDiff = Math.Max(maxDiff, Math.Abs(mine[i] - theirs[p][i]));
-            meanKl += KlDivergence(theirs[p], mine) / tokens.Length;
-            if (ArgMax(theirs[p]) == ArgMax(mine)) sameTop1++;
-        }
+        var (maxDiff, meanKl, sameTop1) = AgainstLlamaCpp(record, ours, tokens.Length);
         float[] f32 = Logits(SharedModels.Stories260KFile("model.safetensors"), tokens);
         float quantization = f32.Zip(ours, (a, b) => MathF.Abs(a - b)).Max();
         output.WriteLine($"{type}: max |logit diff| {maxDiff:E3}, mean KL(llama.cpp || ours) {meanKl:E3}, same top-1 {sameTop1}/{tokens.Length}; " +
@@ -65,14 +58,24 @@ public sealed class QuantizeGgufTests(ITestOutputHelper output) : IDisposable
         // activation block's scale f16 (ours f32, see LlamaCppGgufTests), and it runs the F16 rows of the 172-wide down
         // projections against f16 activations (ours f32). Measured over 10 positions × 512 logits: max |diff| 0.276 /
         // 0.220, mean KL 5.7e-4 / 4.4e-4 (q8_0 / q4_0), every top-1 the same, against 0.27 / 4.5 between our own logits on
-        // these files and in f32 (|logit| ≤ 18.9); bounds with room for other ISA paths.
+        // these files and in f32 (|logit| ≤ 18.9); bounds with room for other ISA paths. q4_k_m here is llama.cpp's
+        // fallbacks for 64-wide rows (Q5_0, the Q8_0 classifier, F16 down projections): Q4_K_M_FIGURES.
         Assert.True(maxDiff <= 0.5, $"max |logit diff| {maxDiff}");
         Assert.True(meanKl <= 2e-3, $"mean KL {meanKl}");
-        Assert.Equal(tokens.Length, sameTop1);
+        Assert.True(sameTop1 == tokens.Length || (type == "q4_k_m" && sameTop1 >= tokens.Length - 1 && TopGap(record, ours) <= maxDiff),
+            $"same top-1 at {sameTop1}/{tokens.Length} positions, llama.cpp's logit gap to ours {TopGap(record, ours)}");
+    }
+
+    /// <summary>The largest gap, over positions, between llama.cpp's logit of its top token and its logit of ours (0 where they agree).</summary>
+    private static double TopGap(JsonElement record, float[] ours)
+    {
+        float[][] theirs = [.. record.GetProperty("logits").EnumerateArray().Select(row => row.EnumerateArray().Select(v => v.GetSingle()).ToArray())];
+        int vocab = theirs[0].Length;
+        return Enumerable.Range(0, theirs.Length).Max(p => theirs[p][ArgMax(theirs[p])] - theirs[p][ArgMax(ours.AsSpan(p * vocab, vocab))]);
     }
 
     [Theory]
-    [MemberData(nameof(Types))]
+    [MemberData(nameof(PureTypes))]
     public void Every_tensor_is_byte_for_byte_what_llama_cpps_quantizer_writes_from_the_same_f32_weights(string type)
     {
         // The synthetic tiny-llama of tools/GgufFixtures: every row whole blocks, so llama.cpp's quantizer takes it (pure).
@@ -99,7 +102,7 @@ public sealed class QuantizeGgufTests(ITestOutputHelper output) : IDisposable
     }
 
     [Theory]
-    [MemberData(nameof(Types))]
+    [MemberData(nameof(PureTypes))]
     public async Task A_gguf_whose_rows_are_not_whole_blocks_keeps_them_f16_and_our_engine_runs_it(string type)
     {
         // The Llama fixture's MLP is 48 wide: down_proj rows are not whole blocks of 32.
@@ -112,7 +115,7 @@ public sealed class QuantizeGgufTests(ITestOutputHelper output) : IDisposable
         using (var file = GgufFile.Open(path))
         {
             Assert.All(file.Tensors.Where(t => t.Name.EndsWith("ffn_down.weight", StringComparison.Ordinal)), t => Assert.Equal(GgmlType.F16, t.Type));
-            Assert.Equal(GgmlTypes.Name(QuantizeType.Parse(type).GgufMatrixType), GgmlTypes.Name(file.Tensors.Single(t => t.Name == "blk.0.ffn_up.weight").Type));
+            Assert.Equal(QuantizeType.Parse(type).Gguf.Name, GgmlTypes.Name(file.Tensors.Single(t => t.Name == "blk.0.ffn_up.weight").Type));
         }
         int[] tokens = [1, 17, 42, 5, 63, 30, 8, 21];
         float[] quantized = Logits(path, tokens), reference = Logits(source, tokens);
@@ -141,6 +144,62 @@ public sealed class QuantizeGgufTests(ITestOutputHelper output) : IDisposable
         var result = await CliRun.InvokeAsync("quantize", "--model", source, "--out", _output, "--format", "gguf");
         Assert.Equal(CliErrors.Failure, result.ExitCode);
         Assert.Contains("already quantized", Assert.Single(result.ErrorLines));
+    }
+
+    /// <summary>
+    /// Stories260K's rows are not whole super-blocks, so its Q4_K_M file holds only llama.cpp's fallbacks. For real Q4_K
+    /// and Q6_K tensors: the synthetic tiny256-llama through the same writer; its tensors are those of the file
+    /// tools/GgufFixtures had llama.cpp run (k_quant_file), and our logits on it stay near llama.cpp's.
+    /// </summary>
+    [Fact]
+    public void A_q4_k_m_gguf_of_whole_super_blocks_is_the_file_llama_cpp_ran_and_our_logits_on_it_stay_near_llama_cpps()
+    {
+        var record = Fixture.Value.GetProperty("k_quant_file");
+        using var fixture = GgufFile.Open(Path.Combine(RepositoryPaths.Root, "Tests", "Transformer.Runtime.Tests", "Fixtures", "gguf", "tiny256-llama-q4_k_m.gguf"));
+        var config = GgufModelConfig.Read(fixture);
+        Directory.CreateDirectory(_output);
+        string path = Path.Combine(_output, "tiny256.gguf");
+        using (var weights = new SyntheticWeightSource(config, record.GetProperty("seed").GetUInt64()))
+            GgufQuantizedWriter.Write(path, config, weights, tokenizer: null, QuantizeType.Q4_K_M);
+        var tensors = record.GetProperty("tensors");
+        using (var ours = GgufFile.Open(path))
+        {
+            Assert.Equal(tensors.EnumerateObject().Count(), ours.Tensors.Count);
+            foreach (var tensor in ours.Tensors)
+            {
+                var expected = tensors.GetProperty(tensor.Name);
+                Assert.Equal(expected.GetProperty("type").GetString(), GgmlTypes.Name(tensor.Type));
+                Assert.True(expected.GetProperty("sha256").GetString() == Convert.ToHexStringLower(SHA256.HashData(ours.Data(tensor).Span)),
+                    $"{tensor.Name} ({GgmlTypes.Name(tensor.Type)}): our bytes differ from the file llama.cpp ran");
+            }
+            Assert.Contains(ours.Tensors, t => t.Type == GgmlType.Q4_K);
+            Assert.Contains(ours.Tensors, t => t.Type == GgmlType.Q6_K);
+        }
+        int[] tokens = [.. record.GetProperty("token_ids").EnumerateArray().Select(e => e.GetInt32())];
+        var (maxDiff, meanKl, sameTop1) = AgainstLlamaCpp(record, Logits(path, tokens), tokens.Length);
+        output.WriteLine($"tiny256 q4_k_m: max |logit diff| {maxDiff:E3}, mean KL(llama.cpp || ours) {meanKl:E3}, same top-1 {sameTop1}/{tokens.Length}");
+        // The K-quants run as stored in both; what differs is the activations: llama.cpp quantizes them to Q8_K (one
+        // f32 scale per 256), ours to Q8 blocks of 32 (see LlamaCppGgufTests, which measures the same on llama.cpp's own file).
+        Assert.True(maxDiff <= 5e-2, $"max |logit diff| {maxDiff}");
+        Assert.True(meanKl <= 1e-4, $"mean KL {meanKl}");
+        Assert.Equal(tokens.Length, sameTop1);
+    }
+
+    /// <summary>Max |Δ|, mean KL(llama.cpp ‖ ours) and positions with the same top-1, against the logits in <paramref name="record"/>.</summary>
+    private static (double MaxDiff, double MeanKl, int SameTop1) AgainstLlamaCpp(JsonElement record, float[] ours, int positions)
+    {
+        float[][] theirs = [.. record.GetProperty("logits").EnumerateArray().Select(row => row.EnumerateArray().Select(v => v.GetSingle()).ToArray())];
+        int vocab = theirs[0].Length;
+        double maxDiff = 0, meanKl = 0;
+        int sameTop1 = 0;
+        for (int p = 0; p < positions; p++)
+        {
+            var mine = ours.AsSpan(p * vocab, vocab);
+            for (int i = 0; i < vocab; i++) maxDiff = Math.Max(maxDiff, Math.Abs(mine[i] - theirs[p][i]));
+            meanKl += KlDivergence(theirs[p], mine) / positions;
+            if (ArgMax(theirs[p]) == ArgMax(mine)) sameTop1++;
+        }
+        return (maxDiff, meanKl, sameTop1);
     }
 
     private static float[] Logits(string path, int[] tokens)

@@ -48,7 +48,7 @@ public sealed class LlamaCppGgufTests(ITestOutputHelper output) : IDisposable
         return (max, mean);
     }
 
-    public static TheoryData<string> Models => ["tiny-llama", "tiny256-llama", "tiny-qwen2"];
+    public static TheoryData<string> Models => ["tiny-llama", "tiny256-llama", "tiny256-mixed-llama", "tiny-qwen2"];
 
     [Theory]
     [MemberData(nameof(Models))]
@@ -108,7 +108,8 @@ public sealed class LlamaCppGgufTests(ITestOutputHelper output) : IDisposable
         Assert.True(compared >= 10);
     }
 
-    public static TheoryData<string, string> BlockFiles => new() { { "tiny-llama", "q4_0" }, { "tiny256-llama", "q4_k_m" } };
+    /// <summary>Files of 4-bit blocks; tiny256-mixed-llama's Q4_K_M holds a Q8_0 down projection beside Q4_K and Q6_K tensors.</summary>
+    public static TheoryData<string, string> BlockFiles => new() { { "tiny-llama", "q4_0" }, { "tiny256-llama", "q4_k_m" }, { "tiny256-mixed-llama", "q4_k_m" } };
 
     [Theory]
     [MemberData(nameof(BlockFiles))]
@@ -134,6 +135,7 @@ public sealed class LlamaCppGgufTests(ITestOutputHelper output) : IDisposable
             seen.Add(tensor.Type);
         }
         Assert.Superset(label == "q4_0" ? [GgmlType.Q4_0] : new HashSet<GgmlType> { GgmlType.Q4_K, GgmlType.Q6_K }, seen);
+        if (name == "tiny256-mixed-llama") Assert.Contains(GgmlType.Q8_0, seen);
     }
 
     [Theory]
@@ -217,49 +219,62 @@ public sealed class LlamaCppGgufTests(ITestOutputHelper output) : IDisposable
     }
 
     /// <summary>
-    /// Our Q4_K_M: llama.cpp's type for every tensor (its use_more_bits layers' attn_v and ffn_down and the output as
-    /// Q6_K, the rest Q4_K) and, tensor for tensor, the Q4_K and Q6_K bytes its quantizer wrote into the fixture.
+    /// Our Q4_K_M GGUF writer (<see cref="GgufMatrixTypes.Q4_K_M"/>, what <c>quantize --type q4_k_m</c> runs): llama.cpp's
+    /// type for every tensor (its use_more_bits layers' attn_v and ffn_down and the output as Q6_K, the rest Q4_K, the
+    /// Q8_0 fallback for the mixed model's 96-wide down projection) and, tensor for tensor, the bytes its quantizer wrote
+    /// into the fixture from the same F32 weights.
     /// </summary>
-    [Fact]
-    public void Our_q4_k_m_quantizer_writes_the_types_and_bytes_llama_cpp_wrote()
+    [Theory]
+    [InlineData("tiny256-llama")]
+    [InlineData("tiny256-mixed-llama")]
+    public void Our_q4_k_m_writer_writes_the_types_and_bytes_llama_cpps_quantizer_wrote(string name)
     {
-        var model = Model("tiny256-llama");
+        var model = Model(name);
         var config = ConfigOf(model);
         Directory.CreateDirectory(_dir);
-        string path = Path.Combine(_dir, "tiny256-llama-f32.gguf");
+        string path = Path.Combine(_dir, $"{name}-q4_k_m.gguf");
         using (var weights = new SyntheticWeightSource(config, model.GetProperty("seed").GetUInt64()))
-            GgufModelWriter.Write(path, config, weights, GgmlType.F32);
-        using var f32 = GgufFile.Open(path);
-        using var q4km = GgufFile.Open(Path.Combine(FixtureDir, File(model, "q4_k_m").GetProperty("file").GetString()!));
-        bool hasOutput = q4km.Tensors.Any(t => t.Name == "output.weight");
+            GgufModelWriter.Write(path, config, weights, GgufMatrixTypes.Q4_K_M);
+        using var ours = GgufFile.Open(path);
+        using var theirs = GgufFile.Open(Path.Combine(FixtureDir, File(model, "q4_k_m").GetProperty("file").GetString()!));
+        Assert.Equal(theirs.Tensors.Select(t => t.Name).Order(StringComparer.Ordinal), ours.Tensors.Select(t => t.Name).Order(StringComparer.Ordinal));
         var compared = new Dictionary<GgmlType, int>();
-        foreach (var tensor in q4km.Tensors.Where(t => t.Shape.Length == 2))
+        foreach (var tensor in theirs.Tensors)
         {
-            var (role, layer) = RoleOf(tensor.Name, hasOutput);
-            var ours = GgmlQ4_K_M.TypeFor(role, layer, config.NumLayers, tensor.Shape[1]);
-            Assert.True(ours.ToString() == GgmlTypes.Name(tensor.Type), $"{tensor.Name}: llama.cpp chose {GgmlTypes.Name(tensor.Type)}, we chose {ours}");
-            var values = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(f32.Data(f32.Tensors.Single(t => t.Name == tensor.Name)).Span);
-            var blocks = new byte[q4km.Data(tensor).Length];
-            if (ours == GgmlMixType.Q4_K) GgmlQ4_K.QuantizeRow(values, blocks);
-            else if (ours == GgmlMixType.Q6_K) GgmlQ6_K.QuantizeRow(values, blocks);
-            else continue;
-            int first = Enumerable.Range(0, blocks.Length).FirstOrDefault(i => blocks[i] != q4km.Data(tensor).Span[i], -1);
-            Assert.True(first < 0, $"{tensor.Name} ({ours}): our bytes differ from llama.cpp's first at byte {first}");
+            var mine = ours.Tensors.Single(t => t.Name == tensor.Name);
+            Assert.True(mine.Type == tensor.Type, $"{tensor.Name}: llama.cpp chose {GgmlTypes.Name(tensor.Type)}, we chose {GgmlTypes.Name(mine.Type)}");
+            var expected = theirs.Data(tensor).Span;
+            var actual = ours.Data(mine).Span;
+            int first = expected.Length == actual.Length ? expected.CommonPrefixLength(actual) : 0;
+            if (first == expected.Length) first = -1;
+            Assert.True(expected.Length == actual.Length && first < 0, $"{tensor.Name} ({GgmlTypes.Name(tensor.Type)}): our bytes differ from llama.cpp's first at byte {first}");
             compared[tensor.Type] = compared.GetValueOrDefault(tensor.Type) + 1;
         }
-        output.WriteLine($"byte-identical tensors: {string.Join(", ", compared.Select(p => $"{p.Key} {p.Value}"))}");
+        output.WriteLine($"byte-identical tensors: {string.Join(", ", compared.Select(p => $"{GgmlTypes.Name(p.Key)} {p.Value}"))}");
         Assert.True(compared.GetValueOrDefault(GgmlType.Q4_K) >= 4 && compared.GetValueOrDefault(GgmlType.Q6_K) >= 2,
             $"too few tensors compared: {string.Join(", ", compared)}");
+        if (name == "tiny256-mixed-llama") Assert.Equal(1, compared.GetValueOrDefault(GgmlType.Q8_0));
     }
 
-    /// <summary>What a GGUF tensor is to llama.cpp's type rules, and its layer.</summary>
-    private static (GgmlMixRole Role, int Layer) RoleOf(string name, bool hasOutput)
+    /// <summary>
+    /// Our Q6_K quantizer writes ggml's bytes on heavy-tailed rows (Fixtures/gguf/ggml-q6_k-rows.json, from ggml's
+    /// <c>quantize_row_q6_K_ref</c>): their outliers make the scale search keep candidates, the last (nmax + 0.9) among
+    /// them, that the synthetic models' near-normal weights never reach.
+    /// </summary>
+    [Fact]
+    public void Our_q6_k_quantizer_writes_ggmls_bytes_on_heavy_tailed_rows()
     {
-        if (name == "output.weight" || (!hasOutput && name == "token_embd.weight")) return (GgmlMixRole.Output, 0);
-        int layer = name.StartsWith("blk.", StringComparison.Ordinal) ? int.Parse(name.Split('.')[1]) : 0;
-        if (name.EndsWith(".attn_v.weight", StringComparison.Ordinal)) return (GgmlMixRole.AttentionValue, layer);
-        if (name.EndsWith(".ffn_down.weight", StringComparison.Ordinal)) return (GgmlMixRole.FeedForwardDown, layer);
-        return (GgmlMixRole.Other, layer);
+        var rows = ReferenceJson.Load(Path.Combine(FixtureDir, "ggml-q6_k-rows.json")).GetProperty("rows").EnumerateArray().ToArray();
+        Assert.True(rows.Length >= 16, $"only {rows.Length} rows");
+        foreach (var (row, index) in rows.Select((r, i) => (r, i)))
+        {
+            float[] values = [.. row.GetProperty("values").EnumerateArray().Select(v => v.GetSingle())];
+            byte[] expected = Convert.FromHexString(row.GetProperty("q6_k").GetString()!);
+            var actual = new byte[expected.Length];
+            GgmlQ6_K.QuantizeRow(values, actual);
+            int first = Enumerable.Range(0, expected.Length).FirstOrDefault(i => expected[i] != actual[i], -1);
+            Assert.True(first < 0, $"row {index}: our Q6_K bytes differ from ggml's first at byte {first}");
+        }
     }
 
     private static void AssertSameAsLlamaCpp(JsonElement record, string tensor, float[] values)

@@ -21,6 +21,13 @@ internal sealed record Fixture(string Name, ModelConfig Config, ulong Seed, (LLa
             HiddenSize = 256, IntermediateSize = 256, NumLayers = 1, NumHeads = 4, NumKvHeads = 2, HeadDim = 64,
             VocabSize = SyntheticVocabulary.Size, TieWordEmbeddings = false, BosTokenId = 1, EosTokenIds = [2],
         }, 0x6776, [(LLamaFtype.MOSTLY_Q4_K_M, "q4_k_m")]),
+        // Rows of 256 except the down projection's 96: Q4_K_M gives Q4_K and Q6_K tensors beside a Q8_0 one (the Q6_K
+        // down projection falls back to Q8_0), the mix llama.cpp's quantizer writes for rows that are not whole super-blocks.
+        new("tiny256-mixed-llama", SyntheticPresets.Get("tiny") with
+        {
+            HiddenSize = 256, IntermediateSize = 96, NumLayers = 1, NumHeads = 4, NumKvHeads = 2, HeadDim = 64,
+            VocabSize = SyntheticVocabulary.Size, TieWordEmbeddings = false, BosTokenId = 1, EosTokenIds = [2],
+        }, 0x6778, [(LLamaFtype.MOSTLY_Q4_K_M, "q4_k_m")]),
         // Qwen2: q/k/v biases, rows stored in Hugging Face order (llama.cpp runs it with NeoX RoPE).
         new("tiny-qwen2", SyntheticPresets.Get("tiny") with
         {

@@ -57,6 +57,7 @@ try
     }
     json["models"] = models;
     File.WriteAllText(Path.Combine(outDir, "llamacpp-logits.json"), json.ToJsonString(new JsonSerializerOptions { WriteIndented = false }));
+    File.WriteAllText(Path.Combine(outDir, "ggml-q6_k-rows.json"), Q6KRowsFixture.Write());
 
     if (args.Length == 2)
     {

@@ -24,8 +24,12 @@ internal static class QuantizeCommandFixture
     /// <summary>Tokens of the logits comparison (BOS first; the ids the quantize tests use).</summary>
     public static readonly int[] TokenIds = [1, 403, 407, 261, 378, 13, 400, 50, 9, 511];
 
-    private static readonly (string Name, GgmlType Type, LLamaFtype Ftype)[] s_types =
-        [("q8_0", GgmlType.Q8_0, LLamaFtype.MOSTLY_Q8_0), ("q4_0", GgmlType.Q4_0, LLamaFtype.MOSTLY_Q4_0)];
+    private static readonly (string Name, GgufMatrixTypes Types, LLamaFtype Ftype)[] s_types =
+    [
+        ("q8_0", GgufMatrixTypes.Uniform(GgmlType.Q8_0), LLamaFtype.MOSTLY_Q8_0),
+        ("q4_0", GgufMatrixTypes.Uniform(GgmlType.Q4_0), LLamaFtype.MOSTLY_Q4_0),
+        ("q4_k_m", GgufMatrixTypes.Q4_K_M, LLamaFtype.MOSTLY_Q4_K_M),
+    ];
 
     /// <summary>The fixture's JSON, for stories260K in <paramref name="sharedModels"/>/stories260K.</summary>
     public static string Write(string sharedModels, string work)
@@ -36,7 +40,7 @@ internal static class QuantizeCommandFixture
         using (var model = ModelFiles.Open(Path.Combine(dir, "model.safetensors")))
         {
             void AddTokenizer(GgufWriter w) => GgufTokenizerMetadata.AddSentencePiece(w, File.ReadAllBytes(tokenizer), tokenizer);
-            foreach (var (name, type, ftype) in s_types)
+            foreach (var (name, type, _) in s_types)
             {
                 // What GgufQuantizedWriter (the CLI) writes: the same writer, the same tokenizer call.
                 string ours = Path.Combine(work, $"stories260K-{name}.gguf");
@@ -45,7 +49,7 @@ internal static class QuantizeCommandFixture
                 {
                     ["type"] = name,
                     ["sha256"] = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(ours))),
-                    ["logits"] = new JsonArray([.. Logits(ours).Select(row => (JsonNode)new JsonArray([.. row.Select(v => (JsonNode)v)]))]),
+                    ["logits"] = new JsonArray([.. Logits(ours, TokenIds).Select(row => (JsonNode)new JsonArray([.. row.Select(v => (JsonNode)v)]))]),
                 });
             }
         }
@@ -54,7 +58,9 @@ internal static class QuantizeCommandFixture
         using (var weights = new SyntheticWeightSource(tiny.Config, tiny.Seed))
             GgufModelWriter.Write(tinyF32, tiny.Config, weights, GgmlType.F32, SyntheticVocabulary.Add);
         var quantizer = new JsonArray();
-        foreach (var (name, _, ftype) in s_types)
+        // Q4_K_M is a mix, not a pure type: its bytes are checked against the tiny256-llama Q4_K_M fixture, which is
+        // llama.cpp's quantizer's own output, and its logits on real Q4_K/Q6_K tensors come from KQuantFile below.
+        foreach (var (name, _, ftype) in s_types.Where(t => t.Ftype != LLamaFtype.MOSTLY_Q4_K_M))
         {
             string theirs = Path.Combine(work, $"quantizer-tiny-llama-{name}.gguf");
             QuantizePure(tinyF32, theirs, ftype);
@@ -68,7 +74,30 @@ internal static class QuantizeCommandFixture
             ["quantizer_model"] = tiny.Name,
             ["quantizer_seed"] = tiny.Seed,
             ["quantizer"] = quantizer,
+            ["k_quant_file"] = KQuantFile(work),
         }.ToJsonString(new JsonSerializerOptions { WriteIndented = false });
+    }
+
+    /// <summary>
+    /// Stories260K's rows (64 and 172) are not whole super-blocks, so its Q4_K_M file holds only the fallbacks (Q5_0, Q8_0,
+    /// F16). For real Q4_K and Q6_K tensors: the synthetic tiny256-llama written by our writer as Q4_K_M, each tensor's
+    /// SHA-256 (the test rebuilds them) and llama.cpp's logits on that file.
+    /// </summary>
+    private static JsonObject KQuantFile(string work)
+    {
+        var tiny = Fixture.All.Single(f => f.Name == "tiny256-llama");
+        string path = Path.Combine(work, "ours-tiny256-llama-q4_k_m.gguf");
+        using (var weights = new SyntheticWeightSource(tiny.Config, tiny.Seed))
+            GgufModelWriter.Write(path, tiny.Config, weights, GgufMatrixTypes.Q4_K_M, SyntheticVocabulary.Add);
+        return new JsonObject
+        {
+            ["model"] = tiny.Name,
+            ["seed"] = tiny.Seed,
+            ["type"] = "q4_k_m",
+            ["token_ids"] = new JsonArray([.. Fixture.TokenIds.Select(t => (JsonNode)t)]),
+            ["tensors"] = Tensors(path),
+            ["logits"] = new JsonArray([.. Logits(path, Fixture.TokenIds).Select(row => (JsonNode)new JsonArray([.. row.Select(v => (JsonNode)v)]))]),
+        };
     }
 
     /// <summary>llama.cpp's quantizer with every tensor in the type's own blocks (no K-quant mix, no Q6_K output).</summary>
@@ -96,7 +125,7 @@ internal static class QuantizeCommandFixture
         return result;
     }
 
-    private static float[][] Logits(string path)
+    private static float[][] Logits(string path, int[] tokenIds)
     {
         var parameters = new ModelParams(path)
         {
@@ -106,8 +135,8 @@ internal static class QuantizeCommandFixture
         using var weights = LLamaWeights.LoadFromFile(parameters);
         using var context = weights.CreateContext(parameters);
         var batch = new LLamaBatch();
-        for (int i = 0; i < TokenIds.Length; i++) batch.Add(TokenIds[i], i, LLamaSeqId.Zero, true);
+        for (int i = 0; i < tokenIds.Length; i++) batch.Add(tokenIds[i], i, LLamaSeqId.Zero, true);
         if (context.NativeHandle.Decode(batch) != DecodeResult.Ok) throw new InvalidOperationException($"llama.cpp could not decode with {path}");
-        return [.. Enumerable.Range(0, TokenIds.Length).Select(i => context.NativeHandle.GetLogitsIth(i).ToArray())];
+        return [.. Enumerable.Range(0, tokenIds.Length).Select(i => context.NativeHandle.GetLogitsIth(i).ToArray())];
     }
 }

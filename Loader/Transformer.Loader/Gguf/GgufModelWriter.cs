@@ -9,7 +9,7 @@ namespace Transformer.Loader.Gguf;
 /// <summary>
 /// Writes a model (Hugging Face names, as any <see cref="IWeightSource"/> presents it) as a GGUF file llama.cpp
 /// loads: llama.cpp's tensor names and hyperparameter keys, query/key rows in the order its RoPE expects, vectors
-/// in F32 and matrices in the chosen type. The tokenizer's metadata is added by the caller.
+/// in F32 and matrices in the type <see cref="GgufMatrixTypes"/> chooses for each. The tokenizer's metadata is added by the caller.
 /// </summary>
 public static class GgufModelWriter
 {
@@ -30,6 +30,9 @@ public static class GgufModelWriter
         },
         [GgmlType.Q8_0] = GgmlQ8_0.QuantizeRow,
         [GgmlType.Q4_0] = GgmlQ4_0.QuantizeRow,
+        [GgmlType.Q5_0] = GgmlQ5_0.QuantizeRow,
+        [GgmlType.Q4_K] = GgmlQ4_K.QuantizeRow,
+        [GgmlType.Q6_K] = GgmlQ6_K.QuantizeRow,
     };
 
     /// <summary>Matrix types this writer produces.</summary>
@@ -41,10 +44,18 @@ public static class GgufModelWriter
     /// llama.cpp's converter does: <c>convert_hf_to_gguf.py --outtype q8_0</c> falls back to F16 for such rows). <paramref name="addMetadata"/> adds the tokenizer keys (and any other).
     /// </summary>
     /// <exception cref="ArgumentException">The architecture, a tensor or the type cannot be written.</exception>
-    public static void Write(string path, ModelConfig config, IWeightSource weights, GgmlType matrixType, Action<GgufWriter>? addMetadata = null)
+    public static void Write(string path, ModelConfig config, IWeightSource weights, GgmlType matrixType, Action<GgufWriter>? addMetadata = null) =>
+        Write(path, config, weights, GgufMatrixTypes.Uniform(matrixType), addMetadata);
+
+    /// <summary>As the other overload, each matrix in the type <paramref name="matrixTypes"/> chooses for it.</summary>
+    /// <exception cref="ArgumentException">The architecture, a tensor or a type cannot be written.</exception>
+    public static void Write(string path, ModelConfig config, IWeightSource weights, GgufMatrixTypes matrixTypes, Action<GgufWriter>? addMetadata = null)
     {
-        if (!MatrixTypes.Contains(matrixType))
-            throw new ArgumentException($"matrices can be written as {string.Join(", ", MatrixTypes)}, not {matrixType}", nameof(matrixType));
+        foreach (var type in matrixTypes.Types)
+        {
+            if (!MatrixTypes.Contains(type))
+                throw new ArgumentException($"matrices can be written as {string.Join(", ", MatrixTypes)}, not {type}", nameof(matrixTypes));
+        }
         var architecture = GgufArchitectures.All.FirstOrDefault(a => a.HuggingFaceArchitecture == config.Architecture)
             ?? throw new ArgumentException($"no GGUF architecture for {config.Architecture}", nameof(config));
         // Rows held in HF order are interleaved for llama.cpp's RoPE; a llama2.c checkpoint already holds them interleaved.
@@ -59,7 +70,9 @@ public static class GgufModelWriter
         {
             AddHyperparameters(gguf, architecture.Name, config);
             addMetadata?.Invoke(gguf);
-            var types = tensors.Select(t => TypeOf(t.Tensor, matrixType)).ToArray();
+            bool hasOutput = tensors.Any(t => t.Name == "output.weight");
+            var types = tensors.Select(t => t.Tensor.Shape.Count == 1 ? GgmlType.F32
+                : matrixTypes.TypeFor(t.Name, t.Tensor.Shape[^1], config.NumLayers, hasOutput)).ToArray();
             for (int i = 0; i < tensors.Length; i++)
                 gguf.DeclareTensor(tensors[i].Name, types[i], tensors[i].Tensor.Shape.Reverse().Select(d => (long)d).ToArray());
             gguf.WriteHeader();
@@ -75,11 +88,6 @@ public static class GgufModelWriter
         }
         File.Move(partial, path, overwrite: true);
     }
-
-    private static GgmlType TypeOf(HostTensor tensor, GgmlType matrixType) =>
-        tensor.Shape.Count == 1 ? GgmlType.F32
-        : GgmlTypes.TryGetLayout(matrixType, out int blockSize, out _) && tensor.Shape[^1] % blockSize != 0 ? GgmlType.F16
-        : matrixType;
 
     /// <summary>The tensor's values in <paramref name="type"/>, stored row r at <c>order.StoredRow(r)</c>.</summary>
     private static byte[] Encode(HostTensor tensor, GgmlType type, RowOrder order)

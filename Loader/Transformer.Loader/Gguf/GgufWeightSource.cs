@@ -8,10 +8,11 @@ namespace Transformer.Loader.Gguf;
 /// <summary>
 /// The tensors of a GGUF file under Hugging Face names, in Hugging Face row order, in forms the backends take:
 /// F32, F16 and BF16 tensors view the mapping (no copy); Q8_0 matrices are repacked into the engine's Q8 layout
-/// (<c>NAME.q8</c> int8 values + <c>NAME.q8_scales</c> float32 scales, see <see cref="GgufQ8_0"/>); Q4_0 matrices keep
+/// (<c>NAME.q8</c> int8 values + <c>NAME.q8_scales</c> float32 scales, see <see cref="GgufQ8_0"/>), and so are Q5_0
+/// matrices, exactly (<see cref="GgufQ5_0"/>); Q4_0 matrices keep
 /// their 4-bit codes for the 4-bit kernels (<c>NAME.q4</c> + <c>NAME.q4_scales</c>, see <see cref="GgufQ4_0"/>); Q4_K
 /// and Q6_K matrices keep their codes for the K-quant kernels, rearranged per block (<see cref="GgufKQuants"/>); Q4_0,
-/// Q4_K and Q6_K vectors are dequantized to float32 at load by the scalar references (<see cref="GgmlQ4_0"/>,
+/// Q5_0, Q4_K and Q6_K vectors are dequantized to float32 at load by the scalar references (<see cref="GgmlQ4_0"/>,
 /// <see cref="GgmlQ4_K"/>, <see cref="GgmlQ6_K"/>, bit-identical to llama.cpp's). For
 /// architectures whose query/key rows llama.cpp's converter interleaved (<c>llama</c>), those rows are put back in
 /// Hugging Face order, which copies the query and key tensors only.
@@ -40,12 +41,13 @@ public sealed class GgufWeightSource : IWeightSource
 
     /// <summary>GGUF tensor types this source hands to the model.</summary>
     public static IReadOnlyList<GgmlType> SupportedTypes { get; } =
-        [GgmlType.F32, GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q4_K, GgmlType.Q6_K];
+        [GgmlType.F32, GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q5_0, GgmlType.Q4_K, GgmlType.Q6_K];
 
     /// <summary>The block formats read by dequantizing to float32 at load: type → (bytes of a row of n values → n floats).</summary>
     private static readonly Dictionary<GgmlType, DequantizeRow> Dequantizers = new()
     {
         [GgmlType.Q4_0] = GgmlQ4_0.DequantizeRow,
+        [GgmlType.Q5_0] = GgmlQ5_0.DequantizeRow,
         [GgmlType.Q4_K] = GgmlQ4_K.DequantizeRow,
         [GgmlType.Q6_K] = GgmlQ6_K.DequantizeRow,
     };
@@ -120,6 +122,8 @@ public sealed class GgufWeightSource : IWeightSource
                 return GgufQ8_0.Repack(name, data, shape[0], shape[1], rows);
             case GgmlType.Q4_0 when shape.Length == 2:
                 return GgufQ4_0.Split(name, data, shape[0], shape[1], rows);
+            case GgmlType.Q5_0 when shape.Length == 2:
+                return GgufQ5_0.Split(name, data, shape[0], shape[1], rows);
             case GgmlType.Q4_K when shape.Length == 2:
                 return GgufKQuants.SplitQ4K(name, data, shape[0], shape[1], rows);
             case GgmlType.Q6_K when shape.Length == 2:

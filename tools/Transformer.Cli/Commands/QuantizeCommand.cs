@@ -22,7 +22,7 @@ public static class QuantizeCommand
         var output = new Option<string>("--out", "-o") { Description = "Folder to write to: model.safetensors, config.json and tokenizer files, or model.gguf", Required = true, HelpName = "DIR" };
         var type = new Option<string>("--type")
         {
-            Description = "Matrix type: q8_0 (int8 blocks of 32, f32 scales in safetensors, f16 in GGUF) or q4_0 (ggml Q4_0: 4-bit codes, a scale per 32)",
+            Description = "Matrix type: q8_0 (int8 blocks of 32, f32 scales in safetensors, f16 in GGUF), q4_0 (ggml Q4_0: 4-bit codes, a scale per 32) or q4_k_m (llama.cpp's Q4_K_M mix: Q4_K, Q6_K for the classifier and some v/down projections)",
             DefaultValueFactory = _ => QuantizeType.All[0].Name,
             HelpName = string.Join('|', QuantizeType.Names),
         };
@@ -34,7 +34,7 @@ public static class QuantizeCommand
             HelpName = $"{Safetensors}|{Gguf}",
         };
         format.AcceptOnlyFromAmong(Safetensors, Gguf);
-        var command = new Command("quantize", "Write a pre-quantized (q8_0 or q4_0) copy of a model that loads without quantizing again, as safetensors or GGUF")
+        var command = new Command("quantize", "Write a pre-quantized (q8_0, q4_0 or q4_k_m) copy of a model that loads without quantizing again, as safetensors or GGUF")
         {
             model, output, type, format,
         };
@@ -47,15 +47,14 @@ public static class QuantizeCommand
             {
                 var summary = GgufQuantizedWriter.Write(source, destination, quantizeType);
                 string types = string.Join(", ", summary.TensorsByType.OrderByDescending(p => p.Value).Select(p => $"{p.Value} {GgmlTypes.Name(p.Key)}"));
-                context.Out.WriteLine($"wrote {Path.GetFullPath(summary.Path)}: tensors {types} (matrices as {GgmlTypes.Name(quantizeType.GgufMatrixType)}; F16 where rows are not whole blocks, vectors F32)");
+                context.Out.WriteLine($"wrote {Path.GetFullPath(summary.Path)}: tensors {types} (matrices as {quantizeType.Gguf.Name}; F16 where rows are not whole blocks, vectors F32)");
                 context.Out.WriteLine(summary.Tokenizer is { } tokenizer
                     ? $"tokenizer: {Path.GetFileName(tokenizer)} written as a llama (SentencePiece) tokenizer"
                     : $"tokenizer: none written ({summary.TokenizerNote}); llama.cpp needs one to load the file");
                 return 0;
             }
             var (quantized, kept) = SafetensorsQuantizedWriter.Write(source, destination, quantizeType);
-            string what = quantizeType == QuantizeType.Q8_0 ? "int8 (Q8)" : "4-bit (Q4_0)";
-            context.Out.WriteLine($"wrote {Path.Combine(Path.GetFullPath(destination), "model.safetensors")}: {quantized} matrices as {what}, {kept} tensors kept as they were");
+            context.Out.WriteLine($"wrote {Path.Combine(Path.GetFullPath(destination), "model.safetensors")}: {quantized} matrices as {quantizeType.Description}, {kept} tensors kept as they were");
             return 0;
         });
         return command;

@@ -40,7 +40,7 @@ public static class GgufQuantizedWriter
     /// <summary>Writes <paramref name="weights"/> to the file <paramref name="path"/>, with the SentencePiece <paramref name="tokenizer"/> when given.</summary>
     public static Summary Write(string path, ModelConfig config, IWeightSource weights, string? tokenizer, QuantizeType type)
     {
-        GgufModelWriter.Write(path, config, weights, type.GgufMatrixType, tokenizer is null ? null
+        GgufModelWriter.Write(path, config, weights, type.Gguf, tokenizer is null ? null
             : w => GgufTokenizerMetadata.AddSentencePiece(w, File.ReadAllBytes(tokenizer), tokenizer));
         using var written = GgufFile.Open(path);
         var counts = written.Tensors.GroupBy(t => t.Type).ToDictionary(g => g.Key, g => g.Count());

@@ -14,9 +14,9 @@ internal static class QuantizedSource
             throw new ModelFormatException($"{modelPath}: already quantized: its tensor {InputQuote.Cap(block.Name)} is {GgmlTypes.Name(block.Type)}; run it as it is");
         foreach (var tensor in files.Weights.Tensors)
         {
-            if (QuantizeType.StoredSuffixes.FirstOrDefault(s => tensor.Name.EndsWith(s, StringComparison.Ordinal)) is { } suffix)
+            if (QuantizeType.StoredSuffixes.FirstOrDefault(s => tensor.Name.EndsWith(s.Key, StringComparison.Ordinal)) is { Key: not null } stored)
                 throw new ModelFormatException(
-                    $"{modelPath}: already quantized to {(suffix == Runtime.Llama.LlamaWeights.QuantizedValuesSuffix ? "int8 (Q8)" : "4 bits (Q4_0)")}: its matrices are stored as NAME{suffix} (e.g. {InputQuote.Cap(tensor.Name)}); run it as it is");
+                    $"{modelPath}: already quantized to {stored.Value}: its matrices are stored as NAME{stored.Key} (e.g. {InputQuote.Cap(tensor.Name)}); run it as it is");
         }
     }
 }

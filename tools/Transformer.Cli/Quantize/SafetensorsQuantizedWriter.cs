@@ -1,4 +1,3 @@
-using Transformer.Kernels.Quantized;
 using Transformer.Kernels.Tensors;
 using Transformer.Loader;
 using Transformer.Loader.Safetensors;
@@ -9,7 +8,8 @@ namespace Transformer.Cli.Quantize;
 /// <summary>
 /// Writes a pre-quantized copy of a Hugging Face model folder: <c>model.safetensors</c> in which each matrix the
 /// runtime would quantize at load is replaced by the tensors of the chosen <see cref="QuantizeType"/> (int8:
-/// <c>NAME.q8</c> + <c>NAME.q8_scales</c>; 4-bit: <c>NAME.q4</c> + <c>NAME.q4_scales</c>), every other tensor kept
+/// <c>NAME.q8</c> + <c>NAME.q8_scales</c>; 4-bit: <c>NAME.q4</c> + <c>NAME.q4_scales</c>; Q4_K_M: each matrix in its
+/// K-quant layout), every other tensor kept
 /// as it was; plus config.json and the tokenizer files. <see cref="LlamaWeights.PrepareMatrix"/> maps those tensors
 /// straight into quantized weights, so loading neither converts nor re-quantizes them.
 /// </summary>
@@ -27,7 +27,6 @@ public static class SafetensorsQuantizedWriter
     /// <exception cref="ModelFormatException">The source is not a Hugging Face safetensors model with config.json, or is quantized already.</exception>
     public static (int Quantized, int Kept) Write(string modelPath, string outputDirectory, QuantizeType type)
     {
-        var encode = type.Safetensors ?? throw new ArgumentException($"--type {type.Name} is written only as GGUF (--format gguf)");
         using var files = ModelFiles.Open(modelPath);
         if (files.Format is not (ModelFileFormat.Safetensors or ModelFileFormat.ShardedSafetensors))
             throw new ModelFormatException(files.Format == ModelFileFormat.Llama2c
@@ -43,9 +42,9 @@ public static class SafetensorsQuantizedWriter
         int quantized = 0, kept = 0;
         foreach (var tensor in files.Weights.Tensors)
         {
-            if (IsQuantizedAtLoad(tensor, tied))
+            if (IsQuantizedAtLoad(tensor, tied) && type.Safetensors(tensor, files.Config) is { } stored)
             {
-                output.AddRange(encode(tensor));
+                output.AddRange(stored);
                 quantized++;
             }
             else
@@ -70,12 +69,13 @@ public static class SafetensorsQuantizedWriter
     }
 
     /// <summary>
-    /// The matrices <see cref="LlamaWeights.Load"/> quantizes when asked for Q8 or Q4: the layer projections, the
-    /// classifier, and the embedding only when it doubles as the classifier; each only when K is whole blocks.
+    /// The matrices <see cref="LlamaWeights.Load"/> quantizes when asked for Q8, Q4 or Q4_K_M: the layer projections, the
+    /// classifier, and the embedding only when it doubles as the classifier (whether their rows fit the type's blocks is
+    /// the type's to say).
     /// </summary>
     public static bool IsQuantizedAtLoad(HostTensor tensor, bool tiedEmbeddings)
     {
-        if (tensor.Shape.Count != 2 || tensor.Shape[1] % Q8Format.BlockSize != 0) return false;
+        if (tensor.Shape.Count != 2) return false;
         string name = tensor.Name;
         return (name.StartsWith("model.layers.", StringComparison.Ordinal) && name.EndsWith("_proj.weight", StringComparison.Ordinal))
             || name == "lm_head.weight"
