@@ -25,6 +25,7 @@ public sealed class IlgpuBackend : IBackend
     private readonly MemoryBuffer1D<int, Stride1D.Dense> _argmaxResult;
     private readonly IlgpuStepLayout _step;
     private MemoryBuffer1D<int, Stride1D.Dense>? _tokens;
+    private MemoryBuffer1D<int, Stride1D.Dense>? _sequenceSpans;
     private bool _disposed;
 
     /// <summary>
@@ -124,26 +125,49 @@ public sealed class IlgpuBackend : IBackend
             // As on the CPU: Q8 blocks run along K, so a matrix whose K is not a whole number of blocks stays float32.
             WeightFormat.Q8 when matrix.Shape[1] % Q8Format.BlockSize == 0 => new IlgpuQ8Weight(Accelerator, matrix.Name, Q8Weight.Quantize(matrix)),
             WeightFormat.Q8 => new IlgpuF32Weight(Accelerator, matrix),
-            // No 4-bit kernels here yet: Q4's values (q − 8)·d held exactly as int8 with the same scales.
-            WeightFormat.Q4 when matrix.Shape[1] % Q8Format.BlockSize == 0 => new IlgpuQ8Weight(Accelerator, matrix.Name, Q4Weight.Quantize(matrix).ToQ8()),
+            WeightFormat.Q4 when matrix.Shape[1] % Q8Format.BlockSize == 0 => new IlgpuQ4Weight(Accelerator, matrix.Name, Q4Weight.Quantize(matrix)),
             WeightFormat.Q4 => new IlgpuF32Weight(Accelerator, matrix),
-            // No K-quant kernels here yet: llama.cpp's stored values, int8 where its fallback is Q5_0/Q8_0, else float32.
             WeightFormat.Q4K or WeightFormat.Q6K or WeightFormat.Q4KM => KQuantWeight(matrix.Name, GgmlMixQuantized.Quantize(matrix, format)),
             _ => throw new NotSupportedException($"the ILGPU backend cannot hold weights as {format}"),
         };
     }
 
+    /// <summary>
+    /// A K-quant request as llama.cpp stores it, as the CPU backend holds it: the K-quant blocks, int8 for its Q5_0 and
+    /// Q8_0 fallbacks (exact), and float32 (from float16) for rows that fit no block.
+    /// </summary>
     private DeviceWeight KQuantWeight(string name, GgmlMixQuantized q) =>
-        q.Q8 is { } q8 ? new IlgpuQ8Weight(Accelerator, name, q8)
-        : q.F16 is { } f16 ? new IlgpuF32Weight(Accelerator, f16)
-        : new IlgpuF32Weight(Accelerator, HostTensor.FromFloats(name, q.Q4K?.Dequantize() ?? q.Q6K!.Dequantize(),
-            q.Q4K?.OutFeatures ?? q.Q6K!.OutFeatures, q.Q4K?.InFeatures ?? q.Q6K!.InFeatures));
+        q.Q4K is { } q4k ? new IlgpuQ4KWeight(Accelerator, name, q4k)
+        : q.Q6K is { } q6k ? new IlgpuQ6KWeight(Accelerator, name, q6k)
+        : q.Q8 is { } q8 ? new IlgpuQ8Weight(Accelerator, name, q8)
+        : new IlgpuF32Weight(Accelerator, q.F16!);
 
     /// <summary>Uploads a weight already in Q8 form (a pre-quantized file) without quantizing it again.</summary>
     public DeviceWeight PrepareQuantizedWeight(string name, Q8Weight weight)
     {
         ArgumentNullException.ThrowIfNull(weight);
         return new IlgpuQ8Weight(Accelerator, name, weight);
+    }
+
+    /// <summary>Uploads a Q4_0 weight's blocks as they are; the kernels dequantize them in registers.</summary>
+    public DeviceWeight PrepareQuantizedWeight(string name, Q4Weight weight)
+    {
+        ArgumentNullException.ThrowIfNull(weight);
+        return new IlgpuQ4Weight(Accelerator, name, weight);
+    }
+
+    /// <summary>Uploads a Q4_K weight's blocks as they are; the kernels dequantize them in registers.</summary>
+    public DeviceWeight PrepareQuantizedWeight(string name, Q4KWeight weight)
+    {
+        ArgumentNullException.ThrowIfNull(weight);
+        return new IlgpuQ4KWeight(Accelerator, name, weight);
+    }
+
+    /// <summary>Uploads a Q6_K weight's blocks as they are; the kernels dequantize them in registers.</summary>
+    public DeviceWeight PrepareQuantizedWeight(string name, Q6KWeight weight)
+    {
+        ArgumentNullException.ThrowIfNull(weight);
+        return new IlgpuQ6KWeight(Accelerator, name, weight);
     }
 
     /// <summary>Waits until every queued op has finished (for timing ops from the host).</summary>
@@ -171,11 +195,18 @@ public sealed class IlgpuBackend : IBackend
             if ((uint)token >= (uint)table.OutFeatures)
                 throw new ArgumentOutOfRangeException(nameof(tokens), $"token id {token} outside the table '{table.Name}' of {table.OutFeatures} rows");
         if (tokens.IsEmpty) return;
-        var tokenBuffer = TokenBuffer(tokens.Length);
+        var tokenBuffer = IntBuffer(ref _tokens, tokens.Length);
         tokenBuffer.SubView(0, tokens.Length).CopyFromCPU(Stream, tokens);
         var extent = new Index2D(tokens.Length, rows.Columns);
-        if (table is IlgpuQ8Weight q8) _kernels.Q8Embed(extent, q8.Values, q8.Scales, tokenBuffer, rows.View, rows.Columns);
-        else _kernels.Embed(extent, ((IlgpuF32Weight)table).Values, tokenBuffer, rows.View, rows.Columns);
+        int columns = rows.Columns;
+        switch (table)
+        {
+            case IlgpuQ8Weight q8: _kernels.Q8Embed(extent, q8.Values, q8.Scales, tokenBuffer, rows.View, columns); break;
+            case IlgpuQ4Weight q4: _kernels.Q4Embed(extent, q4.Codes, q4.Scales, tokenBuffer, rows.View, columns); break;
+            case IlgpuQ4KWeight q4k: _kernels.Q4KEmbed(extent, q4k.Codes, q4k.Scales, q4k.Mins, tokenBuffer, rows.View, columns); break;
+            case IlgpuQ6KWeight q6k: _kernels.Q6KEmbed(extent, q6k.Blocks, q6k.Scales, tokenBuffer, rows.View, columns); break;
+            default: _kernels.Embed(extent, ((IlgpuF32Weight)table).Values, tokenBuffer, rows.View, columns); break;
+        }
     }
 
     /// <inheritdoc/>
@@ -208,8 +239,15 @@ public sealed class IlgpuBackend : IBackend
             // One kernel for every row count: a row's sum runs in the same order alone or in a batch.
             var config = new KernelConfig(new Index2D(w.OutFeatures, Ceiling(x.Rows, MatMulKernels.RowsPerGroup)), new Index2D(Sizes.ReductionThreads, 1));
             var threads = SpecializedValue.New(Sizes.ReductionThreads);
-            if (w is IlgpuQ8Weight q8) _kernels.MatMulQ8(config, x.View, q8.Values, q8.Scales, y.View, x.Rows, w.InFeatures, w.OutFeatures, threads);
-            else _kernels.MatMulF32(config, x.View, ((IlgpuF32Weight)w).Values, y.View, x.Rows, w.InFeatures, w.OutFeatures, threads);
+            var (rows, k, n) = (x.Rows, w.InFeatures, w.OutFeatures);
+            switch (w)
+            {
+                case IlgpuQ8Weight q8: _kernels.MatMulQ8(config, x.View, q8.Values, q8.Scales, y.View, rows, k, n, threads); break;
+                case IlgpuQ4Weight q4: _kernels.MatMulQ4(config, x.View, q4.Codes, q4.Scales, y.View, rows, k, n, threads); break;
+                case IlgpuQ4KWeight q4k: _kernels.MatMulQ4K(config, x.View, q4k.Codes, q4k.Scales, q4k.Mins, y.View, rows, k, n, threads); break;
+                case IlgpuQ6KWeight q6k: _kernels.MatMulQ6K(config, x.View, q6k.Blocks, q6k.Scales, y.View, rows, k, n, threads); break;
+                default: _kernels.MatMulF32(config, x.View, ((IlgpuF32Weight)w).Values, y.View, rows, k, n, threads); break;
+            }
         }
     }
 
@@ -333,19 +371,46 @@ public sealed class IlgpuBackend : IBackend
     }
 
     /// <inheritdoc/>
-    public void LayerNorm(DeviceTensor input, DeviceTensor weight, DeviceTensor bias, float eps, DeviceTensor output) =>
-        throw EncoderOpNotSupported(nameof(LayerNorm));
+    public void LayerNorm(DeviceTensor input, DeviceTensor weight, DeviceTensor bias, float eps, DeviceTensor output)
+    {
+        var x = Gpu(input);
+        var w = Gpu(weight);
+        var b = Gpu(bias);
+        var y = Gpu(output);
+        if (w.View.Length != x.Columns || b.View.Length != x.Columns || y.Rows != x.Rows || y.Columns != x.Columns)
+            throw new ArgumentException($"layernorm shapes: x[{x.Rows}, {x.Columns}], weight {w.View.Length}, bias {b.View.Length}, out[{y.Rows}, {y.Columns}]");
+        if (x.Rows == 0) return;
+        _kernels.LayerNorm(new KernelConfig(x.Rows, Sizes.ReductionThreads), x.View, w.View, b.View, y.View, x.Columns, eps,
+            SpecializedValue.New(Sizes.ReductionThreads));
+    }
 
     /// <inheritdoc/>
-    public void Gelu(DeviceTensor input, DeviceTensor output) => throw EncoderOpNotSupported(nameof(Gelu));
+    public void Gelu(DeviceTensor input, DeviceTensor output)
+    {
+        var x = Gpu(input);
+        var y = Gpu(output);
+        if (x.View.Length != y.View.Length) throw new ArgumentException($"gelu: {x.View.Length} inputs for {y.View.Length} outputs");
+        if (x.View.Length == 0) return;
+        _kernels.Gelu((int)x.View.Length, x.View, y.View);
+    }
 
     /// <inheritdoc/>
-    public void BidirectionalAttention(DeviceTensor q, DeviceTensor k, DeviceTensor v, int headDim, ReadOnlySpan<int> sequenceLengths, DeviceTensor output) =>
-        throw EncoderOpNotSupported(nameof(BidirectionalAttention));
-
-    // The encoder ops (BERT) have no ILGPU kernels yet; encoders run on the CPU backend.
-    private static NotSupportedException EncoderOpNotSupported(string op) =>
-        new($"the ILGPU backend has no {op} kernel yet; encoder models (bert) run on the CPU backend");
+    public void BidirectionalAttention(DeviceTensor q, DeviceTensor k, DeviceTensor v, int headDim, ReadOnlySpan<int> sequenceLengths, DeviceTensor output)
+    {
+        var (queries, keys, values, outputs) = (Gpu(q), Gpu(k), Gpu(v), Gpu(output));
+        if (headDim <= 0 || queries.Columns % headDim != 0)
+            throw new ArgumentException($"bidirectional attention: {queries.Columns} features do not split into heads of {headDim}");
+        int rows = queries.Rows, columns = queries.Columns;
+        if (keys.Rows != rows || values.Rows != rows || outputs.Rows != rows || keys.Columns != columns || values.Columns != columns || outputs.Columns != columns)
+            throw new ArgumentException($"bidirectional attention shapes: q[{rows}, {columns}], k[{keys.Rows}, {keys.Columns}], v[{values.Rows}, {values.Columns}], out[{outputs.Rows}, {outputs.Columns}]");
+        var spans = SequenceSpans.Of(sequenceLengths, rows);
+        if (rows == 0) return;
+        var device = IntBuffer(ref _sequenceSpans, spans.Length);
+        device.SubView(0, spans.Length).CopyFromCPU(Stream, spans);
+        int heads = columns / headDim;
+        _kernels.BidirectionalAttention(new KernelConfig(rows * heads, Sizes.ReductionThreads), queries.View, keys.View, values.View, device, outputs.View,
+            heads, columns, SpecializedValue.New(headDim), SpecializedValue.New(Sizes.ReductionThreads));
+    }
 
     /// <inheritdoc/>
     public void Scale(DeviceTensor x, float factor)
@@ -394,19 +459,21 @@ public sealed class IlgpuBackend : IBackend
         _disposed = true;
         _argmaxResult.Dispose();
         _tokens?.Dispose();
+        _sequenceSpans?.Dispose();
         _step.Dispose();
         if (_ownsAccelerator) Accelerator.Dispose();
         _ownedContext?.Dispose();
     }
 
-    private ArrayView<int> TokenBuffer(int length)
+    /// <summary>A scratch buffer of at least <paramref name="length"/> ints, grown (and the old one freed) when too small.</summary>
+    private ArrayView<int> IntBuffer(ref MemoryBuffer1D<int, Stride1D.Dense>? buffer, int length)
     {
-        if (_tokens is null || _tokens.Length < length)
+        if (buffer is null || buffer.Length < length)
         {
-            _tokens?.Dispose();
-            _tokens = Accelerator.Allocate1D<int>(Math.Max(length, 64));
+            buffer?.Dispose();
+            buffer = Accelerator.Allocate1D<int>(Math.Max(length, 64));
         }
-        return _tokens.View;
+        return buffer.View;
     }
 
     private static int Ceiling(int value, int divisor) => (value + divisor - 1) / divisor;
@@ -434,7 +501,7 @@ public sealed class IlgpuBackend : IBackend
 
     private static void Own(DeviceWeight weight)
     {
-        if (weight is not (IlgpuF32Weight or IlgpuQ8Weight))
+        if (weight is not (IlgpuF32Weight or IlgpuQ8Weight or IlgpuBlockWeight))
             throw new ArgumentException($"weight '{weight.Name}' ({weight.Format}, a {weight.GetType().Name}) does not belong to the ILGPU backend");
     }
 }

@@ -12,7 +12,7 @@ public sealed record CompareOptions
     public string? ModelPath { get; init; }
     /// <summary>Write the preset's synthetic weights to this GGUF (matrices in <see cref="WriteType"/>) and exit.</summary>
     public string? WriteGguf { get; init; }
-    /// <summary>Matrix type of <see cref="WriteGguf"/>: q8_0 or q4_0.</summary>
+    /// <summary>Matrix types of <see cref="WriteGguf"/>: q8_0, q4_0 or q4_k_m (llama.cpp's mix).</summary>
     public string WriteType { get; init; } = "q8_0";
     /// <summary>Threads for both engines.</summary>
     public int Threads { get; init; } = 2;
@@ -46,7 +46,8 @@ public sealed record CompareOptions
           --model FILE.gguf    run both engines on this very file instead (any type both load, e.g. Q8_0, Q4_0;
                                ours keeps its blocks as stored); --quant, --gguf-dir and --regenerate do not apply
           --write-gguf FILE    write the preset's synthetic weights to FILE as a GGUF (GgufModelWriter: matrices in
-                               --type q8_0 (default) or q4_0, vectors F32, a synthetic vocabulary) and exit;
+                               --type q8_0 (default), q4_0 or q4_k_m (llama.cpp's Q4_K_M mix), vectors F32, a
+                               synthetic vocabulary) and exit;
                                then compare on it with --model FILE
           --threads N          threads for both engines (default 2)
           --prompt-tokens N    prompt prefilled in one batch (default 128)
@@ -78,7 +79,7 @@ public sealed record CompareOptions
                 "--preset" => options with { Preset = Value() },
                 "--model" => options with { ModelPath = Value() },
                 "--write-gguf" => options with { WriteGguf = Value() },
-                "--type" => options with { WriteType = Value() is "q8_0" or "q4_0" ? args[i] : throw new ArgumentException($"--type must be q8_0 or q4_0, got '{args[i]}'") },
+                "--type" => options with { WriteType = Value() is "q8_0" or "q4_0" or "q4_k_m" ? args[i] : throw new ArgumentException($"--type must be q8_0, q4_0 or q4_k_m, got '{args[i]}'") },
                 "--threads" => options with { Threads = Positive() },
                 "--prompt-tokens" => options with { PromptTokens = Positive() },
                 "--gen-tokens" => options with { GenTokens = Positive() },

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using LlamaCppCompare;
 using LlamaCppCompare.Gguf;
+using Transformer.Loader.Gguf;
 using Transformer.Runtime.Synthetic;
 
 // Both engines get the same weights: the GGUF is written from the generator our engine reads in memory.
@@ -30,10 +31,15 @@ catch (Exception e) when (e is ArgumentException or Transformer.Loader.ModelForm
 if (options.WriteGguf is { } target)
 {
     var watch = Stopwatch.StartNew();
-    var type = options.WriteType == "q4_0" ? Transformer.Loader.Gguf.GgmlType.Q4_0 : Transformer.Loader.Gguf.GgmlType.Q8_0;
+    var types = options.WriteType switch
+    {
+        "q4_0" => GgufMatrixTypes.Uniform(GgmlType.Q4_0),
+        "q4_k_m" => GgufMatrixTypes.Q4_K_M,
+        _ => GgufMatrixTypes.Uniform(GgmlType.Q8_0),
+    };
     using (var weights = new SyntheticWeightSource(config, Seed))
-        Transformer.Loader.Gguf.GgufModelWriter.Write(target, config, weights, type, w => LlamaGgufExporter.AddVocabulary(w, config));
-    Console.Error.WriteLine($"wrote {target} ({new FileInfo(target).Length / 1e6:F1} MB, {options.Preset}, matrices {type}) in {watch.Elapsed.TotalSeconds:F1} s");
+        GgufModelWriter.Write(target, config, weights, types, w => LlamaGgufExporter.AddVocabulary(w, config));
+    Console.Error.WriteLine($"wrote {target} ({new FileInfo(target).Length / 1e6:F1} MB, {options.Preset}, matrices {options.WriteType}) in {watch.Elapsed.TotalSeconds:F1} s");
     return 0;
 }
 

@@ -7,16 +7,14 @@ Output: Tests/Transformer.Runtime.Tests/Fixtures/nomic-bert/
 
 Run: /usr/bin/python3 tools/reference/make_nomic_bert_fixture.py
 """
-import json
 import sys
 from pathlib import Path
 
 import torch
 
 sys.path.insert(0, str(Path(__file__).parent))
-import bert_reference as bert  # noqa: E402
 import nomic_bert_reference as nomic  # noqa: E402
-from llama_reference import encode_tensor, write_safetensors  # noqa: E402
+from encoder_fixture import write_encoder_fixture  # noqa: E402
 
 CONFIG = {
     "architectures": ["NomicBertModel"], "model_type": "nomic_bert", "activation_function": "swiglu",
@@ -62,56 +60,15 @@ def random_weights(gen):
 def main():
     root = Path(__file__).resolve().parents[2]
     folder = root / "Tests/Transformer.Runtime.Tests/Fixtures/nomic-bert"
-    (folder / "1_Pooling").mkdir(parents=True, exist_ok=True)
-    (folder / "2_Normalize").mkdir(exist_ok=True)
     gen = torch.Generator().manual_seed(20261203)
     weights = random_weights(gen)
-    entries, stored = [], {}
-    for name, tensor in weights.items():
-        raw, value = encode_tensor(tensor, "F32")
-        entries.append((name, "F32", list(tensor.shape), raw))
-        stored[name] = value
-    write_safetensors(folder / "model.safetensors", entries)
-    (folder / "config.json").write_text(json.dumps(CONFIG, indent=2) + "\n")
-    modules = [
-        {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
-        {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"},
-        {"idx": 2, "name": "2", "path": "2_Normalize", "type": "sentence_transformers.models.Normalize"},
-    ]
-    (folder / "modules.json").write_text(json.dumps(modules, indent=2) + "\n")
-    pooling = {"word_embedding_dimension": CONFIG["n_embd"], "pooling_mode_cls_token": False,
-               "pooling_mode_mean_tokens": True, "pooling_mode_max_tokens": False,
-               "pooling_mode_mean_sqrt_len_tokens": False}
-    (folder / "1_Pooling/config.json").write_text(json.dumps(pooling, indent=2) + "\n")
-    (folder / "2_Normalize/.keep").write_text("sentence-transformers' Normalize module has no files\n")
+    write_encoder_fixture(folder, CONFIG, CONFIG["n_embd"], weights, nomic.forward, SEQUENCES, TOKEN_TYPES,
+                          "tiny random nomic-bert; hidden states and poolings from tools/reference/nomic_bert_reference.py")
 
     # The rotation is a rotation: it keeps each head's norm, and position 0 leaves it unchanged.
     x = torch.randn(1, 2, 5, 8, generator=gen)
     r = nomic.rotate(x, torch.arange(5), 1000, 1.0)
     assert torch.allclose(r.norm(dim=-1), x.norm(dim=-1), atol=1e-5) and torch.allclose(r[..., 0, :], x[..., 0, :])
-
-    longest = max(len(s) for s in SEQUENCES)
-    ids = torch.tensor([s + [CONFIG["pad_token_id"]] * (longest - len(s)) for s in SEQUENCES])
-    types = torch.tensor([t + [0] * (longest - len(t)) for t in TOKEN_TYPES])
-    mask = torch.tensor([[1] * len(s) + [0] * (longest - len(s)) for s in SEQUENCES])
-    with torch.no_grad():
-        states = nomic.forward(CONFIG, stored, ids, mask, types)
-        pooled = {f"{mode}{'_normalized' if n else ''}": bert.pool(states, mask, mode, n)
-                  for mode in ["mean", "cls", "max"] for n in [False, True]}
-
-    def rows(t):
-        return [[float(f"{v:.9g}") for v in row] for row in t.tolist()]
-
-    reference = {
-        "description": "tiny random nomic-bert; hidden states and poolings from tools/reference/nomic_bert_reference.py",
-        "cases": [{
-            "token_ids": s, "token_types": t,
-            "last_hidden_state": rows(states[i, :len(s)]),
-            "pooled": {k: [float(f"{v:.9g}") for v in p[i].tolist()] for k, p in pooled.items()},
-        } for i, (s, t) in enumerate(zip(SEQUENCES, TOKEN_TYPES))],
-    }
-    (folder / "reference.json").write_text(json.dumps(reference, indent=1) + "\n")
-    print(f"wrote {folder}")
 
 
 if __name__ == "__main__":

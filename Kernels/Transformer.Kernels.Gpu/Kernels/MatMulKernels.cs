@@ -28,6 +28,21 @@ internal static class MatMulKernels
         int outFeatures, SpecializedValue<int> threads) =>
         Run(x, new Q8Matrix(values, scales, inFeatures), y, rows, inFeatures, outFeatures, threads);
 
+    /// <summary>Q4_0 weights as stored (codes [out, K/2], scales [out, K/32]); see <see cref="F32"/>.</summary>
+    public static void Q4(ArrayView<float> x, ArrayView<byte> codes, ArrayView<float> scales, ArrayView<float> y, int rows, int inFeatures,
+        int outFeatures, SpecializedValue<int> threads) =>
+        Run(x, new Q4Matrix(codes, scales, inFeatures), y, rows, inFeatures, outFeatures, threads);
+
+    /// <summary>Q4_K weights as stored (codes [out, K/2], scales and minimums [out, K/32]); see <see cref="F32"/>.</summary>
+    public static void Q4K(ArrayView<float> x, ArrayView<byte> codes, ArrayView<float> scales, ArrayView<float> mins, ArrayView<float> y, int rows,
+        int inFeatures, int outFeatures, SpecializedValue<int> threads) =>
+        Run(x, new Q4KMatrix(codes, scales, mins, inFeatures), y, rows, inFeatures, outFeatures, threads);
+
+    /// <summary>Q6_K weights as stored (blocks [out, K/32·26], scales [out, K/32]); see <see cref="F32"/>.</summary>
+    public static void Q6K(ArrayView<float> x, ArrayView<byte> blocks, ArrayView<float> scales, ArrayView<float> y, int rows, int inFeatures,
+        int outFeatures, SpecializedValue<int> threads) =>
+        Run(x, new Q6KMatrix(blocks, scales, inFeatures), y, rows, inFeatures, outFeatures, threads);
+
     private static void Run<TWeight>(ArrayView<float> x, TWeight weight, ArrayView<float> y, int rows, int inFeatures, int outFeatures,
         SpecializedValue<int> threads)
         where TWeight : struct, IWeightMatrix

@@ -61,7 +61,7 @@ public sealed class CpuBackend : IBackend
         {
             WeightFormat.F32 => FloatWeight(matrix),
             // Q8 blocks run along K; a matrix whose K is not a whole number of blocks stays float32.
-            WeightFormat.Q8 when matrix.Shape[1] % Q8Format.BlockSize == 0 => new CpuQ8Weight(matrix.Name, Q8Weight.Quantize(matrix)),
+            WeightFormat.Q8 when matrix.Shape[1] % Q8Format.BlockSize == 0 => Q8(matrix.Name, Q8Weight.Quantize(matrix)),
             WeightFormat.Q8 => FloatWeight(matrix),
             WeightFormat.Q4 when matrix.Shape[1] % Q8Format.BlockSize == 0 => new CpuQ4Weight(matrix.Name, Q4Weight.Quantize(matrix)),
             WeightFormat.Q4 => FloatWeight(matrix),
@@ -74,11 +74,15 @@ public sealed class CpuBackend : IBackend
     /// A K-quant request as llama.cpp stores it: the K-quant kernels, int8 for its Q5_0 and Q8_0 fallbacks (exact), and
     /// float16 for rows that fit no block.
     /// </summary>
-    private static DeviceWeight KQuantWeight(string name, GgmlMixQuantized q) =>
+    private DeviceWeight KQuantWeight(string name, GgmlMixQuantized q) =>
         q.Q4K is { } q4k ? new CpuQ4KWeight(name, q4k)
         : q.Q6K is { } q6k ? new CpuQ6KWeight(name, q6k)
-        : q.Q8 is { } q8 ? new CpuQ8Weight(name, q8)
+        : q.Q8 is { } q8 ? Q8(name, q8)
         : FloatWeight(q.F16!);
+
+    /// <summary>An int8 weight, repacked once here where this backend's ISA path multiplies by the repack.</summary>
+    private CpuQ8Weight Q8(string name, Q8Weight weight) =>
+        new(name, weight, Q8MatMul.Interleaves(Isa) ? new Q8InterleavedWeight(weight) : null);
 
     /// <summary>
     /// A float-computing weight: F16/BF16 stay 16-bit (widened inside the kernels, half the bytes per
@@ -88,7 +92,7 @@ public sealed class CpuBackend : IBackend
         matrix.Type is DType.F16 or DType.BF16 ? new CpuHalfWeight(matrix) : new CpuF32Weight(matrix);
 
     /// <inheritdoc/>
-    public DeviceWeight PrepareQuantizedWeight(string name, Q8Weight weight) => new CpuQ8Weight(name, weight);
+    public DeviceWeight PrepareQuantizedWeight(string name, Q8Weight weight) => Q8(name, weight);
 
     /// <inheritdoc/>
     public DeviceWeight PrepareQuantizedWeight(string name, Q4Weight weight) => new CpuQ4Weight(name, weight);

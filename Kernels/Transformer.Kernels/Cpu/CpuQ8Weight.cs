@@ -3,11 +3,18 @@ using Transformer.Kernels.Quantized;
 
 namespace Transformer.Kernels.Cpu;
 
-/// <summary>An int8 block-quantized weight matrix (see <see cref="Q8Format"/>) for the CPU kernels.</summary>
-public sealed class CpuQ8Weight(string name, Q8Weight weight) : DeviceWeight(name, weight.OutFeatures, weight.InFeatures, WeightFormat.Q8)
+/// <summary>
+/// An int8 block-quantized weight matrix (see <see cref="Q8Format"/>) for the CPU kernels, with its
+/// row-interleaved repack where the backend's ISA path multiplies by that instead.
+/// </summary>
+public sealed class CpuQ8Weight(string name, Q8Weight weight, Q8InterleavedWeight? interleaved = null)
+    : DeviceWeight(name, weight.OutFeatures, weight.InFeatures, WeightFormat.Q8)
 {
     /// <summary>The int8 values and block scales.</summary>
     public Q8Weight Weight { get; } = weight;
+
+    /// <summary>The repack the matmul reads (see <see cref="Q8MatMul.Interleaves"/>), or null where it reads <see cref="Weight"/>.</summary>
+    public Q8InterleavedWeight? Interleaved { get; } = interleaved;
 
     /// <inheritdoc/>
     public override long ByteSize => Weight.ByteSize;

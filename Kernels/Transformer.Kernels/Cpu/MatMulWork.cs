@@ -12,8 +12,9 @@ namespace Transformer.Kernels.Cpu;
 /// </summary>
 internal sealed class MatMulWork(CpuIsa isa) : IParallelWork
 {
-    // The f32, half and int8 kernels compute 4 output rows per tile; other block sizes fall to a slower tail.
-    private const int RowTile = 4;
+    // The f32, half and row-major int8 kernels compute 4 output rows per tile and the row-interleaved int8
+    // kernel 8 (Q8InterleavedWeight.GroupRows); other block sizes fall to a slower tail.
+    private const int RowTile = Q8InterleavedWeight.GroupRows;
 
     private readonly Dictionary<int, Q8Activations> _quantizedInputs = [];
     private DeviceWeight[] _weights = new DeviceWeight[4];
@@ -46,6 +47,8 @@ internal sealed class MatMulWork(CpuIsa isa) : IParallelWork
             else if (weight is not (CpuF32Weight or CpuHalfWeight)) throw new ArgumentException($"weight '{weight.Name}' ({weight.Format}) does not belong to the CPU backend");
             // Q4_K's minimums read per-block activation sums: computed here, once, before the workers share them.
             if (weight is CpuQ4KWeight) _quantizedInput!.ScaledSums();
+            // Likewise the interleaved int8 kernel's per-block offsets.
+            if (weight is CpuQ8Weight { Interleaved: not null }) _quantizedInput!.OffsetSums();
             _weights[j] = weight;
             _outputs[j] = output;
 
@@ -69,7 +72,9 @@ internal sealed class MatMulWork(CpuIsa isa) : IParallelWork
         var weight = _weights[_itemWeight[index]];
         var y = _outputs[_itemWeight[index]];
         int start = _itemStart[index], end = _itemEnd[index];
-        if (weight is CpuQ8Weight q)
+        if (weight is CpuQ8Weight { Interleaved: { } packed })
+            Q8MatMul.ComputeRows(isa, _quantizedInput!, packed, y.Span, start, end);
+        else if (weight is CpuQ8Weight q)
             Q8MatMul.ComputeRows(isa, _quantizedInput!, q.Weight, y.Span, start, end);
         else if (weight is CpuQ4Weight q4)
             Q4MatMul.ComputeRows(isa, _quantizedInput!, q4.Weight, y.Span, start, end);

@@ -12,6 +12,8 @@ public sealed class Q8Activations
     private float[] _scales;
     private float[] _scaledSums = [];
     private bool _sumsCurrent;
+    private int[] _offsetSums = [];
+    private bool _offsetsCurrent;
 
     /// <summary>Creates buffers for up to <paramref name="initialTokens"/> tokens of <paramref name="features"/> values.</summary>
     /// <exception cref="ArgumentException">features is not a positive multiple of 32.</exception>
@@ -56,6 +58,7 @@ public sealed class Q8Activations
                 _scales.AsSpan(t * BlocksPerRow, BlocksPerRow));
         Tokens = tokens;
         _sumsCurrent = false;
+        _offsetsCurrent = false;
     }
 
     /// <summary>
@@ -79,5 +82,28 @@ public sealed class Q8Activations
             _sumsCurrent = true;
         }
         return _scaledSums.AsSpan(0, count);
+    }
+
+    /// <summary>
+    /// Per token and block, −128 · Σ q: what a dot of w + 128 (the unsigned weights of
+    /// <see cref="Q8InterleavedWeight"/>) with these values is off by. Computed on the first call after
+    /// <see cref="Quantize"/> (not thread-safe: call it before dispatching work that reads it), [Tokens, K/32].
+    /// </summary>
+    public ReadOnlySpan<int> OffsetSums()
+    {
+        int count = Tokens * BlocksPerRow;
+        if (!_offsetsCurrent)
+        {
+            if (_offsetSums.Length < count) _offsetSums = new int[_scales.Length];
+            var values = Values;
+            for (int b = 0; b < count; b++)
+            {
+                int sum = 0;
+                foreach (sbyte q in values.Slice(b * Q8Format.BlockSize, Q8Format.BlockSize)) sum += q;
+                _offsetSums[b] = -128 * sum;
+            }
+            _offsetsCurrent = true;
+        }
+        return _offsetSums.AsSpan(0, count);
     }
 }

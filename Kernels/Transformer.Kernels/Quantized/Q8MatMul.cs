@@ -15,7 +15,7 @@ using NeonTiled = Q8Tiled<NeonQ8BlockDot, Q8AccumulatorNeon, Block128x2, Block12
 /// <summary>
 /// The int8 matmul y = x · Wᵀ with Q8 weights and Q8 activations: GEMV for one token (decode),
 /// register-tiled GEMM for many (prefill). Callers split output rows across threads with
-/// <see cref="ComputeRows"/>; nothing is allocated per call.
+/// <c>ComputeRows</c> (on the row-major weight, or on its <see cref="Q8InterleavedWeight"/> repack); nothing is allocated per call.
 /// </summary>
 public static class Q8MatMul
 {
@@ -53,6 +53,35 @@ public static class Q8MatMul
             case CpuIsa.Neon: NeonTiled.ComputeRows(ref xq, ref xs, tokens, ref wq, ref ws, k, n, ref yr, rowStart, rowEnd); break;
             default: throw new ArgumentOutOfRangeException(nameof(isa), isa, "unknown ISA");
         }
+    }
+
+    /// <summary>
+    /// Whether <paramref name="isa"/>'s int8 matmul runs on a <see cref="Q8InterleavedWeight"/> here: wherever
+    /// 256-bit vpdpbusd exists (the AVX-VNNI path, and the AVX-512 path on CPUs that also have AVX-VNNI, since
+    /// .NET exposes no 512-bit vpdpbusd and the 8-rows-per-vector tile does several times less work per product).
+    /// </summary>
+    public static bool Interleaves(CpuIsa isa) =>
+        (isa is CpuIsa.AvxVnni or CpuIsa.Avx512) && CpuIsaSupport.IsSupported(CpuIsa.AvxVnni);
+
+    /// <summary>
+    /// <see cref="ComputeRows(CpuIsa, Q8Activations, Q8Weight, Span{float}, int, int)"/> on a repacked weight:
+    /// <see cref="CpuIsa.Scalar"/> runs its specification <see cref="Q8Reference.ComputeRowsFused"/>, and the
+    /// ISAs for which <see cref="Interleaves"/> holds the vpdpbusd kernel, equal to it bit for bit.
+    /// </summary>
+    /// <exception cref="ArgumentException">Shapes do not match or the row range is outside the weight.</exception>
+    /// <exception cref="PlatformNotSupportedException"><paramref name="isa"/> has no interleaved kernel here.</exception>
+    public static void ComputeRows(CpuIsa isa, Q8Activations x, Q8InterleavedWeight w, Span<float> y, int rowStart, int rowEnd)
+    {
+        CheckShapes(x, w.Source, y, rowStart, rowEnd);
+        if (isa == CpuIsa.Scalar)
+        {
+            Q8Reference.ComputeRowsFused(x, w.Source, y, rowStart, rowEnd);
+            return;
+        }
+        CpuIsaSelection.Require(isa);
+        if (!Interleaves(isa))
+            throw new PlatformNotSupportedException($"the {isa} int8 path has no row-interleaved kernel on this CPU (it needs AVX-VNNI)");
+        Q8InterleavedVnni.ComputeRows(x, w, y, rowStart, rowEnd);
     }
 
     /// <summary>All output rows on the calling thread.</summary>

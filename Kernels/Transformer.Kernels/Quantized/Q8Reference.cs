@@ -54,4 +54,31 @@ public static class Q8Reference
                 y[t * n + o] = acc;
             }
     }
+
+    /// <summary>
+    /// The specification of the row-interleaved path (<see cref="Q8InterleavedWeight"/>), which it matches
+    /// bit for bit: y[t, o] = acc after acc = fma(float(dot_b), sw[o, b] · sx[t, b], acc) for b in order, from
+    /// acc = 0, where dot_b is the block's exact integer dot.
+    /// </summary>
+    public static void ComputeRowsFused(Q8Activations x, Q8Weight w, Span<float> y, int rowStart, int rowEnd)
+    {
+        Q8MatMul.CheckShapes(x, w, y, rowStart, rowEnd);
+        int k = w.InFeatures, blocks = w.BlocksPerRow, n = w.OutFeatures;
+        const int B = Q8Format.BlockSize;
+        var wq = w.Values;
+        var ws = w.Scales;
+        var xq = x.Values;
+        var xs = x.Scales;
+        for (int t = 0; t < x.Tokens; t++)
+            for (int o = rowStart; o < rowEnd; o++)
+            {
+                float acc = 0f;
+                for (int b = 0; b < blocks; b++)
+                {
+                    int dot = BlockDot(wq.Slice(o * k + b * B, B), xq.Slice(t * k + b * B, B));
+                    acc = MathF.FusedMultiplyAdd(dot, ws[o * blocks + b] * xs[t * blocks + b], acc);
+                }
+                y[t * n + o] = acc;
+            }
+    }
 }

@@ -1,23 +1,14 @@
+using Transformer.Runtime.Synthetic;
+
 namespace Transformer.Runtime.Distillation;
 
 /// <summary>
 /// Student shapes people distill into, as the config.json of the checkpoint each copies (Hugging Face field names,
-/// read by the same reader as a real model). The vocabulary and the BOS/EOS ids are the teacher's, filled in by
+/// read by the same reader as a real model; the shapes the bench also has come from its <see cref="PresetConfigs"/>). The vocabulary and the BOS/EOS ids are the teacher's, filled in by
 /// <see cref="StudentConfig"/>: a preset fixes the shape, the teacher fixes the tokens.
 /// </summary>
 public static class StudentPresets
 {
-    // facebook/MobileLLM-125M's shape, which HuggingFaceTB/SmolLM2-135M copies: deep and thin, GQA 3:1, tied embeddings.
-    private const string MobileLlm125M = """
-        {
-          "architectures": ["LlamaForCausalLM"], "model_type": "llama",
-          "hidden_size": 576, "intermediate_size": 1536, "num_hidden_layers": 30,
-          "num_attention_heads": 9, "num_key_value_heads": 3, "head_dim": 64,
-          "max_position_embeddings": 8192, "rms_norm_eps": 1e-05, "rope_theta": 100000.0,
-          "hidden_act": "silu", "attention_bias": false, "mlp_bias": false, "tie_word_embeddings": true
-        }
-        """;
-
     // HuggingFaceTB/SmolLM2-360M (MobileLLM-350M's depth and width class).
     private const string SmolLm2_360M = """
         {
@@ -53,17 +44,6 @@ public static class StudentPresets
         }
         """;
 
-    // TinyLlama/TinyLlama-1.1B-intermediate: Llama 2's architecture, GQA 8:1, untied classifier.
-    private const string TinyLlama11B = """
-        {
-          "architectures": ["LlamaForCausalLM"], "model_type": "llama",
-          "hidden_size": 2048, "intermediate_size": 5632, "num_hidden_layers": 22,
-          "num_attention_heads": 32, "num_key_value_heads": 4, "head_dim": 64,
-          "max_position_embeddings": 2048, "rms_norm_eps": 1e-05, "rope_theta": 10000.0,
-          "hidden_act": "silu", "attention_bias": false, "mlp_bias": false, "tie_word_embeddings": false
-        }
-        """;
-
     // For tests: stories260K's head layout (head_dim 8, GQA 2:1) at two layers and a smaller MLP, so it can be
     // initialised from that teacher as well as randomly; the untied variant exercises a classifier of its own.
     private const string Tiny = """
@@ -80,13 +60,13 @@ public static class StudentPresets
     {
         ["tiny"] = Tiny,
         ["tiny-untied"] = Tiny.Replace("\"tie_word_embeddings\": true", "\"tie_word_embeddings\": false", StringComparison.Ordinal),
-        ["mobilellm-125m"] = MobileLlm125M,
-        ["smollm2-135m"] = MobileLlm125M,
+        ["mobilellm-125m"] = PresetConfigs.SmolLm2_135M,
+        ["smollm2-135m"] = PresetConfigs.SmolLm2_135M,
         ["mobilellm-350m"] = SmolLm2_360M,
         ["smollm2-360m"] = SmolLm2_360M,
         ["qwen2.5-0.5b"] = Qwen25_05B,
         ["llama-3.2-1b"] = Llama32_1B,
-        ["tinyllama-1.1b"] = TinyLlama11B,
+        ["tinyllama-1.1b"] = PresetConfigs.TinyLlama_1_1B,
     };
 
     /// <summary>Preset names, smallest first.</summary>

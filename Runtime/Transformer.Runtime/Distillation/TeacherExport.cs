@@ -1,18 +1,14 @@
-using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text.Json;
-using Transformer.Kernels.Tensors;
-using Transformer.Loader.Safetensors;
 using Transformer.Runtime.Evaluation;
-
 
 namespace Transformer.Runtime.Distillation;
 
 /// <summary>
-/// Writes a teacher's top-k distributions at every position of a text as sharded safetensors plus
-/// <c>manifest.json</c>, the layout trainers read (tools/distill has a PyTorch consumer), and reads them back.
-/// Tensors per shard, N positions: <c>input_ids</c> i32[N], <c>target_ids</c> i32[N], <c>top_ids</c> i32[N, k],
-/// <c>top_logprobs</c> f16[N, k], <c>logsumexp</c> f32[N], <c>tail_mass</c> f32[N].
+/// Writes a teacher's top-k distributions at every position of a text as shards plus <c>manifest.json</c>, the
+/// layout trainers read (tools/distill has a PyTorch consumer), and reads them back. The shards are safetensors
+/// (<see cref="SafetensorsTeacherShards"/>) unless <see cref="Settings.Storage"/> names another layout
+/// (Transformer.Distillation.Parquet has Parquet).
 /// </summary>
 public static class TeacherExport
 {
@@ -28,8 +24,10 @@ public static class TeacherExport
         public float? TopP { get; init; }
         /// <summary>Tokens per window.</summary>
         public required int Context { get; init; }
-        /// <summary>Positions per safetensors shard.</summary>
+        /// <summary>Positions per shard (rounded down to whole windows when the storage needs them).</summary>
         public int PositionsPerShard { get; init; } = 65_536;
+        /// <summary>How shards are written; safetensors by default.</summary>
+        public ITeacherShardStorage Storage { get; init; } = SafetensorsTeacherShards.Instance;
         /// <summary>Recorded in the manifest: the teacher's files.</summary>
         public required string TeacherSha256 { get; init; }
         /// <summary>Recorded in the manifest: the tokenizer file.</summary>
@@ -48,9 +46,12 @@ public static class TeacherExport
         if (settings.TopP is { } p && !(p > 0 && p <= 1)) throw new ArgumentException($"top-p must be in (0, 1], got {p}");
         if (settings.PositionsPerShard < 1) throw new ArgumentException("a shard must hold at least one position");
         var chunks = new TextChunks { Context = settings.Context, Stride = settings.Context, ScoreWholeWindow = true };
+        var storage = settings.Storage;
+        int perWindow = settings.Context - 1;
+        int perShard = storage.WholeWindows ? Math.Max(1, settings.PositionsPerShard / perWindow) * perWindow : settings.PositionsPerShard;
         Directory.CreateDirectory(directory);
         var shards = new List<TeacherShard>();
-        var buffer = new ShardBuffer(settings.K, settings.PositionsPerShard);
+        var buffer = new ShardBuffer(settings.K, perShard);
         long count = 0;
         var order = new int[vocab];
         foreach (var position in PerplexityScorer.Score(teacher, tokens, bosId, chunks, progress, cancellation))
@@ -58,9 +59,9 @@ public static class TeacherExport
             int input = position.Position == 0 ? bosId : tokens[position.Window * chunks.Stride + position.Position];
             buffer.Add(input, position.NextToken, position.LogProbabilities.Span, position.LogSumExp, settings.TopP, order);
             count++;
-            if (buffer.Count == settings.PositionsPerShard) shards.Add(buffer.Flush(directory, shards.Count));
+            if (buffer.Count == perShard) shards.Add(buffer.Flush(storage, directory, shards.Count, perWindow));
         }
-        if (buffer.Count > 0) shards.Add(buffer.Flush(directory, shards.Count));
+        if (buffer.Count > 0) shards.Add(buffer.Flush(storage, directory, shards.Count, perWindow));
         var manifest = new TeacherManifest
         {
             TeacherSha256 = settings.TeacherSha256,
@@ -70,6 +71,7 @@ public static class TeacherExport
             K = settings.K,
             TopP = settings.TopP,
             Context = settings.Context,
+            Storage = storage.Name,
             Count = count,
             Shards = shards,
         };
@@ -90,23 +92,27 @@ public static class TeacherExport
     }
 
     /// <summary>Every record of an export, shard by shard, in the order they were written.</summary>
-    /// <exception cref="InvalidDataException">A shard is missing or its tensors do not match the manifest.</exception>
-    public static IEnumerable<TeacherRecord> Read(string directory)
+    /// <param name="directory">The export's folder.</param>
+    /// <param name="storage">The layout its manifest names; safetensors by default.</param>
+    /// <exception cref="InvalidDataException">The manifest names another layout, or a shard is missing or does not match the manifest.</exception>
+    public static IEnumerable<TeacherRecord> Read(string directory, ITeacherShardStorage? storage = null)
     {
         var manifest = ReadManifest(directory);
-        int k = manifest.K;
+        storage ??= SafetensorsTeacherShards.Instance;
+        if (manifest.Storage != storage.Name)
+            throw new InvalidDataException($"{directory}: the export is stored as {manifest.Storage}; this reader reads {storage.Name}"
+                + (manifest.Storage == "parquet" ? " (read Parquet exports with Transformer.Distillation.Parquet's ParquetTeacherExport.Read)" : ""));
+        return ReadShards(directory, manifest, storage);
+    }
+
+    private static IEnumerable<TeacherRecord> ReadShards(string directory, TeacherManifest manifest, ITeacherShardStorage storage)
+    {
         foreach (var shard in manifest.Shards)
         {
-            using var file = SafetensorsFile.Open(Path.Combine(directory, shard.File));
-            int n = shard.Count;
-            var inputs = Tensor<int>(file, "input_ids", n);
-            var targets = Tensor<int>(file, "target_ids", n);
-            var ids = Tensor<int>(file, "top_ids", n * k);
-            var logProbabilities = Tensor<Half>(file, "top_logprobs", n * k);
-            var logSumExp = Tensor<float>(file, "logsumexp", n);
-            var tail = Tensor<float>(file, "tail_mass", n);
-            for (int i = 0; i < n; i++)
-                yield return new TeacherRecord(inputs[i], targets[i], ids.AsSpan(i * k, k).ToArray(), logProbabilities.AsSpan(i * k, k).ToArray(), logSumExp[i], tail[i]);
+            string path = Path.Combine(directory, shard.File);
+            if (!File.Exists(path)) throw new InvalidDataException($"{path}: shard named in {ManifestFile} is missing");
+            var columns = storage.Read(path, shard.Count, manifest.K, manifest.Context - 1);
+            for (int i = 0; i < columns.Count; i++) yield return columns.Record(i);
         }
     }
 
@@ -122,14 +128,6 @@ public static class TeacherExport
             while ((read = stream.Read(chunk)) > 0) hash.AppendData(chunk, 0, read);
         }
         return Convert.ToHexStringLower(hash.GetHashAndReset());
-    }
-
-    private static T[] Tensor<T>(SafetensorsFile file, string name, int elements) where T : unmanaged
-    {
-        if (!file.TryGet(name, out var tensor)) throw new InvalidDataException($"{file.FilePath}: no tensor '{name}'");
-        var values = MemoryMarshal.Cast<byte, T>(tensor.Data.Span);
-        if (values.Length != elements) throw new InvalidDataException($"{file.FilePath}: '{name}' holds {values.Length} values, the manifest implies {elements}");
-        return values.ToArray();
     }
 
     /// <summary>The positions of the shard being filled.</summary>
@@ -163,24 +161,14 @@ public static class TeacherExport
             Count++;
         }
 
-        public TeacherShard Flush(string directory, int index)
+        public TeacherShard Flush(ITeacherShardStorage storage, string directory, int index, int windowPositions)
         {
-            string name = $"teacher-{index:D5}.safetensors";
+            string name = $"teacher-{index:D5}{storage.Extension}";
             int n = Count;
-            SafetensorsWriter.Write(Path.Combine(directory, name),
-            [
-                Host("input_ids", DType.I32, _inputs.AsSpan(0, n), n),
-                Host("target_ids", DType.I32, _targets.AsSpan(0, n), n),
-                Host("top_ids", DType.I32, _ids.AsSpan(0, n * k), n, k),
-                Host("top_logprobs", DType.F16, _logProbabilities.AsSpan(0, n * k), n, k),
-                Host("logsumexp", DType.F32, _logSumExp.AsSpan(0, n), n),
-                Host("tail_mass", DType.F32, _tail.AsSpan(0, n), n),
-            ]);
+            storage.Write(Path.Combine(directory, name), new TeacherShardColumns(n, k, _inputs[..n], _targets[..n], _ids[..(n * k)],
+                _logProbabilities[..(n * k)], _logSumExp[..n], _tail[..n]), windowPositions);
             Count = 0;
             return new TeacherShard(name, n);
         }
-
-        private static HostTensor Host<T>(string name, DType type, ReadOnlySpan<T> values, params int[] shape) where T : unmanaged =>
-            new(name, type, shape, MemoryMarshal.AsBytes(values).ToArray());
     }
 }

@@ -31,13 +31,15 @@ public sealed record TeacherManifest
     [JsonPropertyName("temperature")] public float Temperature { get; init; } = 1f;
     /// <summary>Tokens per window; each window starts with BOS and contributes ctx − 1 positions.</summary>
     [JsonPropertyName("ctx")] public required int Context { get; init; }
+    /// <summary>How the shards are stored: <c>safetensors</c> (the default, and what a manifest without the field means) or <c>parquet</c>.</summary>
+    [JsonPropertyName("storage")] public string Storage { get; init; } = "safetensors";
     /// <summary>Positions in all shards.</summary>
     [JsonPropertyName("count")] public required long Count { get; init; }
     /// <summary>The shards, in order.</summary>
     [JsonPropertyName("shards")] public required IReadOnlyList<TeacherShard> Shards { get; init; }
 }
 
-/// <summary>One safetensors shard of an export and the positions it holds.</summary>
+/// <summary>One shard of an export and the positions it holds.</summary>
 public sealed record TeacherShard([property: JsonPropertyName("file")] string File, [property: JsonPropertyName("count")] int Count);
 
 /// <summary>The serializer for the manifest, generated at compile time (no reflection in the NativeAOT build).</summary>

@@ -1,11 +1,38 @@
 namespace Transformer.Runtime.Synthetic;
 
 /// <summary>
-/// The config.json of the checkpoints whose shapes the bench presets copy (Hugging Face, fields the reader uses;
+/// The config.json of the checkpoints whose shapes the bench presets (and the student presets of the same names) copy (Hugging Face, fields the reader uses;
 /// transformers' defaults fill the rest as for the real files).
 /// </summary>
 internal static class PresetConfigs
 {
+    /// <summary>
+    /// HuggingFaceTB/SmolLM2-135M, which copies facebook/MobileLLM-125M's shape: deep and thin, GQA 3:1, tied
+    /// embeddings. The bench's smollm2-135m and the student presets mobilellm-125m / smollm2-135m.
+    /// </summary>
+    public const string SmolLm2_135M = """
+        {
+          "architectures": ["LlamaForCausalLM"], "model_type": "llama",
+          "hidden_size": 576, "intermediate_size": 1536, "num_hidden_layers": 30,
+          "num_attention_heads": 9, "num_key_value_heads": 3, "head_dim": 64,
+          "vocab_size": 49152, "max_position_embeddings": 8192, "rms_norm_eps": 1e-05, "rope_theta": 100000.0,
+          "hidden_act": "silu", "attention_bias": false, "mlp_bias": false, "tie_word_embeddings": true,
+          "bos_token_id": 1, "eos_token_id": 2
+        }
+        """;
+
+    /// <summary>TinyLlama/TinyLlama-1.1B-Chat-v1.0: Llama 2's architecture, GQA 8:1, untied classifier.</summary>
+    public const string TinyLlama_1_1B = """
+        {
+          "architectures": ["LlamaForCausalLM"], "model_type": "llama",
+          "hidden_size": 2048, "intermediate_size": 5632, "num_hidden_layers": 22,
+          "num_attention_heads": 32, "num_key_value_heads": 4, "head_dim": 64,
+          "vocab_size": 32000, "max_position_embeddings": 2048, "rms_norm_eps": 1e-05, "rope_theta": 10000.0,
+          "hidden_act": "silu", "attention_bias": false, "mlp_bias": false, "tie_word_embeddings": false,
+          "bos_token_id": 1, "eos_token_id": 2
+        }
+        """;
+
     /// <summary>Qwen/Qwen3-0.6B.</summary>
     public const string Qwen3_0_6B = """
         {

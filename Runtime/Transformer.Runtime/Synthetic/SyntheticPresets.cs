@@ -14,12 +14,10 @@ public static class SyntheticPresets
         ["tiny"] = Llama(hidden: 64, layers: 2, heads: 4, kvHeads: 2, ffn: 128, vocab: 256, context: 512, tied: true, theta: 10000f),
         // Karpathy's stories15M (llama2.c): multi-head attention, untied classifier.
         ["stories15m"] = Llama(hidden: 288, layers: 6, heads: 6, kvHeads: 6, ffn: 768, vocab: 32000, context: 256, tied: false, theta: 10000f),
-        // HuggingFaceTB/SmolLM2-135M.
-        ["smollm2-135m"] = Llama(hidden: 576, layers: 30, heads: 9, kvHeads: 3, ffn: 1536, vocab: 49152, context: 8192, tied: true, theta: 100000f),
-        // TinyLlama/TinyLlama-1.1B-Chat-v1.0.
-        ["tinyllama-1.1b"] = Llama(hidden: 2048, layers: 22, heads: 32, kvHeads: 4, ffn: 5632, vocab: 32000, context: 2048, tied: false, theta: 10000f),
-        // The other families' presets are their checkpoints' config.json, read by the same reader as a real model,
-        // so the bench builds the family's own model class with every setting the checkpoint has.
+        // The checkpoints' presets are their config.json, read by the same reader as a real model, so the bench
+        // builds the family's own model class with every setting the checkpoint has.
+        ["smollm2-135m"] = FromConfigJson("smollm2-135m", PresetConfigs.SmolLm2_135M),
+        ["tinyllama-1.1b"] = FromConfigJson("tinyllama-1.1b", PresetConfigs.TinyLlama_1_1B),
         ["qwen3-0.6b"] = FromConfigJson("qwen3-0.6b", PresetConfigs.Qwen3_0_6B),
         ["gemma3-1b"] = FromConfigJson("gemma3-1b", PresetConfigs.Gemma3_1B),
         ["phi3.5-mini"] = FromConfigJson("phi3.5-mini", PresetConfigs.Phi3_5Mini),

@@ -18,10 +18,18 @@ public static class DotnetProcess
     public static string Host =>
         Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet";
 
-    public static async Task<ProcessResult> RunAsync(IEnumerable<string> arguments, string workingDirectory, TimeSpan timeout,
+    public static Task<ProcessResult> RunAsync(IEnumerable<string> arguments, string workingDirectory, TimeSpan timeout,
+        IReadOnlyDictionary<string, string>? environment = null) =>
+        ChildProcess.RunAsync(Host, arguments, workingDirectory, timeout, environment);
+}
+
+/// <summary>Runs a program as a child process with a deadline, its standard input closed.</summary>
+public static class ChildProcess
+{
+    public static async Task<ProcessResult> RunAsync(string program, IEnumerable<string> arguments, string workingDirectory, TimeSpan timeout,
         IReadOnlyDictionary<string, string>? environment = null)
     {
-        var start = new ProcessStartInfo(Host)
+        var start = new ProcessStartInfo(program)
         {
             WorkingDirectory = workingDirectory,
             RedirectStandardOutput = true,
@@ -34,7 +42,7 @@ public static class DotnetProcess
         start.Environment["DOTNET_NOLOGO"] = "1";
         foreach (var (name, value) in environment ?? new Dictionary<string, string>()) start.Environment[name] = value;
 
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {Host}");
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {program}");
         process.StandardInput.Close();
         using var output = new MemoryStream();
         var copyOutput = process.StandardOutput.BaseStream.CopyToAsync(output);
@@ -48,7 +56,7 @@ public static class DotnetProcess
         catch (OperationCanceledException)
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{Host} {string.Join(' ', start.ArgumentList)} took longer than {timeout}");
+            throw new TimeoutException($"{program} {string.Join(' ', start.ArgumentList)} took longer than {timeout}");
         }
         await copyOutput;
         return new ProcessResult(process.ExitCode, output.ToArray(), await readError);

@@ -3,6 +3,7 @@ using System.Globalization;
 using Transformer.Cli.Bench;
 using Transformer.Cli.Devices;
 using Transformer.Cli.Eval;
+using Transformer.Distillation.Parquet;
 using Transformer.Runtime;
 using Transformer.Runtime.Distillation;
 using Transformer.Text;
@@ -11,7 +12,7 @@ namespace Transformer.Cli.Commands;
 
 /// <summary>
 /// <c>transformer teacher export</c>: a teacher model's top-k next-token distributions at every position of a text,
-/// as sharded safetensors with a manifest (<see cref="TeacherExport"/>), for training a student with a KL loss.
+/// as sharded safetensors or Parquet with a manifest (<see cref="TeacherExport"/>), for training a student with a KL loss.
 /// </summary>
 public static class TeacherCommand
 {
@@ -28,7 +29,14 @@ public static class TeacherCommand
             p => p > 0 && p <= 1, "in (0, 1]", "P");
         var ctx = NumberOptions.Int("--ctx", ["-c"], "Tokens per window (each starts with BOS)", defaultValue: 512, min: 2);
         var output = new Option<string>("--out", "-o") { Description = "Folder for the shards and manifest.json", Required = true, HelpName = "DIR" };
-        var shardPositions = NumberOptions.Int("--shard-positions", [], "Positions per safetensors shard", defaultValue: 65_536, min: 1);
+        var shardPositions = NumberOptions.Int("--shard-positions", [], "Positions per shard (Parquet: rounded down to whole windows of ctx - 1)", defaultValue: 65_536, min: 1);
+        var format = new Option<string>("--format")
+        {
+            Description = "Shard layout: safetensors (tensors per shard) or parquet (a row per window, the columns a Hugging Face dataset loads)",
+            DefaultValueFactory = _ => SafetensorsTeacherShards.Instance.Name,
+            HelpName = "safetensors|parquet",
+        };
+        format.AcceptOnlyFromAmong(SafetensorsTeacherShards.Instance.Name, ParquetTeacherShards.Instance.Name);
         var quant = KernelOptions.Quant();
         var tokenizer = CommonOptions.Tokenizer();
         var threads = CommonOptions.Threads();
@@ -36,7 +44,7 @@ public static class TeacherCommand
         var device = DeviceOption.Create(allowList: false, DeviceOption.Auto);
         var command = new Command("export", "Write the teacher's top-k log-probabilities (f16, temperature 1), logsumexp and tail mass at every position of a text")
         {
-            model, data, k, topP, ctx, output, shardPositions, quant, tokenizer, threads, isa, device,
+            model, data, k, topP, ctx, output, shardPositions, format, quant, tokenizer, threads, isa, device,
         };
         CommandAction.Set(command, context, async (parsed, cancellation) =>
         {
@@ -60,6 +68,7 @@ public static class TeacherCommand
                 TopP = p < 1 ? p : null,
                 Context = window,
                 PositionsPerShard = parsed.GetValue(shardPositions),
+                Storage = parsed.GetValue(format) == ParquetTeacherShards.Instance.Name ? ParquetTeacherShards.Instance : SafetensorsTeacherShards.Instance,
                 TeacherSha256 = TeacherExport.Sha256(ModelFiles(language.ModelPath)),
                 TokenizerSha256 = TeacherExport.Sha256([language.TokenizerPath]),
                 DataSha256 = TeacherExport.Sha256([dataPath]),

@@ -1,0 +1,141 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using Transformer.Kernels.Cpu;
+
+namespace Transformer.Kernels.Quantized;
+
+/// <summary>
+/// The int8 matmul on a <see cref="Q8InterleavedWeight"/> with 256-bit vpdpbusd: a tile is one group of
+/// 8 rows (one per lane) × 4 tokens. Per block and chunk, one weight vector serves the 4 tokens and each
+/// token's 4-byte chunk is a broadcast load, so 64 MACs cost half a vpdpbusd per (row, token) pair; the
+/// block's int32 dots then take one convert, one scale product and one FMA per 8 pairs. Each lane is one
+/// (row, token) result computed as acc = fma(float(dot_b), sw_b · sx_b, acc) in block order, the
+/// arithmetic of <see cref="Q8Reference.ComputeRowsFused"/> bit for bit, whichever tile, token count or
+/// row range computed it.
+/// </summary>
+internal static class Q8InterleavedVnni
+{
+    private const int B = Q8Format.BlockSize;
+    private const int Rows = Q8InterleavedWeight.GroupRows;
+    private const int GroupBlockBytes = Q8InterleavedWeight.GroupBlockBytes;
+    private const int ChunkBytes = Rows * Q8InterleavedWeight.ChunkValues; // one vector: chunk c of 8 rows
+    private const int Chunks = B / Q8InterleavedWeight.ChunkValues;
+
+    // Weight bytes ahead of the read position the stream prefetches: 8 blocks of a group (2 KB), measured
+    // like the row-major kernel's distance (a few KB in flight per core).
+    private const int PrefetchBytes = 8 * GroupBlockBytes;
+
+    /// <summary>y[t, o] for rows [rowStart, rowEnd) and all tokens; shapes are checked by the caller.</summary>
+    public static void ComputeRows(Q8Activations x, Q8InterleavedWeight w, Span<float> y, int rowStart, int rowEnd)
+    {
+        ref sbyte xq = ref MemoryMarshal.GetReference(x.Values);
+        ref float xs = ref MemoryMarshal.GetReference(x.Scales);
+        ref int xo = ref MemoryMarshal.GetReference(x.OffsetSums());
+        ref byte wq = ref MemoryMarshal.GetReference(w.Values);
+        ref float ws = ref MemoryMarshal.GetReference(w.Scales);
+        ref float yr = ref MemoryMarshal.GetReference(y);
+        int k = w.InFeatures, n = w.OutFeatures, blocks = w.BlocksPerRow, tokens = x.Tokens;
+        for (int g = rowStart / Rows; g * Rows < rowEnd; g++)
+        {
+            ref byte wg = ref Unsafe.Add(ref wq, (nint)g * blocks * GroupBlockBytes);
+            ref float sg = ref Unsafe.Add(ref ws, (nint)g * blocks * Rows);
+            int first = Math.Max(rowStart, g * Rows), end = Math.Min(rowEnd, (g + 1) * Rows);
+            bool whole = first == g * Rows && end == (g + 1) * Rows;
+            int t = 0;
+            for (; t + 4 <= tokens; t += 4)
+            {
+                Tile8x4(ref wg, ref sg, ref Unsafe.Add(ref xq, (nint)t * k), ref Unsafe.Add(ref xs, (nint)t * blocks),
+                    ref Unsafe.Add(ref xo, (nint)t * blocks), k, blocks, out var y0, out var y1, out var y2, out var y3);
+                Store(y0, ref yr, (nint)t * n, g, first, end, whole);
+                Store(y1, ref yr, (nint)(t + 1) * n, g, first, end, whole);
+                Store(y2, ref yr, (nint)(t + 2) * n, g, first, end, whole);
+                Store(y3, ref yr, (nint)(t + 3) * n, g, first, end, whole);
+            }
+            for (; t < tokens; t++)
+                Store(Tile8x1(ref wg, ref sg, ref Unsafe.Add(ref xq, (nint)t * k), ref Unsafe.Add(ref xs, (nint)t * blocks),
+                    ref Unsafe.Add(ref xo, (nint)t * blocks), blocks), ref yr, (nint)t * n, g, first, end, whole);
+        }
+    }
+
+    /// <summary>Rows [first, end) of group g's 8 results into token row <paramref name="at"/> of y.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store(Vector256<float> lanes, ref float y, nint at, int g, int first, int end, bool whole)
+    {
+        ref float dst = ref Unsafe.Add(ref y, at + g * Rows);
+        if (whole)
+        {
+            lanes.StoreUnsafe(ref dst);
+            return;
+        }
+        for (int o = first; o < end; o++) Unsafe.Add(ref y, at + o) = lanes.GetElement(o - g * Rows);
+    }
+
+    /// <summary>Chunk c of one token's block as a 4-byte broadcast.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<sbyte> Chunk(ref sbyte block, int c) =>
+        Vector256.Create(Unsafe.ReadUnaligned<int>(ref Unsafe.As<sbyte, byte>(ref Unsafe.Add(ref block, c * Q8InterleavedWeight.ChunkValues)))).AsSByte();
+
+    /// <summary>acc + float(dot) · (sw · sx): the block's one rounding of the scale product and one fused add.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Scale(Vector256<float> acc, Vector256<int> dot, Vector256<float> sw, float sx) =>
+        Fma.MultiplyAdd(Avx.ConvertToVector256Single(dot), sw * Vector256.Create(sx), acc);
+
+    private static Vector256<float> Tile8x1(ref byte w, ref float sw, ref sbyte x, ref float sx, ref int xo, int blocks)
+    {
+        Vector256<float> acc = Vector256<float>.Zero;
+        for (int b = 0; b < blocks; b++)
+        {
+            ref byte wb = ref Unsafe.Add(ref w, (nint)b * GroupBlockBytes);
+            ref sbyte xb = ref Unsafe.Add(ref x, (nint)b * B);
+            for (int line = 0; line < GroupBlockBytes / 64; line++) CachePrefetch.Line(ref Unsafe.Add(ref wb, PrefetchBytes + 64 * line));
+            Vector256<int> dot = Vector256.Create(Unsafe.Add(ref xo, b));
+            for (int c = 0; c < Chunks; c++)
+                dot = AvxVnni.MultiplyWideningAndAdd(dot, Vector256.LoadUnsafe(ref wb, (nuint)(c * ChunkBytes)), Chunk(ref xb, c));
+            acc = Scale(acc, dot, Vector256.LoadUnsafe(ref Unsafe.Add(ref sw, (nint)b * Rows)), Unsafe.Add(ref sx, b));
+        }
+        return acc;
+    }
+
+    private static void Tile8x4(ref byte w, ref float sw, ref sbyte x, ref float sx, ref int xo, int k, int blocks,
+        out Vector256<float> y0, out Vector256<float> y1, out Vector256<float> y2, out Vector256<float> y3)
+    {
+        Vector256<float> a0 = Vector256<float>.Zero, a1 = a0, a2 = a0, a3 = a0;
+        ref sbyte x1 = ref Unsafe.Add(ref x, k);
+        ref sbyte x2 = ref Unsafe.Add(ref x, 2 * k);
+        ref sbyte x3 = ref Unsafe.Add(ref x, 3 * k);
+        for (int b = 0; b < blocks; b++)
+        {
+            ref byte wb = ref Unsafe.Add(ref w, (nint)b * GroupBlockBytes);
+            nint xat = (nint)b * B;
+            ref sbyte x0b = ref Unsafe.Add(ref x, xat);
+            ref sbyte x1b = ref Unsafe.Add(ref x1, xat);
+            ref sbyte x2b = ref Unsafe.Add(ref x2, xat);
+            ref sbyte x3b = ref Unsafe.Add(ref x3, xat);
+            // A tile over few tokens is still bound by the weight stream, as the GEMV is.
+            for (int line = 0; line < GroupBlockBytes / 64; line++) CachePrefetch.Line(ref Unsafe.Add(ref wb, PrefetchBytes + 64 * line));
+            Vector256<int> d0 = Vector256.Create(Unsafe.Add(ref xo, b));
+            Vector256<int> d1 = Vector256.Create(Unsafe.Add(ref xo, blocks + b));
+            Vector256<int> d2 = Vector256.Create(Unsafe.Add(ref xo, 2 * blocks + b));
+            Vector256<int> d3 = Vector256.Create(Unsafe.Add(ref xo, 3 * blocks + b));
+            for (int c = 0; c < Chunks; c++)
+            {
+                Vector256<byte> wc = Vector256.LoadUnsafe(ref wb, (nuint)(c * ChunkBytes));
+                d0 = AvxVnni.MultiplyWideningAndAdd(d0, wc, Chunk(ref x0b, c));
+                d1 = AvxVnni.MultiplyWideningAndAdd(d1, wc, Chunk(ref x1b, c));
+                d2 = AvxVnni.MultiplyWideningAndAdd(d2, wc, Chunk(ref x2b, c));
+                d3 = AvxVnni.MultiplyWideningAndAdd(d3, wc, Chunk(ref x3b, c));
+            }
+            Vector256<float> s = Vector256.LoadUnsafe(ref Unsafe.Add(ref sw, (nint)b * Rows));
+            a0 = Scale(a0, d0, s, Unsafe.Add(ref sx, b));
+            a1 = Scale(a1, d1, s, Unsafe.Add(ref sx, blocks + b));
+            a2 = Scale(a2, d2, s, Unsafe.Add(ref sx, 2 * blocks + b));
+            a3 = Scale(a3, d3, s, Unsafe.Add(ref sx, 3 * blocks + b));
+        }
+        y0 = a0;
+        y1 = a1;
+        y2 = a2;
+        y3 = a3;
+    }
+}
