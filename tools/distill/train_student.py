@@ -11,11 +11,18 @@ with p_i = exp(top_logprobs), T = tail_mass, q_i the student's probabilities of 
 The student is the Llama forward pass of tools/reference/llama_reference.py with trainable weights. Prints the
 loss at the start and the end (each averaged over 10 steps) and exits non-zero if it did not fall.
 
-Run: /usr/bin/python3 tools/distill/train_student.py EXPORT_DIR [steps] [hidden] [layers]
+Run: /usr/bin/python3 tools/distill/train_student.py EXPORT_DIR [steps] [hidden] [layers] [--student DIR] [--save DIR]
+
+--student DIR starts from a Hugging Face folder (`transformer student init`: its config.json and weights) instead
+of a random student of the given hidden size and depth; --save DIR writes the trained student there as a folder
+the engine loads (float32 model.safetensors, config.json, the student folder's other files such as the tokenizer),
+so `transformer eval kld --model DIR --base TEACHER` measures what training brought.
 """
 
+import argparse
 import json
 import math
+import shutil
 import sys
 from pathlib import Path
 
@@ -79,18 +86,50 @@ def kl_loss(logits, top_ids, top_logprobs, tail):
     return (head + tail_term).mean()
 
 
+def load_student(folder, manifest):
+    config, weights = ref.load_model(folder)
+    if config["vocab_size"] != manifest["vocab_size"]:
+        raise SystemExit(f"{folder}: vocabulary {config['vocab_size']}, the teacher's is {manifest['vocab_size']}")
+    for t in weights.values():
+        t.requires_grad_(True)
+    return config, weights
+
+
+def save_student(folder, config, weights, source):
+    folder.mkdir(parents=True, exist_ok=True)
+    if source is not None:
+        for f in source.iterdir():
+            if f.is_file() and not f.name.endswith(".safetensors") and f.name != "model.safetensors.index.json":
+                shutil.copy(f, folder / f.name)
+    (folder / "config.json").write_text(json.dumps(config, indent=2) + "\n")
+    entries = []
+    for name, t in weights.items():
+        raw, _ = ref.encode_tensor(t, "F32")
+        entries.append((name, "F32", list(t.shape), raw))
+    ref.write_safetensors(folder / "model.safetensors", entries)
+
+
 def main(argv):
-    folder = Path(argv[1])
-    steps = int(argv[2]) if len(argv) > 2 else 300
-    hidden = int(argv[3]) if len(argv) > 3 else 32
-    layers = int(argv[4]) if len(argv) > 4 else 2
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("export", type=Path)
+    parser.add_argument("steps", type=int, nargs="?", default=300)
+    parser.add_argument("hidden", type=int, nargs="?", default=32)
+    parser.add_argument("layers", type=int, nargs="?", default=2)
+    parser.add_argument("--student", type=Path, help="start from this Hugging Face folder")
+    parser.add_argument("--save", type=Path, help="write the trained student here")
+    args = parser.parse_args(argv[1:])
+    folder, steps, hidden, layers = args.export, args.steps, args.hidden, args.layers
     torch.manual_seed(0)
     torch.set_num_threads(2)
     manifest, data = load_export(folder)
     per_window = manifest["ctx"] - 1
     windows = len(data["input_ids"]) // per_window
-    config = student_config(manifest, hidden, layers)
-    weights = init_weights(config, torch.Generator().manual_seed(1))
+    if args.student is not None:
+        config, weights = load_student(args.student, manifest)
+        hidden, layers = config["hidden_size"], config["num_hidden_layers"]
+    else:
+        config = student_config(manifest, hidden, layers)
+        weights = init_weights(config, torch.Generator().manual_seed(1))
     optimizer = torch.optim.Adam(weights.values(), lr=3e-3)
     losses = []
     for step in range(steps):
@@ -103,6 +142,8 @@ def main(argv):
         optimizer.step()
         losses.append(float(loss))
     first, last = sum(losses[:10]) / 10, sum(losses[-10:]) / 10
+    if args.save is not None:
+        save_student(args.save, config, weights, args.student)
     print(json.dumps({"positions": manifest["count"], "k": manifest["k"], "steps": steps, "student_hidden": hidden,
                       "student_layers": layers, "first_loss": round(first, 4), "last_loss": round(last, 4)}))
     return 0 if last < first else 1
