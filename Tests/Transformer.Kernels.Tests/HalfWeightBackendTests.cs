@@ -86,7 +86,7 @@ public class HalfWeightBackendTests
         using var quantized = backend.PrepareWeight(stored, WeightFormat.Q8);
         var expected = Q8Weight.Quantize(stored.ToFloat32(), whole.Rows, whole.K);
         var q = Assert.IsType<CpuQ8Weight>(quantized);
-        Assert.Equal(expected.Values.ToArray(), q.Weight.Values.ToArray());
+        Assert.Equal(expected.Values.ToArray(), q.Weight!.Values.ToArray());
         Assert.Equal(expected.Scales.ToArray(), q.Weight.Scales.ToArray());
 
         var ragged = new HalfCase(type, Rows: 6, K: Q8Format.BlockSize + 3, Tokens: 1, Seed: 7);

@@ -8,7 +8,7 @@ namespace Transformer.Kernels.Tests;
 
 /// <summary>
 /// The row-interleaved int8 path (<see cref="Q8InterleavedWeight"/>): held bitwise to its scalar spec
-/// <see cref="Q8Reference.ComputeRowsFused"/>, and that spec held to the row-major spec within summation rounding.
+/// <see cref="Q8Reference.ComputeRowsFused(Q8Activations, Q8Weight, Span{float}, int, int)"/>, and that spec held to the row-major spec within summation rounding.
 /// </summary>
 public class Q8InterleavedMatMulTests
 {

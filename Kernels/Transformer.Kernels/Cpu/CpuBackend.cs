@@ -80,9 +80,12 @@ public sealed class CpuBackend : IBackend
         : q.Q8 is { } q8 ? Q8(name, q8)
         : FloatWeight(q.F16!);
 
-    /// <summary>An int8 weight, repacked once here where this backend's ISA path multiplies by the repack.</summary>
+    /// <summary>
+    /// An int8 weight, repacked once here where this backend's ISA path multiplies by the repack; the row-major
+    /// weight is then not kept (every reader, the embedding lookup included, reads the repack).
+    /// </summary>
     private CpuQ8Weight Q8(string name, Q8Weight weight) =>
-        new(name, weight, Q8MatMul.Interleaves(Isa) ? new Q8InterleavedWeight(weight) : null);
+        Q8MatMul.Interleaves(Isa) ? new(name, new Q8InterleavedWeight(weight)) : new(name, weight);
 
     /// <summary>
     /// A float-computing weight: F16/BF16 stay 16-bit (widened inside the kernels, half the bytes per

@@ -74,8 +74,8 @@ internal sealed class MatMulWork(CpuIsa isa) : IParallelWork
         int start = _itemStart[index], end = _itemEnd[index];
         if (weight is CpuQ8Weight { Interleaved: { } packed })
             Q8MatMul.ComputeRows(isa, _quantizedInput!, packed, y.Span, start, end);
-        else if (weight is CpuQ8Weight q)
-            Q8MatMul.ComputeRows(isa, _quantizedInput!, q.Weight, y.Span, start, end);
+        else if (weight is CpuQ8Weight { Weight: { } rowMajor })
+            Q8MatMul.ComputeRows(isa, _quantizedInput!, rowMajor, y.Span, start, end);
         else if (weight is CpuQ4Weight q4)
             Q4MatMul.ComputeRows(isa, _quantizedInput!, q4.Weight, y.Span, start, end);
         else if (weight is CpuQ4KWeight q4k)

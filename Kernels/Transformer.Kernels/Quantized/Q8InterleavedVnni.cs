@@ -12,7 +12,7 @@ namespace Transformer.Kernels.Quantized;
 /// token's 4-byte chunk is a broadcast load, so 64 MACs cost half a vpdpbusd per (row, token) pair; the
 /// block's int32 dots then take one convert, one scale product and one FMA per 8 pairs. Each lane is one
 /// (row, token) result computed as acc = fma(float(dot_b), sw_b · sx_b, acc) in block order, the
-/// arithmetic of <see cref="Q8Reference.ComputeRowsFused"/> bit for bit, whichever tile, token count or
+/// arithmetic of <see cref="Q8Reference.ComputeRowsFused(Q8Activations, Q8Weight, Span{float}, int, int)"/> bit for bit, whichever tile, token count or
 /// row range computed it.
 /// </summary>
 internal static class Q8InterleavedVnni

@@ -65,17 +65,17 @@ public static class Q8MatMul
 
     /// <summary>
     /// <see cref="ComputeRows(CpuIsa, Q8Activations, Q8Weight, Span{float}, int, int)"/> on a repacked weight:
-    /// <see cref="CpuIsa.Scalar"/> runs its specification <see cref="Q8Reference.ComputeRowsFused"/>, and the
+    /// <see cref="CpuIsa.Scalar"/> runs its specification <see cref="Q8Reference.ComputeRowsFused(Q8Activations, Q8InterleavedWeight, Span{float}, int, int)"/>, and the
     /// ISAs for which <see cref="Interleaves"/> holds the vpdpbusd kernel, equal to it bit for bit.
     /// </summary>
     /// <exception cref="ArgumentException">Shapes do not match or the row range is outside the weight.</exception>
     /// <exception cref="PlatformNotSupportedException"><paramref name="isa"/> has no interleaved kernel here.</exception>
     public static void ComputeRows(CpuIsa isa, Q8Activations x, Q8InterleavedWeight w, Span<float> y, int rowStart, int rowEnd)
     {
-        CheckShapes(x, w.Source, y, rowStart, rowEnd);
+        CheckShapes(x, w.OutFeatures, w.InFeatures, y, rowStart, rowEnd);
         if (isa == CpuIsa.Scalar)
         {
-            Q8Reference.ComputeRowsFused(x, w.Source, y, rowStart, rowEnd);
+            Q8Reference.ComputeRowsFused(x, w, y, rowStart, rowEnd);
             return;
         }
         CpuIsaSelection.Require(isa);

@@ -63,22 +63,63 @@ public static class Q8Reference
     public static void ComputeRowsFused(Q8Activations x, Q8Weight w, Span<float> y, int rowStart, int rowEnd)
     {
         Q8MatMul.CheckShapes(x, w, y, rowStart, rowEnd);
-        int k = w.InFeatures, blocks = w.BlocksPerRow, n = w.OutFeatures;
+        ComputeRowsFused(x, new RowMajorBlocks(w), w.OutFeatures, y, rowStart, rowEnd);
+    }
+
+    /// <summary>
+    /// The same specification read from the repack itself (which keeps no row-major copy): the scalar path on a
+    /// <see cref="Q8InterleavedWeight"/>, equal bit for bit to the overload on the weight it was repacked from.
+    /// </summary>
+    public static void ComputeRowsFused(Q8Activations x, Q8InterleavedWeight w, Span<float> y, int rowStart, int rowEnd)
+    {
+        Q8MatMul.CheckShapes(x, w.OutFeatures, w.InFeatures, y, rowStart, rowEnd);
+        ComputeRowsFused(x, new InterleavedBlocks(w), w.OutFeatures, y, rowStart, rowEnd);
+    }
+
+    private static void ComputeRowsFused<TBlocks>(Q8Activations x, TBlocks w, int n, Span<float> y, int rowStart, int rowEnd)
+        where TBlocks : struct, IWeightBlocks
+    {
         const int B = Q8Format.BlockSize;
-        var wq = w.Values;
-        var ws = w.Scales;
+        int k = x.Features, blocks = k / B;
         var xq = x.Values;
         var xs = x.Scales;
+        Span<sbyte> scratch = stackalloc sbyte[B];
         for (int t = 0; t < x.Tokens; t++)
             for (int o = rowStart; o < rowEnd; o++)
             {
                 float acc = 0f;
                 for (int b = 0; b < blocks; b++)
                 {
-                    int dot = BlockDot(wq.Slice(o * k + b * B, B), xq.Slice(t * k + b * B, B));
-                    acc = MathF.FusedMultiplyAdd(dot, ws[o * blocks + b] * xs[t * blocks + b], acc);
+                    int dot = BlockDot(w.Block(o, b, scratch), xq.Slice(t * k + b * B, B));
+                    acc = MathF.FusedMultiplyAdd(dot, w.Scale(o, b) * xs[t * blocks + b], acc);
                 }
                 y[t * n + o] = acc;
             }
+    }
+
+    /// <summary>One weight block's signed values and its scale, whatever the layout holding them.</summary>
+    private interface IWeightBlocks
+    {
+        ReadOnlySpan<sbyte> Block(int row, int block, Span<sbyte> scratch);
+        float Scale(int row, int block);
+    }
+
+    private readonly struct RowMajorBlocks(Q8Weight w) : IWeightBlocks
+    {
+        public ReadOnlySpan<sbyte> Block(int row, int block, Span<sbyte> scratch) =>
+            w.Values.Slice(row * w.InFeatures + block * Q8Format.BlockSize, Q8Format.BlockSize);
+
+        public float Scale(int row, int block) => w.Scales[row * w.BlocksPerRow + block];
+    }
+
+    private readonly struct InterleavedBlocks(Q8InterleavedWeight w) : IWeightBlocks
+    {
+        public ReadOnlySpan<sbyte> Block(int row, int block, Span<sbyte> scratch)
+        {
+            w.CopyBlock(row, block, scratch);
+            return scratch;
+        }
+
+        public float Scale(int row, int block) => w.Scale(row, block);
     }
 }
