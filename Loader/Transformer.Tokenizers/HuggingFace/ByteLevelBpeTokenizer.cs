@@ -25,7 +25,7 @@ public sealed class ByteLevelBpeTokenizer : HuggingFaceTokenizer
     private static readonly string[] KnownEosContents = ["<|end_of_text|>", "<|endoftext|>", "</s>", "<|eot_id|>", "<|im_end|>", "<eos>"];
 
     private readonly Dictionary<string, int> _vocab;
-    private readonly Dictionary<long, (int Merged, int Rank)> _merges;
+    private readonly MergeTable _merges;
     private readonly bool _ignoreMerges;
     private readonly Func<string, string> _normalize;
     private readonly PreTokenizerPipeline _preTokenizer;
@@ -59,7 +59,7 @@ public sealed class ByteLevelBpeTokenizer : HuggingFaceTokenizer
     {
         _vocab = parts.Vocab;
         RequireByteAlphabet(sourceName);
-        _merges = ParseMerges(parts.Merges, sourceName);
+        _merges = new MergeTable(parts.Merges, _vocab, sourceName);
         _ignoreMerges = parts.IgnoreMerges;
         Added = parts.Added;
         _normalize = parts.Normalize;
@@ -209,40 +209,8 @@ public sealed class ByteLevelBpeTokenizer : HuggingFaceTokenizer
             symbols[i] = _vocab[word[i].ToString()]; // every alphabet character is in the vocabulary (checked at load)
         }
 
-        int count = PairMerger.MergeAll(symbols, TryMerge);
+        int count = PairMerger.MergeAll(symbols, _merges.TryMerge);
         ids.AddRange(symbols.AsSpan(0, count));
-    }
-
-    private bool TryMerge(int left, int right, out int merged, out double rank)
-    {
-        if (_merges.TryGetValue(PairKey(left, right), out (int Merged, int Rank) m))
-        {
-            (merged, rank) = (m.Merged, m.Rank);
-            return true;
-        }
-
-        (merged, rank) = (0, 0);
-        return false;
-    }
-
-    private static long PairKey(int left, int right) => ((long)left << 32) | (uint)right;
-
-    private Dictionary<long, (int, int)> ParseMerges(IEnumerable<(string Left, string Right)> merges, string sourceName)
-    {
-        var table = new Dictionary<long, (int, int)>(Bpe.PairKeyComparer.Instance);
-        int rank = 0;
-        foreach ((string a, string b) in merges)
-        {
-            if (!_vocab.TryGetValue(a, out int left) || !_vocab.TryGetValue(b, out int right) || !_vocab.TryGetValue(a + b, out int merged))
-            {
-                throw new ModelFormatException($"{sourceName}: merge {rank} (\"{InputQuote.Cap(a)}\" + \"{InputQuote.Cap(b)}\") names a piece missing from the vocabulary.");
-            }
-
-            table.TryAdd(PairKey(left, right), (merged, rank)); // a repeated merge keeps its first (best) rank
-            rank++;
-        }
-
-        return table;
     }
 
     private static void RequireTokenId(int id, string what, string sourceName)

@@ -16,7 +16,7 @@ public sealed class CharacterBpeTokenizer : HuggingFaceTokenizer
     private static readonly string[] KnownEosContents = ["</s>", "<eos>", "<|endoftext|>", "<end_of_turn>"];
 
     private readonly Dictionary<string, int> _vocab;
-    private readonly Dictionary<long, (int Merged, int Rank)> _merges;
+    private readonly MergeTable _merges;
     private readonly bool _ignoreMerges;
     private readonly bool _byteFallback;
     private readonly int? _unk;
@@ -42,18 +42,7 @@ public sealed class CharacterBpeTokenizer : HuggingFaceTokenizer
             _vocab[entry.Name] = entry.Value.GetInt32();
         }
 
-        _merges = new(Bpe.PairKeyComparer.Instance);
-        int rank = 0;
-        foreach ((string a, string b) in BpeMerges.Pairs(Required(model, "merges", sourceName), sourceName))
-        {
-            if (!_vocab.TryGetValue(a, out int left) || !_vocab.TryGetValue(b, out int right) || !_vocab.TryGetValue(a + b, out int merged))
-            {
-                throw new ModelFormatException($"{sourceName}: merge {rank} (\"{InputQuote.Cap(a)}\" + \"{InputQuote.Cap(b)}\") names a piece missing from the vocabulary.");
-            }
-
-            _merges.TryAdd(PairKey(left, right), (merged, rank++));
-        }
-
+        _merges = new MergeTable(BpeMerges.Pairs(Required(model, "merges", sourceName), sourceName), _vocab, sourceName);
         _ignoreMerges = Flag(model, "ignore_merges");
         _byteFallback = Flag(model, "byte_fallback");
         _fuseUnk = Flag(model, "fuse_unk");
@@ -176,23 +165,9 @@ public sealed class CharacterBpeTokenizer : HuggingFaceTokenizer
         }
 
         int[] merged = [.. symbols];
-        int count = PairMerger.MergeAll(merged, TryMerge);
+        int count = PairMerger.MergeAll(merged, _merges.TryMerge);
         ids.AddRange(merged.AsSpan(0, count));
     }
-
-    private bool TryMerge(int left, int right, out int merged, out double rank)
-    {
-        if (_merges.TryGetValue(PairKey(left, right), out (int Merged, int Rank) m))
-        {
-            (merged, rank) = (m.Merged, m.Rank);
-            return true;
-        }
-
-        (merged, rank) = (0, 0);
-        return false;
-    }
-
-    private static long PairKey(int left, int right) => ((long)left << 32) | (uint)right;
 
     // None (the whole normalized text is one word), or a Split at a literal string that keeps it with the piece
     // before (Gemma: a no-op after spaces became ▁, kept for files that split earlier).
