@@ -31,10 +31,37 @@ public sealed class EmbedCommandTests
     {
         var result = await CliRun.InvokeAsync("embed", "--model", Fixture, "--tokens", "2, 7, 3", "--threads", "1");
         Assert.True(result.ExitCode == 0, result.StandardError);
-        float[] vector = result.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => float.Parse(l, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        float[] vector = Lines(result.Output);
         Assert.Equal(Expected(2).Length, vector.Length);
         Assert.All(vector.Zip(Expected(2)), p => Assert.True(MathF.Abs(p.First - p.Second) <= 1e-4f));
     }
+
+    [Fact]
+    public async Task The_ilgpu_backend_prints_the_cpu_backend_vector()
+    {
+        // ILGPU's CPU accelerator runs the encoder kernels the GPUs run, so this holds them to the CPU backend.
+        var cpu = await CliRun.InvokeAsync("embed", "--model", Fixture, "--tokens", "2,15,27,3", "--device", "cpu", "--threads", "1");
+        var gpu = await CliRun.InvokeAsync("embed", "--model", Fixture, "--tokens", "2,15,27,3", "--device", "ilgpu-cpu");
+        Assert.True(cpu.ExitCode == 0, cpu.StandardError);
+        Assert.True(gpu.ExitCode == 0, gpu.StandardError);
+        Assert.StartsWith("device: cpu ", Assert.Single(cpu.ErrorLines));
+        Assert.StartsWith("device: ilgpu cpu", Assert.Single(gpu.ErrorLines));
+        float[] expected = Lines(cpu.Output), actual = Lines(gpu.Output);
+        Assert.Equal(32, actual.Length);
+        Assert.Equal(expected.Length, actual.Length);
+        Assert.All(actual.Zip(expected), p => Assert.True(MathF.Abs(p.First - p.Second) <= 1e-5f, $"{p.First} vs {p.Second}"));
+    }
+
+    [Fact]
+    public async Task An_unknown_device_is_a_usage_error()
+    {
+        var result = await CliRun.InvokeAsync("embed", "--model", Fixture, "--tokens", "2,3", "--device", "tpu");
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("--device 'tpu' is not a device; use one of: auto, cpu, cuda, opencl, ilgpu-cpu", Assert.Single(result.ErrorLines));
+    }
+
+    private static float[] Lines(string output) =>
+        output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => float.Parse(l, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
 
     [Theory]
     [InlineData("no tokenizer was found", "--text", "hello")]

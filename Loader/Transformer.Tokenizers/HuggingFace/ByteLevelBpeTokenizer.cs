@@ -19,22 +19,17 @@ namespace Transformer.Tokenizers.HuggingFace;
 /// llama2.c tokenizer.
 /// </para>
 /// </summary>
-public sealed class ByteLevelBpeTokenizer : IHuggingFaceTokenizer
+public sealed class ByteLevelBpeTokenizer : HuggingFaceTokenizer
 {
     private static readonly string[] KnownBosContents = ["<|begin_of_text|>", "<s>", "<|startoftext|>", "<bos>"];
     private static readonly string[] KnownEosContents = ["<|end_of_text|>", "<|endoftext|>", "</s>", "<|eot_id|>", "<|im_end|>", "<eos>"];
 
     private readonly Dictionary<string, int> _vocab;
-    private readonly Dictionary<long, (int Merged, int Rank)> _merges;
+    private readonly MergeTable _merges;
     private readonly bool _ignoreMerges;
-    private readonly AddedTokens _added;
     private readonly Func<string, string> _normalize;
     private readonly PreTokenizerPipeline _preTokenizer;
     private readonly byte[][] _decodedBytes;
-    private readonly string[] _pieces;
-    private readonly bool[] _special;
-    private readonly PostProcessorTemplate _template;
-    private readonly DecoderChain _decoder;
 
     /// <summary>The parts of a byte-level BPE tokenizer, however they were stored (tokenizer.json, GGUF metadata).</summary>
     internal sealed record Parts
@@ -64,9 +59,9 @@ public sealed class ByteLevelBpeTokenizer : IHuggingFaceTokenizer
     {
         _vocab = parts.Vocab;
         RequireByteAlphabet(sourceName);
-        _merges = ParseMerges(parts.Merges, sourceName);
+        _merges = new MergeTable(parts.Merges, _vocab, sourceName);
         _ignoreMerges = parts.IgnoreMerges;
-        _added = parts.Added;
+        Added = parts.Added;
         _normalize = parts.Normalize;
         _preTokenizer = parts.PreTokenizer;
 
@@ -75,19 +70,19 @@ public sealed class ByteLevelBpeTokenizer : IHuggingFaceTokenizer
             RequireTokenId(id, $"vocabulary piece \"{InputQuote.Cap(piece)}\"", sourceName);
         }
 
-        foreach (AddedToken token in _added.Tokens)
+        foreach (AddedToken token in Added.Tokens)
         {
             RequireTokenId(token.Id, $"added token \"{InputQuote.Cap(token.Content)}\"", sourceName);
         }
 
-        int vocabSize = 1 + Math.Max(_vocab.Values.DefaultIfEmpty(-1).Max(), _added.Tokens.Select(a => a.Id).DefaultIfEmpty(-1).Max());
+        int vocabSize = VocabSizeOf(_vocab.Values, Added);
         _decodedBytes = BuildDecodedBytes(vocabSize);
-        (_pieces, _special) = BuildPieces(vocabSize);
-        _template = parts.Template?.Invoke(content => _added.IdOf(content) ?? (_vocab.TryGetValue(content, out int v) ? v : null)) ?? PostProcessorTemplate.None;
-        _decoder = parts.Decoder?.Invoke() ?? DecoderChain.ByteLevel;
+        (Pieces, Special) = BuildPieces(_vocab, Added, vocabSize);
+        Template = parts.Template?.Invoke(ContentLookup(Added, _vocab)) ?? PostProcessorTemplate.None;
+        Decoder = parts.Decoder?.Invoke() ?? DecoderChain.ByteLevel;
 
         BosId = bosId(this);
-        EosIds = eosIds ?? [.. KnownEosContents.Select(_added.IdOf).OfType<int>()];
+        EosIds = eosIds ?? [.. KnownEosContents.Select(Added.IdOf).OfType<int>()];
         foreach (int id in EosIds.Append(BosId ?? 0))
         {
             if ((uint)id >= (uint)vocabSize)
@@ -128,7 +123,7 @@ public sealed class ByteLevelBpeTokenizer : IHuggingFaceTokenizer
             Template = idOf => PostProcessorTemplate.Parse(root, idOf, sourceName),
         };
         return new ByteLevelBpeTokenizer(parts, sourceName,
-            self => bosId ?? self.BosFromPostProcessor(root) ?? KnownBosContents.Select(self._added.IdOf).FirstOrDefault(id => id is not null), eosIds);
+            self => bosId ?? self.BosFromPostProcessor(root) ?? KnownBosContents.Select(self.Added.IdOf).FirstOrDefault(id => id is not null), eosIds);
     }
 
     /// <summary>
@@ -180,69 +175,16 @@ public sealed class ByteLevelBpeTokenizer : IHuggingFaceTokenizer
         }
     }
 
-    /// <inheritdoc />
-    public int VocabSize => _decodedBytes.Length;
-
-    /// <inheritdoc />
-    public int? BosId { get; }
-
-    /// <inheritdoc />
-    public IReadOnlyList<int> EosIds { get; }
-
-    /// <inheritdoc />
-    public IReadOnlyList<int> Encode(string text, bool addBos)
+    private protected override void EncodeSegment(string segment, List<int> ids)
     {
-        ArgumentNullException.ThrowIfNull(text);
-        var ids = new List<int>();
-        if (addBos && BosId is int bos)
+        foreach (string word in _preTokenizer.Words(_normalize(segment)))
         {
-            ids.Add(bos);
-        }
-
-        EncodeText(text, ids);
-        return ids;
-    }
-
-    /// <inheritdoc />
-    public IReadOnlyList<int> EncodeWithSpecialTokens(string text, bool addSpecialTokens)
-    {
-        ArgumentNullException.ThrowIfNull(text);
-        var ids = new List<int>();
-        EncodeText(text, ids);
-        return addSpecialTokens ? _template.Wrap(ids) : ids;
-    }
-
-    /// <inheritdoc />
-    public string PieceOf(int id) => (uint)id < (uint)_pieces.Length
-        ? _pieces[id]
-        : throw new ArgumentOutOfRangeException(nameof(id), id, $"Token id outside the vocabulary of {_pieces.Length}.");
-
-    /// <inheritdoc />
-    public string Decode(IReadOnlyList<int> ids, bool skipSpecialTokens)
-    {
-        ArgumentNullException.ThrowIfNull(ids);
-        return _decoder.Decode(ids.Where(id => !(skipSpecialTokens && _special[id])).Select(PieceOf));
-    }
-
-    private void EncodeText(string text, List<int> ids)
-    {
-        foreach ((string segment, int? addedId) in _added.Split(WellFormedText.Of(text)))
-        {
-            if (addedId is int id)
-            {
-                ids.Add(id);
-                continue;
-            }
-
-            foreach (string word in _preTokenizer.Words(_normalize(segment)))
-            {
-                EncodeWord(word, ids);
-            }
+            EncodeWord(word, ids);
         }
     }
 
     /// <inheritdoc />
-    public ReadOnlySpan<byte> DecodeBytes(int previousToken, int token)
+    public override ReadOnlySpan<byte> DecodeBytes(int previousToken, int token)
     {
         if ((uint)token >= (uint)_decodedBytes.Length)
         {
@@ -267,40 +209,8 @@ public sealed class ByteLevelBpeTokenizer : IHuggingFaceTokenizer
             symbols[i] = _vocab[word[i].ToString()]; // every alphabet character is in the vocabulary (checked at load)
         }
 
-        int count = PairMerger.MergeAll(symbols, TryMerge);
+        int count = PairMerger.MergeAll(symbols, _merges.TryMerge);
         ids.AddRange(symbols.AsSpan(0, count));
-    }
-
-    private bool TryMerge(int left, int right, out int merged, out double rank)
-    {
-        if (_merges.TryGetValue(PairKey(left, right), out (int Merged, int Rank) m))
-        {
-            (merged, rank) = (m.Merged, m.Rank);
-            return true;
-        }
-
-        (merged, rank) = (0, 0);
-        return false;
-    }
-
-    private static long PairKey(int left, int right) => ((long)left << 32) | (uint)right;
-
-    private Dictionary<long, (int, int)> ParseMerges(IEnumerable<(string Left, string Right)> merges, string sourceName)
-    {
-        var table = new Dictionary<long, (int, int)>(Bpe.PairKeyComparer.Instance);
-        int rank = 0;
-        foreach ((string a, string b) in merges)
-        {
-            if (!_vocab.TryGetValue(a, out int left) || !_vocab.TryGetValue(b, out int right) || !_vocab.TryGetValue(a + b, out int merged))
-            {
-                throw new ModelFormatException($"{sourceName}: merge {rank} (\"{InputQuote.Cap(a)}\" + \"{InputQuote.Cap(b)}\") names a piece missing from the vocabulary.");
-            }
-
-            table.TryAdd(PairKey(left, right), (merged, rank)); // a repeated merge keeps its first (best) rank
-            rank++;
-        }
-
-        return table;
     }
 
     private static void RequireTokenId(int id, string what, string sourceName)
@@ -333,31 +243,12 @@ public sealed class ByteLevelBpeTokenizer : IHuggingFaceTokenizer
         }
 
         // Added tokens outside the BPE vocabulary are written as they are; special ones (control tokens) not at all.
-        foreach (AddedToken token in _added.Tokens)
+        foreach (AddedToken token in Added.Tokens)
         {
             decoded[token.Id] = token.Special ? [] : Encoding.UTF8.GetBytes(token.Content);
         }
 
         return decoded;
-    }
-
-    private (string[] Pieces, bool[] Special) BuildPieces(int vocabSize)
-    {
-        var pieces = new string[vocabSize];
-        Array.Fill(pieces, "");
-        var special = new bool[vocabSize];
-        foreach ((string piece, int id) in _vocab)
-        {
-            pieces[id] = piece;
-        }
-
-        foreach (AddedToken token in _added.Tokens)
-        {
-            pieces[token.Id] = token.Content;
-            special[token.Id] = token.Special;
-        }
-
-        return (pieces, special);
     }
 
     private static byte[] Unspell(string piece)
@@ -411,7 +302,7 @@ public sealed class ByteLevelBpeTokenizer : IHuggingFaceTokenizer
                         return ids[0].GetInt32();
                     }
 
-                    return _added.IdOf(name) ?? (_vocab.TryGetValue(name, out int id) ? id : null);
+                    return ContentLookup(Added, _vocab)(name);
                 }
             }
         }

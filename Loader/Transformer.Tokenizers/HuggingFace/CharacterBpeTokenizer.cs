@@ -11,24 +11,19 @@ namespace Transformer.Tokenizers.HuggingFace;
 /// characters with merges by rank; a character missing from the vocabulary becomes its UTF-8 bytes as
 /// <c>&lt;0xXX&gt;</c> pieces (byte_fallback), else the unknown piece (consecutive ones fused with fuse_unk).
 /// </summary>
-public sealed class CharacterBpeTokenizer : IHuggingFaceTokenizer
+public sealed class CharacterBpeTokenizer : HuggingFaceTokenizer
 {
     private static readonly string[] KnownEosContents = ["</s>", "<eos>", "<|endoftext|>", "<end_of_turn>"];
 
     private readonly Dictionary<string, int> _vocab;
-    private readonly Dictionary<long, (int Merged, int Rank)> _merges;
+    private readonly MergeTable _merges;
     private readonly bool _ignoreMerges;
     private readonly bool _byteFallback;
     private readonly int? _unk;
     private readonly bool _fuseUnk;
     private readonly int[] _byteIds;
-    private readonly AddedTokens _added;
     private readonly Func<string, string> _normalize;
     private readonly Func<string, IEnumerable<string>> _preTokenize;
-    private readonly PostProcessorTemplate _template;
-    private readonly DecoderChain _decoder;
-    private readonly string[] _pieces;
-    private readonly bool[] _special;
     private readonly byte[][] _decodedBytes;
     private readonly bool _prependsSpace;
 
@@ -47,18 +42,7 @@ public sealed class CharacterBpeTokenizer : IHuggingFaceTokenizer
             _vocab[entry.Name] = entry.Value.GetInt32();
         }
 
-        _merges = new(Bpe.PairKeyComparer.Instance);
-        int rank = 0;
-        foreach ((string a, string b) in BpeMerges.Pairs(Required(model, "merges", sourceName), sourceName))
-        {
-            if (!_vocab.TryGetValue(a, out int left) || !_vocab.TryGetValue(b, out int right) || !_vocab.TryGetValue(a + b, out int merged))
-            {
-                throw new ModelFormatException($"{sourceName}: merge {rank} (\"{InputQuote.Cap(a)}\" + \"{InputQuote.Cap(b)}\") names a piece missing from the vocabulary.");
-            }
-
-            _merges.TryAdd(PairKey(left, right), (merged, rank++));
-        }
-
+        _merges = new MergeTable(BpeMerges.Pairs(Required(model, "merges", sourceName), sourceName), _vocab, sourceName);
         _ignoreMerges = Flag(model, "ignore_merges");
         _byteFallback = Flag(model, "byte_fallback");
         _fuseUnk = Flag(model, "fuse_unk");
@@ -71,23 +55,24 @@ public sealed class CharacterBpeTokenizer : IHuggingFaceTokenizer
             _byteIds[b] = _vocab.TryGetValue($"<0x{b:X2}>", out int id) ? id : -1;
         }
 
-        _added = AddedTokens.Parse(root);
+        Added = AddedTokens.Parse(root);
         JsonElement normalizer = root.TryGetProperty("normalizer", out JsonElement n) ? n : default;
         _normalize = TokenizerJsonNormalizer.Parse(normalizer, sourceName);
         _prependsSpace = normalizer.ValueKind == JsonValueKind.Object && normalizer.GetRawText().Contains("\"Prepend\"", StringComparison.Ordinal);
         _preTokenize = ParsePreTokenizer(root.TryGetProperty("pre_tokenizer", out JsonElement p) ? p : default, sourceName);
-        _template = PostProcessorTemplate.Parse(root, c => _added.IdOf(c) ?? (_vocab.TryGetValue(c, out int v) ? v : null), sourceName);
-        _decoder = DecoderChain.Parse(root, sourceName);
+        Template = PostProcessorTemplate.Parse(root, ContentLookup(Added, _vocab), sourceName);
+        Decoder = DecoderChain.Parse(root, sourceName);
 
-        int vocabSize = 1 + Math.Max(_vocab.Values.DefaultIfEmpty(-1).Max(), _added.Tokens.Select(a => a.Id).DefaultIfEmpty(-1).Max());
-        if (vocabSize - 1 > ByteLevelBpeTokenizer.MaxTokenId || _vocab.Values.Any(v => v < 0) || _added.Tokens.Any(a => a.Id < 0))
+        int vocabSize = VocabSizeOf(_vocab.Values, Added);
+        if (vocabSize - 1 > ByteLevelBpeTokenizer.MaxTokenId || _vocab.Values.Any(v => v < 0) || Added.Tokens.Any(a => a.Id < 0))
         {
             throw new ModelFormatException($"{sourceName}: token ids must run from 0 to at most {ByteLevelBpeTokenizer.MaxTokenId}.");
         }
 
-        (_pieces, _special, _decodedBytes) = BuildTables(vocabSize);
-        BosId = _template.First ?? _added.IdOf("<s>") ?? _added.IdOf("<bos>");
-        EosIds = [.. KnownEosContents.Select(_added.IdOf).OfType<int>().Take(1)];
+        (Pieces, Special) = BuildPieces(_vocab, Added, vocabSize);
+        _decodedBytes = BuildDecodedBytes(vocabSize);
+        BosId = Template.First ?? Added.IdOf("<s>") ?? Added.IdOf("<bos>");
+        EosIds = [.. KnownEosContents.Select(Added.IdOf).OfType<int>().Take(1)];
     }
 
     /// <summary>Loads a SentencePiece-style <c>tokenizer.json</c> held in memory.</summary>
@@ -111,51 +96,7 @@ public sealed class CharacterBpeTokenizer : IHuggingFaceTokenizer
     }
 
     /// <inheritdoc />
-    public int VocabSize => _pieces.Length;
-
-    /// <inheritdoc />
-    public int? BosId { get; }
-
-    /// <inheritdoc />
-    public IReadOnlyList<int> EosIds { get; }
-
-    /// <inheritdoc />
-    public IReadOnlyList<int> Encode(string text, bool addBos)
-    {
-        ArgumentNullException.ThrowIfNull(text);
-        var ids = new List<int>();
-        if (addBos && BosId is int bos)
-        {
-            ids.Add(bos);
-        }
-
-        EncodeText(text, ids);
-        return ids;
-    }
-
-    /// <inheritdoc />
-    public IReadOnlyList<int> EncodeWithSpecialTokens(string text, bool addSpecialTokens)
-    {
-        ArgumentNullException.ThrowIfNull(text);
-        var ids = new List<int>();
-        EncodeText(text, ids);
-        return addSpecialTokens ? _template.Wrap(ids) : ids;
-    }
-
-    /// <inheritdoc />
-    public string PieceOf(int id) => (uint)id < (uint)_pieces.Length
-        ? _pieces[id]
-        : throw new ArgumentOutOfRangeException(nameof(id), id, $"Token id outside the vocabulary of {_pieces.Length}.");
-
-    /// <inheritdoc />
-    public string Decode(IReadOnlyList<int> ids, bool skipSpecialTokens)
-    {
-        ArgumentNullException.ThrowIfNull(ids);
-        return _decoder.Decode(ids.Where(id => !(skipSpecialTokens && _special[id])).Select(PieceOf));
-    }
-
-    /// <inheritdoc />
-    public ReadOnlySpan<byte> DecodeBytes(int previousToken, int token)
+    public override ReadOnlySpan<byte> DecodeBytes(int previousToken, int token)
     {
         if ((uint)token >= (uint)_decodedBytes.Length)
         {
@@ -167,20 +108,11 @@ public sealed class CharacterBpeTokenizer : IHuggingFaceTokenizer
         return _prependsSpace && (previousToken < 0 || previousToken == BosId) && bytes.Length > 0 && bytes[0] == (byte)' ' ? bytes[1..] : bytes;
     }
 
-    private void EncodeText(string text, List<int> ids)
+    private protected override void EncodeSegment(string segment, List<int> ids)
     {
-        foreach ((string segment, int? addedId) in _added.Split(WellFormedText.Of(text)))
+        foreach (string word in _preTokenize(_normalize(segment)))
         {
-            if (addedId is int id)
-            {
-                ids.Add(id);
-                continue;
-            }
-
-            foreach (string word in _preTokenize(_normalize(segment)))
-            {
-                EncodeWord(word, ids);
-            }
+            EncodeWord(word, ids);
         }
     }
 
@@ -233,23 +165,9 @@ public sealed class CharacterBpeTokenizer : IHuggingFaceTokenizer
         }
 
         int[] merged = [.. symbols];
-        int count = PairMerger.MergeAll(merged, TryMerge);
+        int count = PairMerger.MergeAll(merged, _merges.TryMerge);
         ids.AddRange(merged.AsSpan(0, count));
     }
-
-    private bool TryMerge(int left, int right, out int merged, out double rank)
-    {
-        if (_merges.TryGetValue(PairKey(left, right), out (int Merged, int Rank) m))
-        {
-            (merged, rank) = (m.Merged, m.Rank);
-            return true;
-        }
-
-        (merged, rank) = (0, 0);
-        return false;
-    }
-
-    private static long PairKey(int left, int right) => ((long)left << 32) | (uint)right;
 
     // None (the whole normalized text is one word), or a Split at a literal string that keeps it with the piece
     // before (Gemma: a no-op after spaces became ▁, kept for files that split earlier).
@@ -287,29 +205,23 @@ public sealed class CharacterBpeTokenizer : IHuggingFaceTokenizer
         }
     }
 
-    private (string[] Pieces, bool[] Special, byte[][] Bytes) BuildTables(int vocabSize)
+    private byte[][] BuildDecodedBytes(int vocabSize)
     {
-        var pieces = new string[vocabSize];
-        Array.Fill(pieces, "");
-        var special = new bool[vocabSize];
         var bytes = new byte[vocabSize][];
         Array.Fill(bytes, []);
         foreach ((string piece, int id) in _vocab)
         {
-            pieces[id] = piece;
             bytes[id] = piece.Length == 6 && piece.StartsWith("<0x", StringComparison.Ordinal) && piece[5] == '>' && Array.IndexOf(_byteIds, id) is int b and >= 0
                 ? [(byte)b]
                 : Encoding.UTF8.GetBytes(piece.Replace('\u2581', ' '));
         }
 
-        foreach (AddedToken token in _added.Tokens)
+        foreach (AddedToken token in Added.Tokens)
         {
-            pieces[token.Id] = token.Content;
-            special[token.Id] = token.Special;
             bytes[token.Id] = token.Special ? [] : Encoding.UTF8.GetBytes(token.Content.Replace('\u2581', ' '));
         }
 
-        return (pieces, special, bytes);
+        return bytes;
     }
 
     private static bool Flag(JsonElement e, string name) => e.TryGetProperty(name, out JsonElement v) && v.ValueKind == JsonValueKind.True;

@@ -9,10 +9,10 @@ namespace Transformer.Tokenizers.WordPiece;
 /// BERT's WordPiece tokenizer, from a <c>tokenizer.json</c> with a WordPiece model or a bare <c>vocab.txt</c>: special
 /// tokens matched verbatim, <see cref="BertNormalizer"/>, <see cref="BertPreTokenizer"/>, then per word the longest
 /// vocabulary piece first, continuations spelled with "##"; a word with no spelling, or longer than
-/// max_input_chars_per_word, is [UNK]. Encoders take <see cref="EncodeWithSpecialTokens"/> ([CLS] ... [SEP]) or
+/// max_input_chars_per_word, is [UNK]. Encoders take <see cref="HuggingFaceTokenizer.EncodeWithSpecialTokens"/> ([CLS] ... [SEP]) or
 /// <see cref="EncodePair"/> (with token type ids).
 /// </summary>
-public sealed class WordPieceTokenizer : IHuggingFaceTokenizer
+public sealed class WordPieceTokenizer : HuggingFaceTokenizer
 {
     private static readonly string[] BertSpecialTokens = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"];
 
@@ -20,12 +20,7 @@ public sealed class WordPieceTokenizer : IHuggingFaceTokenizer
     private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _continuations;
     private readonly int _unk;
     private readonly int _maxCharsPerWord;
-    private readonly AddedTokens _added;
     private readonly Func<string, string> _normalize;
-    private readonly PostProcessorTemplate _template;
-    private readonly DecoderChain _decoder;
-    private readonly string[] _pieces;
-    private readonly bool[] _special;
     private readonly string _prefix;
 
     private WordPieceTokenizer(Dictionary<string, int> vocab, string unkToken, string prefix, int maxCharsPerWord, AddedTokens added,
@@ -34,9 +29,9 @@ public sealed class WordPieceTokenizer : IHuggingFaceTokenizer
         _prefix = prefix;
         _unk = vocab.TryGetValue(unkToken, out int unk) ? unk : throw new ModelFormatException($"{sourceName}: unk_token \"{InputQuote.Cap(unkToken)}\" is not in the vocabulary.");
         _maxCharsPerWord = maxCharsPerWord;
-        _added = added;
+        Added = added;
         _normalize = normalize;
-        _decoder = decoder;
+        Decoder = decoder;
 
         var words = new Dictionary<string, int>(StringComparer.Ordinal);
         var continuations = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -57,24 +52,11 @@ public sealed class WordPieceTokenizer : IHuggingFaceTokenizer
         _words = words.GetAlternateLookup<ReadOnlySpan<char>>();
         _continuations = continuations.GetAlternateLookup<ReadOnlySpan<char>>();
 
-        int vocabSize = 1 + Math.Max(vocab.Values.Max(), added.Tokens.Select(a => a.Id).DefaultIfEmpty(-1).Max());
-        _pieces = new string[vocabSize];
-        Array.Fill(_pieces, "");
-        _special = new bool[vocabSize];
-        foreach ((string piece, int id) in vocab)
-        {
-            _pieces[id] = piece;
-        }
-
-        foreach (AddedToken token in added.Tokens)
-        {
-            _pieces[token.Id] = token.Content;
-            _special[token.Id] = token.Special;
-        }
-
-        _template = template(content => added.IdOf(content) ?? (vocab.TryGetValue(content, out int v) ? v : null));
-        BosId = _template.First;
-        EosIds = _template.After.Length > 0 ? [_template.After[^1]] : [];
+        (Pieces, Special) = BuildPieces(vocab, added, VocabSizeOf(vocab.Values, added));
+        Template = template(ContentLookup(added, vocab));
+        // [CLS] is what the post-processor puts first, [SEP] what it puts last.
+        BosId = Template.First;
+        EosIds = Template.After.Length > 0 ? [Template.After[^1]] : [];
     }
 
     /// <summary>Loads a <c>tokenizer.json</c> whose model is WordPiece.</summary>
@@ -152,38 +134,6 @@ public sealed class WordPieceTokenizer : IHuggingFaceTokenizer
             _ => PostProcessorTemplate.Bert(vocab["[CLS]"], vocab["[SEP]"]), DecoderChain.WordPiece("##", cleanup: true), path);
     }
 
-    /// <inheritdoc />
-    public int VocabSize => _pieces.Length;
-
-    /// <summary>[CLS]: what the post-processor puts first.</summary>
-    public int? BosId { get; }
-
-    /// <summary>[SEP]: what the post-processor puts last.</summary>
-    public IReadOnlyList<int> EosIds { get; }
-
-    /// <inheritdoc />
-    public IReadOnlyList<int> Encode(string text, bool addBos)
-    {
-        ArgumentNullException.ThrowIfNull(text);
-        var ids = new List<int>();
-        if (addBos && BosId is int bos)
-        {
-            ids.Add(bos);
-        }
-
-        EncodeText(text, ids);
-        return ids;
-    }
-
-    /// <inheritdoc />
-    public IReadOnlyList<int> EncodeWithSpecialTokens(string text, bool addSpecialTokens)
-    {
-        ArgumentNullException.ThrowIfNull(text);
-        var ids = new List<int>();
-        EncodeText(text, ids);
-        return addSpecialTokens ? _template.Wrap(ids) : ids;
-    }
-
     /// <summary>
     /// A pair as Hugging Face encodes it with special tokens ([CLS] A [SEP] B [SEP] for BERT), with the token type
     /// ids: 0 up to and including the separator after A, 1 after.
@@ -192,35 +142,23 @@ public sealed class WordPieceTokenizer : IHuggingFaceTokenizer
     {
         ArgumentNullException.ThrowIfNull(first);
         ArgumentNullException.ThrowIfNull(second);
-        var ids = new List<int>(_template.Before);
+        var ids = new List<int>(Template.Before);
         EncodeText(first, ids);
-        ids.AddRange(_template.PairBetween);
+        ids.AddRange(Template.PairBetween);
         int firstLength = ids.Count;
         EncodeText(second, ids);
-        ids.AddRange(_template.PairAfter);
+        ids.AddRange(Template.PairAfter);
         return (ids, [.. Enumerable.Repeat(0, firstLength), .. Enumerable.Repeat(1, ids.Count - firstLength)]);
-    }
-
-    /// <inheritdoc />
-    public string PieceOf(int id) => (uint)id < (uint)_pieces.Length
-        ? _pieces[id]
-        : throw new ArgumentOutOfRangeException(nameof(id), id, $"Token id outside the vocabulary of {_pieces.Length}.");
-
-    /// <inheritdoc />
-    public string Decode(IReadOnlyList<int> ids, bool skipSpecialTokens)
-    {
-        ArgumentNullException.ThrowIfNull(ids);
-        return _decoder.Decode(ids.Where(id => !(skipSpecialTokens && _special[id])).Select(PieceOf));
     }
 
     /// <summary>
     /// A continuation piece joins the word before it; any other piece starts a new word after a space, except at the
     /// start and right after a special token. Special tokens yield nothing.
     /// </summary>
-    public ReadOnlySpan<byte> DecodeBytes(int previousToken, int token)
+    public override ReadOnlySpan<byte> DecodeBytes(int previousToken, int token)
     {
         string piece = PieceOf(token);
-        if (_special[token])
+        if (Special[token])
         {
             return [];
         }
@@ -230,24 +168,15 @@ public sealed class WordPieceTokenizer : IHuggingFaceTokenizer
             return Encoding.UTF8.GetBytes(piece[_prefix.Length..]);
         }
 
-        bool atStart = previousToken < 0 || ((uint)previousToken < (uint)_special.Length && _special[previousToken]);
+        bool atStart = previousToken < 0 || ((uint)previousToken < (uint)Special.Length && Special[previousToken]);
         return Encoding.UTF8.GetBytes(atStart ? piece : " " + piece);
     }
 
-    private void EncodeText(string text, List<int> ids)
+    private protected override void EncodeSegment(string segment, List<int> ids)
     {
-        foreach ((string segment, int? addedId) in _added.Split(WellFormedText.Of(text)))
+        foreach (string word in BertPreTokenizer.Words(_normalize(segment)))
         {
-            if (addedId is int id)
-            {
-                ids.Add(id);
-                continue;
-            }
-
-            foreach (string word in BertPreTokenizer.Words(_normalize(segment)))
-            {
-                EncodeWord(word, ids);
-            }
+            EncodeWord(word, ids);
         }
     }
 

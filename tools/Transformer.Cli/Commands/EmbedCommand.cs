@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using Transformer.Cli.Bench;
+using Transformer.Cli.Devices;
 using Transformer.Text;
 
 namespace Transformer.Cli.Commands;
@@ -23,9 +24,10 @@ public static class EmbedCommand
         var tokenizer = CommonOptions.Tokenizer();
         var threads = CommonOptions.Threads();
         var quant = KernelOptions.Quant();
+        var device = DeviceOption.Create(allowList: false, DeviceOption.Auto);
         var command = new Command("embed", "Print the embedding vector of a text from an encoder (BERT, nomic-bert, sentence-transformers)")
         {
-            model, text, tokens, json, tokenizer, threads, quant,
+            model, text, tokens, json, tokenizer, threads, quant, device,
         };
         command.Validators.Add(result =>
         {
@@ -35,10 +37,12 @@ public static class EmbedCommand
         CommandAction.Set(command, context, async (parsed, cancellation) =>
         {
             string path = await ModelArgument.ResolveAsync(parsed.GetValue(model)!, context, cancellation).ConfigureAwait(false);
+            // As in run: the CLI creates the backend so --device reaches it; it outlives the model (disposed after it).
+            using var selection = BackendSelection.Create(parsed.GetValue(device)!, isa: null, parsed.GetValue(threads));
             using var embedder = EmbeddingModel.Load(path, new EmbeddingModelOptions
             {
                 TokenizerPath = parsed.GetValue(tokenizer),
-                Threads = parsed.GetValue(threads),
+                Backend = selection.Backend,
                 Model = new Runtime.ModelOptions { WeightFormat = KernelOptions.Format(parsed.GetValue(quant)!) },
             });
             var ids = parsed.GetValue(tokens) is { } list ? ParseIds(list) : embedder.Encode(parsed.GetValue(text)!);
@@ -51,6 +55,7 @@ public static class EmbedCommand
             {
                 foreach (float v in vector) context.Out.WriteLine(v.ToString("R", CultureInfo.InvariantCulture));
             }
+            context.Error.WriteLine($"device: {selection.Backend.Description}");
             return 0;
         });
         return command;
