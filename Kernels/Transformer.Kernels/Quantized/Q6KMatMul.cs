@@ -15,7 +15,9 @@ using NeonQ6KTiled = Q8Tiled<NeonQ6KBlockDot, Q8AccumulatorNeon, Q6KWeights128, 
 /// y = x · Wᵀ with Q6_K weights (<see cref="Q6KWeight"/>) and Q8 activations: the int8 driver's register tiles, each
 /// block's 6-bit values unpacked in registers and its two sub-block scales applied inside the exact integer dot, then
 /// scaled by d·sx as a Q8 block is. Activations are our blocks of 32 (why, see <see cref="Q4KMatMul"/>): a block
-/// covers exactly two Q6_K sub-blocks of 16, so per-16 activation sums are not needed at all.
+/// covers exactly two Q6_K sub-blocks of 16, so per-16 activation sums are not needed at all. On x86 the backend
+/// repacks instead (<see cref="Q6KInterleavedWeight"/>, <see cref="Interleaves"/>): 8 rows per vector, one per lane, with
+/// unsigned codes whose −32 offset is taken off through per-16 activation sums.
 /// </summary>
 public static class Q6KMatMul
 {
