@@ -20,9 +20,9 @@ public enum Q6KInterleavedDot
 /// The Q6_K matmul on a <see cref="Q6KInterleavedWeight"/>: a tile is one group of 8 rows (one per int32 lane) × 4
 /// tokens, or × 1 for the tail. Per block the 8 chunk vectors of codes are assembled once (an and, a shift and an or
 /// each) and serve the tile's tokens; per token each chunk meets its 4-byte activation chunk as a broadcast, chunks 0–3
-/// summing into the first sub-block's dot and 4–7 into the second, which start from −32·Σx so that the dot is of
-/// q − 32. Each lane's sub-block dots are then scaled by its row's int8 scales (vpmulld) and added: the block's exact
-/// integer dot, one row per lane, converted and added by one FMA with d·sx. Each lane is
+/// summing into the first sub-block's dot and 4–7 into the second, each scaled by its row's int8 scale with 32·Σx
+/// times that scale taken off (the codes are q, the values q − 32): the block's exact integer dot, one row per lane,
+/// converted and added by one FMA with d·sx. Each lane is
 /// <see cref="Q6KReference.ComputeRowsFused"/> bit for bit, whichever instruction, tile, token count or row range.
 /// </summary>
 internal static class Q6KInterleavedKernel
@@ -32,6 +32,7 @@ internal static class Q6KInterleavedKernel
     private const int CodeBytes = Q6KInterleavedWeight.GroupBlockCodeBytes;
     private const int ScaleBytes = Q6KInterleavedWeight.GroupBlockScaleBytes;
     private const int ChunkBytes = Rows * Q6KInterleavedWeight.ChunkValues;
+    private const int OffsetShift = 5; // 2⁵ = Q6KWeight.Offset, the codes' zero point
 
     // Code bytes ahead of the read position the stream prefetches: 8 blocks of a group (1.5 KB), as the int8
     // interleaved kernel's distance.
@@ -40,12 +41,12 @@ internal static class Q6KInterleavedKernel
     /// <summary>y[t, o] for rows [rowStart, rowEnd) and all tokens; shapes and ISA support are checked by the caller.</summary>
     public static void ComputeRows(Q6KInterleavedDot dot, Q8Activations x, Q6KInterleavedWeight w, Span<float> y, int rowStart, int rowEnd)
     {
-        if (dot == Q6KInterleavedDot.Vnni) ComputeRows<VnniSubBlockDot>(x, w, y, rowStart, rowEnd);
-        else ComputeRows<MaddubsSubBlockDot>(x, w, y, rowStart, rowEnd);
+        if (dot == Q6KInterleavedDot.Vnni) ComputeRows<VnniBlockDot>(x, w, y, rowStart, rowEnd);
+        else ComputeRows<MaddubsBlockDot>(x, w, y, rowStart, rowEnd);
     }
 
     private static void ComputeRows<TDot>(Q8Activations x, Q6KInterleavedWeight w, Span<float> y, int rowStart, int rowEnd)
-        where TDot : struct, ISubBlockDot
+        where TDot : struct, IBlockDot
     {
         ref sbyte xq = ref MemoryMarshal.GetReference(x.Values);
         ref float xs = ref MemoryMarshal.GetReference(x.Scales);
@@ -138,20 +139,6 @@ internal static class Q6KInterleavedKernel
         }
     }
 
-    /// <summary>
-    /// One token's exact block dots, one row per lane: each sub-block's Σ q·x − 32·Σx, times its row's scale, added.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<int> BlockDot<TDot>(in Codes w, Vector256<int> low, Vector256<int> high, ref sbyte x, ref int sums)
-        where TDot : struct, ISubBlockDot
-    {
-        var a = TDot.Dot(Vector256.Create(-Q6KWeight.Offset * sums), w.C0, w.C1, w.C2, w.C3,
-            Chunk(ref x, 0), Chunk(ref x, 1), Chunk(ref x, 2), Chunk(ref x, 3));
-        var b = TDot.Dot(Vector256.Create(-Q6KWeight.Offset * Unsafe.Add(ref sums, 1)), w.C4, w.C5, w.C6, w.C7,
-            Chunk(ref x, 4), Chunk(ref x, 5), Chunk(ref x, 6), Chunk(ref x, 7));
-        return Avx2.MultiplyLow(a, low) + Avx2.MultiplyLow(b, high);
-    }
-
     /// <summary>acc + float(dot) · (d · sx): the block's one rounding of the scale product and one fused add.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<float> Scale(Vector256<float> acc, Vector256<int> dot, Vector256<float> d, float sx) =>
@@ -164,7 +151,7 @@ internal static class Q6KInterleavedKernel
     }
 
     private static Vector256<float> Tile8x1<TDot>(Group w, ref sbyte x, ref float sx, ref int sums, int blocks)
-        where TDot : struct, ISubBlockDot
+        where TDot : struct, IBlockDot
     {
         Vector256<float> acc = Vector256<float>.Zero;
         for (int b = 0; b < blocks; b++)
@@ -173,7 +160,8 @@ internal static class Q6KInterleavedKernel
             Prefetch(ref wb);
             var codes = new Codes(ref wb);
             ref sbyte sb = ref Unsafe.Add(ref w.SubScales, (nint)b * ScaleBytes);
-            var dot = BlockDot<TDot>(codes, SubScales(ref sb), SubScales(ref Unsafe.Add(ref sb, Rows)), ref Unsafe.Add(ref x, (nint)b * B), ref Unsafe.Add(ref sums, 2 * b));
+            var scales = TDot.Scales(SubScales(ref sb), SubScales(ref Unsafe.Add(ref sb, Rows)));
+            var dot = TDot.Dot(codes, scales, ref Unsafe.Add(ref x, (nint)b * B), ref Unsafe.Add(ref sums, 2 * b));
             acc = Scale(acc, dot, Vector256.LoadUnsafe(ref Unsafe.Add(ref w.Scales, (nint)b * Rows)), Unsafe.Add(ref sx, b));
         }
         return acc;
@@ -181,7 +169,7 @@ internal static class Q6KInterleavedKernel
 
     private static void Tile8x4<TDot>(Group w, ref sbyte x, ref float sx, ref int sums, int k, int blocks,
         out Vector256<float> y0, out Vector256<float> y1, out Vector256<float> y2, out Vector256<float> y3)
-        where TDot : struct, ISubBlockDot
+        where TDot : struct, IBlockDot
     {
         Vector256<float> a0 = Vector256<float>.Zero, a1 = a0, a2 = a0, a3 = a0;
         ref sbyte x1 = ref Unsafe.Add(ref x, k);
@@ -195,14 +183,13 @@ internal static class Q6KInterleavedKernel
             Prefetch(ref wb);
             var codes = new Codes(ref wb);
             ref sbyte sb = ref Unsafe.Add(ref w.SubScales, (nint)b * ScaleBytes);
-            var low = SubScales(ref sb);
-            var high = SubScales(ref Unsafe.Add(ref sb, Rows));
+            var scales = TDot.Scales(SubScales(ref sb), SubScales(ref Unsafe.Add(ref sb, Rows)));
             var d = Vector256.LoadUnsafe(ref Unsafe.Add(ref w.Scales, (nint)b * Rows));
             nint xat = (nint)b * B;
-            a0 = Scale(a0, BlockDot<TDot>(codes, low, high, ref Unsafe.Add(ref x, xat), ref Unsafe.Add(ref sums, 2 * b)), d, Unsafe.Add(ref sx, b));
-            a1 = Scale(a1, BlockDot<TDot>(codes, low, high, ref Unsafe.Add(ref x1, xat), ref Unsafe.Add(ref sums, sumRow + 2 * b)), d, Unsafe.Add(ref sx, blocks + b));
-            a2 = Scale(a2, BlockDot<TDot>(codes, low, high, ref Unsafe.Add(ref x2, xat), ref Unsafe.Add(ref sums, 2 * sumRow + 2 * b)), d, Unsafe.Add(ref sx, 2 * blocks + b));
-            a3 = Scale(a3, BlockDot<TDot>(codes, low, high, ref Unsafe.Add(ref x3, xat), ref Unsafe.Add(ref sums, 3 * sumRow + 2 * b)), d, Unsafe.Add(ref sx, 3 * blocks + b));
+            a0 = Scale(a0, TDot.Dot(codes, scales, ref Unsafe.Add(ref x, xat), ref Unsafe.Add(ref sums, 2 * b)), d, Unsafe.Add(ref sx, b));
+            a1 = Scale(a1, TDot.Dot(codes, scales, ref Unsafe.Add(ref x1, xat), ref Unsafe.Add(ref sums, sumRow + 2 * b)), d, Unsafe.Add(ref sx, blocks + b));
+            a2 = Scale(a2, TDot.Dot(codes, scales, ref Unsafe.Add(ref x2, xat), ref Unsafe.Add(ref sums, 2 * sumRow + 2 * b)), d, Unsafe.Add(ref sx, 2 * blocks + b));
+            a3 = Scale(a3, TDot.Dot(codes, scales, ref Unsafe.Add(ref x3, xat), ref Unsafe.Add(ref sums, 3 * sumRow + 2 * b)), d, Unsafe.Add(ref sx, 3 * blocks + b));
         }
         y0 = a0;
         y1 = a1;
@@ -210,40 +197,74 @@ internal static class Q6KInterleavedKernel
         y3 = a3;
     }
 
-    /// <summary>acc + Σ_c (unsigned codes of chunk c) · (activation chunk c) per int32 lane, over one sub-block's 4 chunks.</summary>
-    private interface ISubBlockDot
+    /// <summary>The 8 rows' sub-block scales in the form a variant's block dot applies them.</summary>
+    private readonly struct BlockScales(Vector256<int> first, Vector256<int> second, Vector256<int> both)
     {
-        static abstract Vector256<int> Dot(Vector256<int> acc, Vector256<byte> w0, Vector256<byte> w1, Vector256<byte> w2, Vector256<byte> w3,
-            Vector256<sbyte> x0, Vector256<sbyte> x1, Vector256<sbyte> x2, Vector256<sbyte> x3);
+        public readonly Vector256<int> First = first, Second = second, Both = both;
     }
 
-    private readonly struct VnniSubBlockDot : ISubBlockDot
+    /// <summary>
+    /// One token's exact block dots, one row per lane: s_a·(Σ_a q·x − 32·Σ_a x) + s_b·(Σ_b q·x − 32·Σ_b x), codes
+    /// against the token's 8 broadcast chunks. <see cref="Scales"/> runs once per block and tile, <see cref="Dot"/> per token.
+    /// </summary>
+    private interface IBlockDot
+    {
+        static abstract BlockScales Scales(Vector256<int> low, Vector256<int> high);
+
+        static abstract Vector256<int> Dot(in Codes w, in BlockScales s, ref sbyte x, ref int sums);
+    }
+
+    /// <summary>vpdpbusd per chunk into sums that start at −32·Σx, then vpmulld by each lane's scale.</summary>
+    private readonly struct VnniBlockDot : IBlockDot
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector256<int> Dot(Vector256<int> acc, Vector256<byte> w0, Vector256<byte> w1, Vector256<byte> w2, Vector256<byte> w3,
-            Vector256<sbyte> x0, Vector256<sbyte> x1, Vector256<sbyte> x2, Vector256<sbyte> x3)
+        public static BlockScales Scales(Vector256<int> low, Vector256<int> high) => new(low, high, default);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<int> Dot(in Codes w, in BlockScales s, ref sbyte x, ref int sums)
         {
-            acc = AvxVnni.MultiplyWideningAndAdd(acc, w0, x0);
-            acc = AvxVnni.MultiplyWideningAndAdd(acc, w1, x1);
-            acc = AvxVnni.MultiplyWideningAndAdd(acc, w2, x2);
-            return AvxVnni.MultiplyWideningAndAdd(acc, w3, x3);
+            var a = Vector256.Create(-Q6KWeight.Offset * sums);
+            a = AvxVnni.MultiplyWideningAndAdd(a, w.C0, Chunk(ref x, 0));
+            a = AvxVnni.MultiplyWideningAndAdd(a, w.C1, Chunk(ref x, 1));
+            a = AvxVnni.MultiplyWideningAndAdd(a, w.C2, Chunk(ref x, 2));
+            a = AvxVnni.MultiplyWideningAndAdd(a, w.C3, Chunk(ref x, 3));
+            var b = Vector256.Create(-Q6KWeight.Offset * Unsafe.Add(ref sums, 1));
+            b = AvxVnni.MultiplyWideningAndAdd(b, w.C4, Chunk(ref x, 4));
+            b = AvxVnni.MultiplyWideningAndAdd(b, w.C5, Chunk(ref x, 5));
+            b = AvxVnni.MultiplyWideningAndAdd(b, w.C6, Chunk(ref x, 6));
+            b = AvxVnni.MultiplyWideningAndAdd(b, w.C7, Chunk(ref x, 7));
+            return Avx2.MultiplyLow(a, s.First) + Avx2.MultiplyLow(b, s.Second);
         }
     }
 
     /// <summary>
-    /// vpmaddubsw's int16 pairs are at most 2·63·128 = 16 128 in magnitude, so two chunks' pairs add without saturating
-    /// before vpmaddwd by ones widens them.
+    /// vpmaddubsw per chunk: its int16 pairs are at most 2·63·128 = 16 128 in magnitude, so two chunks' pairs add without
+    /// saturating. vpmaddwd then widens them by the lane's scale instead of by ones (≤ 2·32 256·128 &lt; 2³¹), and one more
+    /// vpmaddwd of the (s_a, s_b) pair against the token's (Σ_a x, Σ_b x) gives the offset, 32 times which is subtracted:
+    /// no 32-bit multiply at all.
     /// </summary>
-    private readonly struct MaddubsSubBlockDot : ISubBlockDot
+    private readonly struct MaddubsBlockDot : IBlockDot
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector256<int> Dot(Vector256<int> acc, Vector256<byte> w0, Vector256<byte> w1, Vector256<byte> w2, Vector256<byte> w3,
-            Vector256<sbyte> x0, Vector256<sbyte> x1, Vector256<sbyte> x2, Vector256<sbyte> x3)
+        public static BlockScales Scales(Vector256<int> low, Vector256<int> high)
         {
-            var one = Vector256.Create((short)1);
-            var p01 = Avx2.MultiplyAddAdjacent(w0, x0) + Avx2.MultiplyAddAdjacent(w1, x1);
-            var p23 = Avx2.MultiplyAddAdjacent(w2, x2) + Avx2.MultiplyAddAdjacent(w3, x3);
-            return acc + Avx2.MultiplyAddAdjacent(p01, one) + Avx2.MultiplyAddAdjacent(p23, one);
+            var lowHalf = Vector256.Create(0xFFFF);
+            return new(low & lowHalf | low << 16, high & lowHalf | high << 16, low & lowHalf | high << 16);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<int> Dot(in Codes w, in BlockScales s, ref sbyte x, ref int sums)
+        {
+            var a01 = Avx2.MultiplyAddAdjacent(w.C0, Chunk(ref x, 0)) + Avx2.MultiplyAddAdjacent(w.C1, Chunk(ref x, 1));
+            var a23 = Avx2.MultiplyAddAdjacent(w.C2, Chunk(ref x, 2)) + Avx2.MultiplyAddAdjacent(w.C3, Chunk(ref x, 3));
+            var b01 = Avx2.MultiplyAddAdjacent(w.C4, Chunk(ref x, 4)) + Avx2.MultiplyAddAdjacent(w.C5, Chunk(ref x, 5));
+            var b23 = Avx2.MultiplyAddAdjacent(w.C6, Chunk(ref x, 6)) + Avx2.MultiplyAddAdjacent(w.C7, Chunk(ref x, 7));
+            // Σ over 16 values ≤ 16·128 fits an int16 half each.
+            var sumPair = Vector256.Create(sums & 0xFFFF | Unsafe.Add(ref sums, 1) << 16).AsInt16();
+            var offset = Avx2.MultiplyAddAdjacent(s.Both.AsInt16(), sumPair);
+            var dot = Avx2.MultiplyAddAdjacent(a01, s.First.AsInt16()) + Avx2.MultiplyAddAdjacent(a23, s.First.AsInt16())
+                + Avx2.MultiplyAddAdjacent(b01, s.Second.AsInt16()) + Avx2.MultiplyAddAdjacent(b23, s.Second.AsInt16());
+            return dot - (offset << OffsetShift);
         }
     }
 }
