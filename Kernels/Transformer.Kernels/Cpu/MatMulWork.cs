@@ -49,6 +49,8 @@ internal sealed class MatMulWork(CpuIsa isa) : IParallelWork
             if (weight is CpuQ4KWeight) _quantizedInput!.ScaledSums();
             // Likewise the interleaved int8 kernel's per-block offsets.
             if (weight is CpuQ8Weight { Interleaved: not null }) _quantizedInput!.OffsetSums();
+            // And the interleaved Q6_K kernel's per-16 sums.
+            if (weight is CpuQ6KWeight { Interleaved: not null }) _quantizedInput!.SubBlockSums();
             _weights[j] = weight;
             _outputs[j] = output;
 
@@ -80,8 +82,10 @@ internal sealed class MatMulWork(CpuIsa isa) : IParallelWork
             Q4MatMul.ComputeRows(isa, _quantizedInput!, q4.Weight, y.Span, start, end);
         else if (weight is CpuQ4KWeight q4k)
             Q4KMatMul.ComputeRows(isa, _quantizedInput!, q4k.Weight, y.Span, start, end);
-        else if (weight is CpuQ6KWeight q6k)
-            Q6KMatMul.ComputeRows(isa, _quantizedInput!, q6k.Weight, y.Span, start, end);
+        else if (weight is CpuQ6KWeight { Interleaved: { } q6kPacked })
+            Q6KMatMul.ComputeRows(isa, _quantizedInput!, q6kPacked, y.Span, start, end);
+        else if (weight is CpuQ6KWeight { Weight: { } q6k })
+            Q6KMatMul.ComputeRows(isa, _quantizedInput!, q6k, y.Span, start, end);
         else if (weight is CpuHalfWeight h)
             MatMulHalf.ComputeRows(isa, h.Type, _input.Span, _input.Rows, h.Bits, h.InFeatures, h.OutFeatures, y.Span, start, end);
         else
