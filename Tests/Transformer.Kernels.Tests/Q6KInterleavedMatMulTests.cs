@@ -8,7 +8,7 @@ namespace Transformer.Kernels.Tests;
 
 /// <summary>
 /// The row-interleaved Q6_K path (<see cref="Q6KInterleavedWeight"/>): the repack keeps every value bit for bit, its
-/// unsigned block dot is the signed one exactly, both instruction variants of the kernel equal the fused scalar spec
+/// unsigned block dot is the signed one exactly, the kernel on every x86 path equals the fused scalar spec
 /// <see cref="Q6KReference.ComputeRowsFused"/> bit for bit, and that spec is the row-major spec within float rounding.
 /// </summary>
 public class Q6KInterleavedMatMulTests
@@ -30,17 +30,11 @@ public class Q6KInterleavedMatMulTests
         PropertyCoverage.AssertReaches(seen.Select(c => c.Tokens), 1, 9, "tokens");
     }
 
-    public static TheoryData<Q6KInterleavedDot> Dots()
-    {
-        var data = new TheoryData<Q6KInterleavedDot>();
-        foreach (var dot in Enum.GetValues<Q6KInterleavedDot>()) data.Add(dot);
-        return data;
-    }
+    /// <summary>The x86 paths, which all run the interleaved kernel.</summary>
+    public static TheoryData<CpuIsa> X86Isas => [CpuIsa.Avx2, CpuIsa.AvxVnni, CpuIsa.Avx512];
 
     public static TheoryData<CpuIsa> Isas => Q8TestData.AllIsas();
 
-    private static void SkipUnlessSupported(Q6KInterleavedDot dot) =>
-        Q8TestData.SkipUnlessSupported(dot == Q6KInterleavedDot.Vnni ? CpuIsa.AvxVnni : CpuIsa.Avx2);
 
     [Fact]
     public void The_repack_dequantizes_every_row_bitwise_as_the_row_major_weight()
@@ -118,10 +112,10 @@ public class Q6KInterleavedMatMulTests
     }
 
     [Theory]
-    [MemberData(nameof(Dots))]
-    public void Each_instruction_variant_equals_the_fused_spec_bitwise(Q6KInterleavedDot dot)
+    [MemberData(nameof(X86Isas))]
+    public void Each_x86_path_equals_the_fused_spec_bitwise(CpuIsa isa)
     {
-        SkipUnlessSupported(dot);
+        Q8TestData.SkipUnlessSupported(isa);
         AssertCovered(PropertyCoverage.Check(Cases, 100, c =>
         {
             var packed = new Q6KInterleavedWeight(Weight(c));
@@ -129,8 +123,8 @@ public class Q6KInterleavedMatMulTests
             var expected = new float[c.Tokens * c.Rows];
             var actual = new float[c.Tokens * c.Rows];
             Q6KReference.ComputeRowsFused(x, packed, expected, 0, c.Rows);
-            Q6KMatMul.ComputeRows(dot, x, packed, actual, 0, c.Rows);
-            Assert.True(KQuantTestData.SameBits(expected, actual), $"{c}: the {dot} kernel differs from the spec");
+            Q6KMatMul.ComputeRows(isa, x, packed, actual, 0, c.Rows);
+            Assert.True(KQuantTestData.SameBits(expected, actual), $"{c}: the {isa} kernel differs from the spec");
         }));
     }
 
@@ -161,10 +155,10 @@ public class Q6KInterleavedMatMulTests
     /// call, and row ranges split anywhere (inside a group too) write only their rows and together give the whole.
     /// </summary>
     [Theory]
-    [MemberData(nameof(Dots))]
-    public void Gemm_tiles_and_row_ranges_give_bitwise_the_gemv_result(Q6KInterleavedDot dot)
+    [MemberData(nameof(X86Isas))]
+    public void Gemm_tiles_and_row_ranges_give_bitwise_the_gemv_result(CpuIsa isa)
     {
-        SkipUnlessSupported(dot);
+        Q8TestData.SkipUnlessSupported(isa);
         var splits = from c in Cases from split in PropertyCoverage.Size(0, c.Rows) select (Case: c, Split: split);
         var seen = PropertyCoverage.Check(splits, 100, pair =>
         {
@@ -172,13 +166,13 @@ public class Q6KInterleavedMatMulTests
             var packed = new Q6KInterleavedWeight(Weight(c));
             var x = c.Quantized();
             var all = new float[c.Tokens * c.Rows];
-            Q6KMatMul.ComputeRows(dot, x, packed, all, 0, c.Rows);
+            Q6KMatMul.ComputeRows(isa, x, packed, all, 0, c.Rows);
             var parts = Enumerable.Repeat(float.NaN, c.Tokens * c.Rows).ToArray();
-            Q6KMatMul.ComputeRows(dot, x, packed, parts, 0, split);
+            Q6KMatMul.ComputeRows(isa, x, packed, parts, 0, split);
             for (int t = 0; t < c.Tokens; t++)
                 for (int o = split; o < c.Rows; o++)
                     Assert.True(float.IsNaN(parts[t * c.Rows + o]), $"row {o} outside [0, {split}) was written");
-            Q6KMatMul.ComputeRows(dot, x, packed, parts, split, c.Rows);
+            Q6KMatMul.ComputeRows(isa, x, packed, parts, split, c.Rows);
             Assert.True(KQuantTestData.SameBits(all, parts), $"{c}: row ranges split at {split} differ from the whole");
             float[] input = c.Activations();
             var one = new Q8Activations(c.K);
@@ -186,7 +180,7 @@ public class Q6KInterleavedMatMulTests
             for (int t = 0; t < c.Tokens; t++)
             {
                 one.Quantize(input.AsSpan(t * c.K, c.K), 1);
-                Q6KMatMul.ComputeRows(dot, one, packed, row, 0, c.Rows);
+                Q6KMatMul.ComputeRows(isa, one, packed, row, 0, c.Rows);
                 Assert.True(KQuantTestData.SameBits(row, all.AsSpan(t * c.Rows, c.Rows).ToArray()), $"{c}: token {t}'s GEMV differs from its GEMM row");
             }
         });
@@ -200,10 +194,10 @@ public class Q6KInterleavedMatMulTests
     /// activations at ±127, whose sums are exact in float, so the result must be the exact integer.
     /// </summary>
     [Theory]
-    [MemberData(nameof(Dots))]
-    public void Extreme_codes_and_scales_give_the_exact_dot(Q6KInterleavedDot dot)
+    [MemberData(nameof(X86Isas))]
+    public void Extreme_codes_and_scales_give_the_exact_dot(CpuIsa isa)
     {
-        SkipUnlessSupported(dot);
+        Q8TestData.SkipUnlessSupported(isa);
         const int k = 256, blocks = k / Q8Format.BlockSize;
         (int Code, sbyte Low, sbyte High)[] rows = [(0, -128, -128), (63, 127, 127), (0, 127, -128), (63, -128, 127), (0, -128, 127), (63, 127, -128), (32, 127, 127), (0, 1, -1), (63, -128, -128)];
         var bytes = new byte[rows.Length * blocks * Q6KWeight.BlockBytes];
@@ -225,7 +219,7 @@ public class Q6KInterleavedMatMulTests
         var x = new Q8Activations(k);
         x.Quantize(tokens.SelectMany(v => v).ToArray(), tokens.Length);
         var y = new float[tokens.Length * rows.Length];
-        Q6KMatMul.ComputeRows(dot, x, new Q6KInterleavedWeight(w), y, 0, rows.Length);
+        Q6KMatMul.ComputeRows(isa, x, new Q6KInterleavedWeight(w), y, 0, rows.Length);
         for (int t = 0; t < tokens.Length; t++)
             for (int o = 0; o < rows.Length; o++)
             {

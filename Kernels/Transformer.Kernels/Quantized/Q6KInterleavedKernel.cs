@@ -6,16 +6,6 @@ using Transformer.Kernels.Cpu;
 
 namespace Transformer.Kernels.Quantized;
 
-/// <summary>The instruction the row-interleaved Q6_K kernel multiplies unsigned codes by signed activations with.</summary>
-public enum Q6KInterleavedDot
-{
-    /// <summary>AVX2 vpmaddubsw then vpmaddwd by ones: any AVX2 CPU.</summary>
-    Maddubs,
-
-    /// <summary>AVX-VNNI vpdpbusd: the multiply and the widening sum in one instruction.</summary>
-    Vnni,
-}
-
 /// <summary>
 /// The Q6_K matmul on a <see cref="Q6KInterleavedWeight"/>: a tile is one group of 8 rows (one per int32 lane) × 4
 /// tokens, or × 1 for the tail. Per block the 8 chunk vectors of codes are assembled once (an and, a shift and an or
@@ -23,7 +13,7 @@ public enum Q6KInterleavedDot
 /// summing into the first sub-block's dot and 4–7 into the second, each scaled by its row's int8 scale with 32·Σx
 /// times that scale taken off (the codes are q, the values q − 32): the block's exact integer dot, one row per lane,
 /// converted and added by one FMA with d·sx. Each lane is
-/// <see cref="Q6KReference.ComputeRowsFused"/> bit for bit, whichever instruction, tile, token count or row range.
+/// <see cref="Q6KReference.ComputeRowsFused"/> bit for bit, whichever tile, token count or row range.
 /// </summary>
 internal static class Q6KInterleavedKernel
 {
@@ -39,14 +29,7 @@ internal static class Q6KInterleavedKernel
     private const int PrefetchBytes = 8 * CodeBytes;
 
     /// <summary>y[t, o] for rows [rowStart, rowEnd) and all tokens; shapes and ISA support are checked by the caller.</summary>
-    public static void ComputeRows(Q6KInterleavedDot dot, Q8Activations x, Q6KInterleavedWeight w, Span<float> y, int rowStart, int rowEnd)
-    {
-        if (dot == Q6KInterleavedDot.Vnni) ComputeRows<VnniBlockDot>(x, w, y, rowStart, rowEnd);
-        else ComputeRows<MaddubsBlockDot>(x, w, y, rowStart, rowEnd);
-    }
-
-    private static void ComputeRows<TDot>(Q8Activations x, Q6KInterleavedWeight w, Span<float> y, int rowStart, int rowEnd)
-        where TDot : struct, IBlockDot
+    public static void ComputeRows(Q8Activations x, Q6KInterleavedWeight w, Span<float> y, int rowStart, int rowEnd)
     {
         ref sbyte xq = ref MemoryMarshal.GetReference(x.Values);
         ref float xs = ref MemoryMarshal.GetReference(x.Scales);
@@ -67,7 +50,7 @@ internal static class Q6KInterleavedKernel
             int t = 0;
             for (; t + 4 <= tokens; t += 4)
             {
-                Tile8x4<TDot>(group, ref Unsafe.Add(ref xq, (nint)t * k), ref Unsafe.Add(ref xs, (nint)t * blocks),
+                Tile8x4(group, ref Unsafe.Add(ref xq, (nint)t * k), ref Unsafe.Add(ref xs, (nint)t * blocks),
                     ref Unsafe.Add(ref xsum, (nint)t * 2 * blocks), k, blocks, out var y0, out var y1, out var y2, out var y3);
                 Store(y0, ref yr, (nint)t * n, g, first, end, whole);
                 Store(y1, ref yr, (nint)(t + 1) * n, g, first, end, whole);
@@ -75,7 +58,7 @@ internal static class Q6KInterleavedKernel
                 Store(y3, ref yr, (nint)(t + 3) * n, g, first, end, whole);
             }
             for (; t < tokens; t++)
-                Store(Tile8x1<TDot>(group, ref Unsafe.Add(ref xq, (nint)t * k), ref Unsafe.Add(ref xs, (nint)t * blocks),
+                Store(Tile8x1(group, ref Unsafe.Add(ref xq, (nint)t * k), ref Unsafe.Add(ref xs, (nint)t * blocks),
                     ref Unsafe.Add(ref xsum, (nint)t * 2 * blocks), blocks), ref yr, (nint)t * n, g, first, end, whole);
         }
     }
@@ -150,8 +133,7 @@ internal static class Q6KInterleavedKernel
         for (int line = 0; line < CodeBytes / 64; line++) CachePrefetch.Line(ref Unsafe.Add(ref block, PrefetchBytes + 64 * line));
     }
 
-    private static Vector256<float> Tile8x1<TDot>(Group w, ref sbyte x, ref float sx, ref int sums, int blocks)
-        where TDot : struct, IBlockDot
+    private static Vector256<float> Tile8x1(Group w, ref sbyte x, ref float sx, ref int sums, int blocks)
     {
         Vector256<float> acc = Vector256<float>.Zero;
         for (int b = 0; b < blocks; b++)
@@ -160,16 +142,15 @@ internal static class Q6KInterleavedKernel
             Prefetch(ref wb);
             var codes = new Codes(ref wb);
             ref sbyte sb = ref Unsafe.Add(ref w.SubScales, (nint)b * ScaleBytes);
-            var scales = TDot.Scales(SubScales(ref sb), SubScales(ref Unsafe.Add(ref sb, Rows)));
-            var dot = TDot.Dot(codes, scales, ref Unsafe.Add(ref x, (nint)b * B), ref Unsafe.Add(ref sums, 2 * b));
+            var scales = BlockDot.Scales(SubScales(ref sb), SubScales(ref Unsafe.Add(ref sb, Rows)));
+            var dot = BlockDot.Dot(codes, scales, ref Unsafe.Add(ref x, (nint)b * B), ref Unsafe.Add(ref sums, 2 * b));
             acc = Scale(acc, dot, Vector256.LoadUnsafe(ref Unsafe.Add(ref w.Scales, (nint)b * Rows)), Unsafe.Add(ref sx, b));
         }
         return acc;
     }
 
-    private static void Tile8x4<TDot>(Group w, ref sbyte x, ref float sx, ref int sums, int k, int blocks,
+    private static void Tile8x4(Group w, ref sbyte x, ref float sx, ref int sums, int k, int blocks,
         out Vector256<float> y0, out Vector256<float> y1, out Vector256<float> y2, out Vector256<float> y3)
-        where TDot : struct, IBlockDot
     {
         Vector256<float> a0 = Vector256<float>.Zero, a1 = a0, a2 = a0, a3 = a0;
         ref sbyte x1 = ref Unsafe.Add(ref x, k);
@@ -183,13 +164,13 @@ internal static class Q6KInterleavedKernel
             Prefetch(ref wb);
             var codes = new Codes(ref wb);
             ref sbyte sb = ref Unsafe.Add(ref w.SubScales, (nint)b * ScaleBytes);
-            var scales = TDot.Scales(SubScales(ref sb), SubScales(ref Unsafe.Add(ref sb, Rows)));
+            var scales = BlockDot.Scales(SubScales(ref sb), SubScales(ref Unsafe.Add(ref sb, Rows)));
             var d = Vector256.LoadUnsafe(ref Unsafe.Add(ref w.Scales, (nint)b * Rows));
             nint xat = (nint)b * B;
-            a0 = Scale(a0, TDot.Dot(codes, scales, ref Unsafe.Add(ref x, xat), ref Unsafe.Add(ref sums, 2 * b)), d, Unsafe.Add(ref sx, b));
-            a1 = Scale(a1, TDot.Dot(codes, scales, ref Unsafe.Add(ref x1, xat), ref Unsafe.Add(ref sums, sumRow + 2 * b)), d, Unsafe.Add(ref sx, blocks + b));
-            a2 = Scale(a2, TDot.Dot(codes, scales, ref Unsafe.Add(ref x2, xat), ref Unsafe.Add(ref sums, 2 * sumRow + 2 * b)), d, Unsafe.Add(ref sx, 2 * blocks + b));
-            a3 = Scale(a3, TDot.Dot(codes, scales, ref Unsafe.Add(ref x3, xat), ref Unsafe.Add(ref sums, 3 * sumRow + 2 * b)), d, Unsafe.Add(ref sx, 3 * blocks + b));
+            a0 = Scale(a0, BlockDot.Dot(codes, scales, ref Unsafe.Add(ref x, xat), ref Unsafe.Add(ref sums, 2 * b)), d, Unsafe.Add(ref sx, b));
+            a1 = Scale(a1, BlockDot.Dot(codes, scales, ref Unsafe.Add(ref x1, xat), ref Unsafe.Add(ref sums, sumRow + 2 * b)), d, Unsafe.Add(ref sx, blocks + b));
+            a2 = Scale(a2, BlockDot.Dot(codes, scales, ref Unsafe.Add(ref x2, xat), ref Unsafe.Add(ref sums, 2 * sumRow + 2 * b)), d, Unsafe.Add(ref sx, 2 * blocks + b));
+            a3 = Scale(a3, BlockDot.Dot(codes, scales, ref Unsafe.Add(ref x3, xat), ref Unsafe.Add(ref sums, 3 * sumRow + 2 * b)), d, Unsafe.Add(ref sx, 3 * blocks + b));
         }
         y0 = a0;
         y1 = a1;
@@ -197,7 +178,7 @@ internal static class Q6KInterleavedKernel
         y3 = a3;
     }
 
-    /// <summary>The 8 rows' sub-block scales in the form a variant's block dot applies them.</summary>
+    /// <summary>The 8 rows' sub-block scales in the form <see cref="BlockDot"/> applies them (once per block and tile).</summary>
     private readonly struct BlockScales(Vector256<int> first, Vector256<int> second, Vector256<int> both)
     {
         public readonly Vector256<int> First = first, Second = second, Both = both;
@@ -205,45 +186,12 @@ internal static class Q6KInterleavedKernel
 
     /// <summary>
     /// One token's exact block dots, one row per lane: s_a·(Σ_a q·x − 32·Σ_a x) + s_b·(Σ_b q·x − 32·Σ_b x), codes
-    /// against the token's 8 broadcast chunks. <see cref="Scales"/> runs once per block and tile, <see cref="Dot"/> per token.
-    /// </summary>
-    private interface IBlockDot
-    {
-        static abstract BlockScales Scales(Vector256<int> low, Vector256<int> high);
-
-        static abstract Vector256<int> Dot(in Codes w, in BlockScales s, ref sbyte x, ref int sums);
-    }
-
-    /// <summary>vpdpbusd per chunk into sums that start at −32·Σx, then vpmulld by each lane's scale.</summary>
-    private readonly struct VnniBlockDot : IBlockDot
-    {
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static BlockScales Scales(Vector256<int> low, Vector256<int> high) => new(low, high, default);
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector256<int> Dot(in Codes w, in BlockScales s, ref sbyte x, ref int sums)
-        {
-            var a = Vector256.Create(-Q6KWeight.Offset * sums);
-            a = AvxVnni.MultiplyWideningAndAdd(a, w.C0, Chunk(ref x, 0));
-            a = AvxVnni.MultiplyWideningAndAdd(a, w.C1, Chunk(ref x, 1));
-            a = AvxVnni.MultiplyWideningAndAdd(a, w.C2, Chunk(ref x, 2));
-            a = AvxVnni.MultiplyWideningAndAdd(a, w.C3, Chunk(ref x, 3));
-            var b = Vector256.Create(-Q6KWeight.Offset * Unsafe.Add(ref sums, 1));
-            b = AvxVnni.MultiplyWideningAndAdd(b, w.C4, Chunk(ref x, 4));
-            b = AvxVnni.MultiplyWideningAndAdd(b, w.C5, Chunk(ref x, 5));
-            b = AvxVnni.MultiplyWideningAndAdd(b, w.C6, Chunk(ref x, 6));
-            b = AvxVnni.MultiplyWideningAndAdd(b, w.C7, Chunk(ref x, 7));
-            return Avx2.MultiplyLow(a, s.First) + Avx2.MultiplyLow(b, s.Second);
-        }
-    }
-
-    /// <summary>
-    /// vpmaddubsw per chunk: its int16 pairs are at most 2·63·128 = 16 128 in magnitude, so two chunks' pairs add without
+    /// against the token's 8 broadcast chunks. vpmaddubsw per chunk: its int16 pairs are at most 2·63·128 = 16 128 in magnitude, so two chunks' pairs add without
     /// saturating. vpmaddwd then widens them by the lane's scale instead of by ones (≤ 2·32 256·128 &lt; 2³¹), and one more
     /// vpmaddwd of the (s_a, s_b) pair against the token's (Σ_a x, Σ_b x) gives the offset, 32 times which is subtracted:
-    /// no 32-bit multiply at all.
+    /// no 32-bit multiply at all (so vpdpbusd, which would still need one per sub-block scale, is not used where it exists).
     /// </summary>
-    private readonly struct MaddubsBlockDot : IBlockDot
+    private static class BlockDot
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static BlockScales Scales(Vector256<int> low, Vector256<int> high)

@@ -52,19 +52,16 @@ public static class Q6KMatMul
 
     /// <summary>
     /// Whether <paramref name="isa"/>'s Q6_K matmul runs on a <see cref="Q6KInterleavedWeight"/>: every x86 path (the
-    /// row-interleaved kernel needs only AVX2 and FMA, and uses vpdpbusd where the CPU has AVX-VNNI). NEON and scalar
+    /// row-interleaved kernel needs only AVX2 and FMA: its vpmaddubsw + vpmaddwd step folds in the sub-block scales, which
+    /// vpdpbusd would not spare). NEON and scalar
     /// keep the row-major <see cref="Q6KWeight"/>.
     /// </summary>
     public static bool Interleaves(CpuIsa isa) => isa is CpuIsa.Avx2 or CpuIsa.AvxVnni or CpuIsa.Avx512;
 
-    /// <summary>The instruction the interleaved kernel uses here: vpdpbusd where the CPU has AVX-VNNI, vpmaddubsw otherwise.</summary>
-    public static Q6KInterleavedDot InterleavedDot =>
-        CpuIsaSupport.IsSupported(CpuIsa.AvxVnni) ? Q6KInterleavedDot.Vnni : Q6KInterleavedDot.Maddubs;
-
     /// <summary>
     /// <see cref="ComputeRows(CpuIsa, Q8Activations, Q6KWeight, Span{float}, int, int)"/> on a repacked weight:
     /// <see cref="CpuIsa.Scalar"/> runs its specification <see cref="Q6KReference.ComputeRowsFused"/>, and the ISAs for
-    /// which <see cref="Interleaves"/> holds the row-interleaved kernel with <see cref="InterleavedDot"/>, equal to it bit for bit.
+    /// which <see cref="Interleaves"/> holds the row-interleaved kernel, equal to it bit for bit.
     /// </summary>
     /// <exception cref="ArgumentException">Shapes do not match or the row range is outside the weight.</exception>
     /// <exception cref="PlatformNotSupportedException"><paramref name="isa"/> cannot run here or has no interleaved kernel.</exception>
@@ -79,20 +76,7 @@ public static class Q6KMatMul
         CpuIsaSelection.Require(isa);
         if (!Interleaves(isa))
             throw new PlatformNotSupportedException($"the {isa} Q6_K path has no row-interleaved kernel (it reads the row-major Q6KWeight)");
-        Q6KInterleavedKernel.ComputeRows(InterleavedDot, x, w, y, rowStart, rowEnd);
-    }
-
-    /// <summary>
-    /// The row-interleaved kernel with the instruction <paramref name="dot"/> chosen by the caller (tests hold both to
-    /// the spec on a CPU that would pick one).
-    /// </summary>
-    /// <exception cref="ArgumentException">Shapes do not match or the row range is outside the weight.</exception>
-    /// <exception cref="PlatformNotSupportedException">This CPU lacks the instruction (AVX-VNNI, or AVX2 and FMA).</exception>
-    public static void ComputeRows(Q6KInterleavedDot dot, Q8Activations x, Q6KInterleavedWeight w, Span<float> y, int rowStart, int rowEnd)
-    {
-        Q8MatMul.CheckShapes(x, w.OutFeatures, w.InFeatures, y, rowStart, rowEnd);
-        CpuIsaSelection.Require(dot == Q6KInterleavedDot.Vnni ? CpuIsa.AvxVnni : CpuIsa.Avx2);
-        Q6KInterleavedKernel.ComputeRows(dot, x, w, y, rowStart, rowEnd);
+        Q6KInterleavedKernel.ComputeRows(x, w, y, rowStart, rowEnd);
     }
 
     /// <summary>All output rows on the calling thread.</summary>
