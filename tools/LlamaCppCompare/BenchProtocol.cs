@@ -1,4 +1,5 @@
 using Transformer.Kernels.Backend;
+using Transformer.Kernels.Cpu.Isa;
 
 namespace LlamaCppCompare;
 
@@ -13,7 +14,8 @@ namespace LlamaCppCompare;
 /// <param name="Repetitions">Timed repetitions after the warm-up.</param>
 /// <param name="Threads">Threads each engine computes with.</param>
 /// <param name="KvType">How both engines store keys and values in the batched comparison (F16 is llama.cpp's default).</param>
-public sealed record BenchProtocol(int PromptTokens, int GenTokens, int Repetitions, int Threads, KvDType KvType = KvDType.F16)
+/// <param name="Isa">Our CPU path, or null for the fastest this CPU has (llama.cpp's build is chosen to match, <see cref="CompareOptions.Isa"/>).</param>
+public sealed record BenchProtocol(int PromptTokens, int GenTokens, int Repetitions, int Threads, KvDType KvType = KvDType.F16, CpuIsa? Isa = null)
 {
     /// <summary>Decode steps of the untimed warm-up.</summary>
     public const int WarmUpDecodeSteps = 8;

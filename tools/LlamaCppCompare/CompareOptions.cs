@@ -36,6 +36,11 @@ public sealed record CompareOptions
     public IReadOnlyList<int> Concurrency { get; init; } = [];
     /// <summary>KV storage of both engines in the batched comparison.</summary>
     public KvDType KvType { get; init; } = KvDType.F16;
+    /// <summary>
+    /// avx2 or avx512, or null for each engine's best: both engines on that instruction set (ours forced to the path,
+    /// llama.cpp loading its build for that level), so an AVX-512 machine also measures what an AVX2-only one runs.
+    /// </summary>
+    public string? Isa { get; init; }
 
     /// <summary>The usage text.</summary>
     public const string Usage =
@@ -61,6 +66,8 @@ public sealed record CompareOptions
           --concurrency N,N    also compare batched decode: N sequences per step (llama.cpp: N sequence ids in one
                                llama_batch, as its server does; ours: one step of N rows over the paged KV pool)
           --kv-type T          f16 (default, llama.cpp's default) or f32: how both engines store keys and values there
+          --isa avx2|avx512    both engines on that instruction set: ours forced to the path, llama.cpp loading its
+                               build for that level (default: each engine's best for this CPU)
         """;
 
     /// <summary>Parses <paramref name="args"/>.</summary>
@@ -94,6 +101,7 @@ public sealed record CompareOptions
                 "--gguf-dir" => options with { GgufDirectory = Value() },
                 "--regenerate" => options with { Regenerate = true },
                 "--json" => options with { Json = true },
+                "--isa" => options with { Isa = Value() is "avx2" or "avx512" ? args[i] : throw new ArgumentException($"--isa must be avx2 or avx512, got '{args[i]}'") },
                 "--verbose" => options with { Verbose = true },
                 "--concurrency" => options with { Concurrency = Levels(name, Value()) },
                 "--kv-type" => options with { KvType = Value() switch

@@ -4,6 +4,7 @@ using System.Text;
 using LLama;
 using LLama.Common;
 using LLama.Native;
+using Transformer.Kernels.Cpu.Isa;
 
 namespace LlamaCppCompare;
 
@@ -80,6 +81,17 @@ public sealed class LlamaCppEngine : IBenchEngine
             if (verbose) Console.Error.Write(message);
         });
     }
+
+    /// <summary>
+    /// Loads llama.cpp's CPU build for <paramref name="isa"/>'s instruction set (LLamaSharp ships noavx, avx, avx2 and
+    /// avx512 builds) instead of the best this CPU runs. Must run before anything loads the native library.
+    /// </summary>
+    public static void UseBuild(CpuIsa isa) => NativeLibraryConfig.All.WithAvx(isa switch
+    {
+        CpuIsa.Avx2 => AvxLevel.Avx2,
+        CpuIsa.Avx512 => AvxLevel.Avx512,
+        _ => throw new ArgumentOutOfRangeException(nameof(isa), isa, "llama.cpp has CPU builds for avx2 and avx512"),
+    });
 
     /// <inheritdoc/>
     public float[] WarmUp()

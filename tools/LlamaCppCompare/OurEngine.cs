@@ -23,14 +23,14 @@ public sealed class OurEngine : IBenchEngine
     {
         _protocol = protocol;
         _ids = protocol.TokenIds(config.VocabSize);
-        _cpu = new CpuBackend(new CpuBackendOptions { Threads = protocol.Threads });
+        _cpu = new CpuBackend(new CpuBackendOptions { Threads = protocol.Threads, Isa = protocol.Isa });
         long start = Stopwatch.GetTimestamp();
         // One batched pass for the whole prompt, as llama.cpp does with a batch of 512.
         var options = new ModelOptions { WeightFormat = format, PrefillChunk = Math.Max(protocol.PromptTokens, 1) };
         _model = new LlamaModel(config, new SyntheticWeightSource(config, seed), _cpu, options, ownsWeights: true);
         LoadSeconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
         Name = format == WeightFormat.Q8 ? "ours int8" : "ours f32";
-        Detail = $"{_cpu.Description}; isa {CpuIsaSupport.Name(CpuIsaSelection.Default)}";
+        Detail = $"{_cpu.Description}; isa {CpuIsaSupport.Name(_cpu.Isa)}";
     }
 
     /// <summary>
@@ -40,7 +40,7 @@ public sealed class OurEngine : IBenchEngine
     public OurEngine(string path, string fileType, BenchProtocol protocol)
     {
         _protocol = protocol;
-        _cpu = new CpuBackend(new CpuBackendOptions { Threads = protocol.Threads });
+        _cpu = new CpuBackend(new CpuBackendOptions { Threads = protocol.Threads, Isa = protocol.Isa });
         long start = Stopwatch.GetTimestamp();
         var files = ModelFiles.Open(path);
         var options = new ModelOptions { WeightFormat = WeightFormat.F32, PrefillChunk = Math.Max(protocol.PromptTokens, 1) };
@@ -48,7 +48,7 @@ public sealed class OurEngine : IBenchEngine
         _ids = protocol.TokenIds(files.Config.VocabSize);
         LoadSeconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
         Name = $"ours {fileType}";
-        Detail = $"{_cpu.Description}; isa {CpuIsaSupport.Name(CpuIsaSelection.Default)}; {path}";
+        Detail = $"{_cpu.Description}; isa {CpuIsaSupport.Name(_cpu.Isa)}; {path}";
     }
 
     /// <inheritdoc/>

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using LlamaCppCompare;
 using LlamaCppCompare.Gguf;
+using Transformer.Kernels.Cpu.Isa;
 using Transformer.Loader.Gguf;
 using Transformer.Runtime.Synthetic;
 
@@ -43,7 +44,9 @@ if (options.WriteGguf is { } target)
     return 0;
 }
 
-var protocol = new BenchProtocol(options.PromptTokens, options.GenTokens, options.Repetitions, options.Threads, options.KvType);
+CpuIsa? isa = null;
+if (options.Isa is { } isaName && CpuIsaSupport.TryParse(isaName, out var parsedIsa)) isa = CpuIsaSelection.Require(parsedIsa, "--isa");
+var protocol = new BenchProtocol(options.PromptTokens, options.GenTokens, options.Repetitions, options.Threads, options.KvType, isa);
 if (protocol.Positions > config.MaxPositions)
 {
     Console.Error.WriteLine($"error: {protocol.Positions} positions exceed {options.ModelPath ?? options.Preset}'s context of {config.MaxPositions}");
@@ -71,6 +74,7 @@ return Compare(path, $"preset {options.Preset}", "Q8_0", sameFile: false);
 int Compare(string gguf, string subject, string fileType, bool sameFile)
 {
 LlamaCppEngine.ConfigureLogging(options.Verbose);
+if (isa is { } level) LlamaCppEngine.UseBuild(level);
 var engines = new List<IBenchEngine>();
 try
 {
