@@ -75,7 +75,7 @@ public sealed class CpuBackend : IBackend
     /// float16 for rows that fit no block.
     /// </summary>
     private DeviceWeight KQuantWeight(string name, GgmlMixQuantized q) =>
-        q.Q4K is { } q4k ? new CpuQ4KWeight(name, q4k)
+        q.Q4K is { } q4k ? Q4K(name, q4k)
         : q.Q6K is { } q6k ? new CpuQ6KWeight(name, q6k)
         : q.Q8 is { } q8 ? Q8(name, q8)
         : FloatWeight(q.F16!);
@@ -86,6 +86,10 @@ public sealed class CpuBackend : IBackend
     /// </summary>
     private CpuQ8Weight Q8(string name, Q8Weight weight) =>
         Q8MatMul.Interleaves(Isa) ? new(name, new Q8InterleavedWeight(weight)) : new(name, weight);
+
+    /// <summary>A Q4_K weight, repacked once here (and the row-major one not kept) where this backend's ISA path multiplies by the repack.</summary>
+    private CpuQ4KWeight Q4K(string name, Q4KWeight weight) =>
+        Q4KMatMul.Interleaves(Isa) ? new(name, new Q4KInterleavedWeight(weight)) : new(name, weight);
 
     /// <summary>
     /// A float-computing weight: F16/BF16 stay 16-bit (widened inside the kernels, half the bytes per
@@ -101,7 +105,7 @@ public sealed class CpuBackend : IBackend
     public DeviceWeight PrepareQuantizedWeight(string name, Q4Weight weight) => new CpuQ4Weight(name, weight);
 
     /// <inheritdoc/>
-    public DeviceWeight PrepareQuantizedWeight(string name, Q4KWeight weight) => new CpuQ4KWeight(name, weight);
+    public DeviceWeight PrepareQuantizedWeight(string name, Q4KWeight weight) => Q4K(name, weight);
 
     /// <inheritdoc/>
     public DeviceWeight PrepareQuantizedWeight(string name, Q6KWeight weight) => new CpuQ6KWeight(name, weight);
@@ -124,7 +128,7 @@ public sealed class CpuBackend : IBackend
                 case CpuF32Weight f: f.Row(tokens[t]).CopyTo(rows.Row(t)); break;
                 case CpuQ8Weight q: q.DequantizeRow(tokens[t], rows.Row(t)); break;
                 case CpuQ4Weight q: q.Weight.DequantizeRow(tokens[t], rows.Row(t)); break;
-                case CpuQ4KWeight q: q.Weight.DequantizeRow(tokens[t], rows.Row(t)); break;
+                case CpuQ4KWeight q: q.DequantizeRow(tokens[t], rows.Row(t)); break;
                 case CpuQ6KWeight q: q.Weight.DequantizeRow(tokens[t], rows.Row(t)); break;
                 case CpuHalfWeight h: h.WidenRow(tokens[t], rows.Row(t)); break;
                 default: throw new ArgumentException($"weight '{table.Name}' ({table.Format}) does not belong to the CPU backend");
