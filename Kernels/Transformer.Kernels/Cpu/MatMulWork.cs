@@ -12,8 +12,8 @@ namespace Transformer.Kernels.Cpu;
 /// </summary>
 internal sealed class MatMulWork(CpuIsa isa) : IParallelWork
 {
-    // The f32, half and row-major int8 kernels compute 4 output rows per tile and the row-interleaved int8
-    // kernel 8 (Q8InterleavedWeight.GroupRows); other block sizes fall to a slower tail.
+    // The f32, half and row-major int8 kernels compute 4 output rows per tile and the row-interleaved int8 and
+    // Q4_K kernels 8 (Q8InterleavedWeight.GroupRows, Q4KInterleavedWeight.GroupRows); other block sizes fall to a slower tail.
     private const int RowTile = Q8InterleavedWeight.GroupRows;
 
     private readonly Dictionary<int, Q8Activations> _quantizedInputs = [];

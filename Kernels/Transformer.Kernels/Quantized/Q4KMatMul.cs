@@ -14,6 +14,8 @@ using NeonQ4KTiled = Q8Tiled<NeonQ4KBlockDot, Q8AccumulatorNeon, Block128x2, Blo
 /// <summary>
 /// y = x · Wᵀ with Q4_K weights (<see cref="Q4KWeight"/>) and Q8 activations: the int8 driver's register tiles on the
 /// unsigned codes and block scales d·s, then each (token, row)'s minimums part Σ_b (dmin·m)_b·(sx·Σx)_b subtracted.
+/// On x86 a backend repacks the weight instead (<see cref="Interleaves"/>, <see cref="Q4KInterleavedWeight"/>): 8 rows
+/// per vector, one row per int32 lane, so no horizontal sums and the minimums folded into the same pass.
 /// </summary>
 /// <remarks>
 /// Activations: our Q8 blocks of 32 rather than ggml's Q8_K (blocks of 256 with sums per 16). A Q4_K sub-block is 32
