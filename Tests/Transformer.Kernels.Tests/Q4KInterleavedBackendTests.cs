@@ -87,6 +87,22 @@ public class Q4KInterleavedBackendTests
         }
     }
 
+    /// <summary>A float matrix quantized to Q4_K at load takes the same road: repacked, and the matmul its spec.</summary>
+    [Theory]
+    [MemberData(nameof(Isas))]
+    public void A_matrix_quantized_to_q4_k_at_load_is_held_as_the_repack(CpuIsa isa)
+    {
+        SkipUnlessSupported(isa);
+        using var backend = new CpuBackend(new CpuBackendOptions { Isa = isa, Threads = 2 });
+        float[] values = new Q8Case(Rows, Case.Blocks, 1, 23).Weights();
+        using var prepared = backend.PrepareWeight(Transformer.Kernels.Tensors.HostTensor.FromFloats("w", values, Rows, Case.K), WeightFormat.Q4K);
+        var q = Assert.IsType<CpuQ4KWeight>(prepared);
+        Assert.Null(q.Weight);
+        var expected = new float[Case.Tokens * Rows];
+        Q4KReference.ComputeRowsFused(Case.Quantized(), new Q4KInterleavedWeight(Q4KWeight.Quantize(values, Rows, Case.K)), expected, 0, Rows);
+        Assert.True(KQuantTestData.SameBits(expected, MatMul(backend, prepared, Case.Activations(), Case.Tokens)), "the matmul differs from the fused spec");
+    }
+
     private static float[] MatMul(CpuBackend backend, DeviceWeight weight, float[] input, int tokens)
     {
         using var x = backend.Upload(input, tokens, Case.K);
