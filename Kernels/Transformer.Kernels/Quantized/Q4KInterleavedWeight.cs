@@ -66,10 +66,11 @@ public sealed class Q4KInterleavedWeight
                 int lane = o % GroupRows;
                 WriteFloat(record + ScalesOffset + lane * sizeof(float), scales[block]);
                 WriteFloat(record + MinsOffset + lane * sizeof(float), mins[block]);
-                // Source byte j holds value j (low nibble) and value j + 16 (high): the same pairing, moved to its chunk.
+                // Source byte j holds value j (low nibble) and value j + 16 (high): the same pairing, so source
+                // bytes 4v..4v+3 are the row's 4 bytes of code vector v as they are.
                 var src = codes.Slice(block * Q4KWeight.BlockBytes, Q4KWeight.BlockBytes);
-                for (int j = 0; j < Q4KWeight.BlockBytes; j++)
-                    _records[record + j / ChunkValues * VectorBytes + lane * ChunkValues + j % ChunkValues] = src[j];
+                for (int v = 0; v < CodeVectors; v++)
+                    Unsafe.WriteUnaligned(ref _records[ChunkIndex(record, lane, v)], Unsafe.ReadUnaligned<uint>(in src[v * ChunkValues]));
             }
     }
 
@@ -116,10 +117,12 @@ public sealed class Q4KInterleavedWeight
     /// <summary>Block <paramref name="block"/> of row <paramref name="row"/> as the 16 code bytes of <see cref="Q4KWeight"/>'s layout.</summary>
     internal void CopyBlock(int row, int block, Span<byte> destination)
     {
+        if (destination.Length != Q4KWeight.BlockBytes)
+            throw new ArgumentException($"a block is {Q4KWeight.BlockBytes} code bytes, destination holds {destination.Length}", nameof(destination));
         long record = Record(row, block);
         int lane = row % GroupRows;
-        for (int j = 0; j < Q4KWeight.BlockBytes; j++)
-            destination[j] = _records[record + j / ChunkValues * VectorBytes + lane * ChunkValues + j % ChunkValues];
+        for (int v = 0; v < CodeVectors; v++)
+            Unsafe.WriteUnaligned(ref destination[v * ChunkValues], Unsafe.ReadUnaligned<uint>(in _records[ChunkIndex(record, lane, v)]));
     }
 
     /// <summary>The scale d·s of block <paramref name="block"/> of row <paramref name="row"/>.</summary>
@@ -133,6 +136,9 @@ public sealed class Q4KInterleavedWeight
         if ((uint)row >= (uint)OutFeatures)
             throw new ArgumentOutOfRangeException(nameof(row), $"row {row} is not within [0, {OutFeatures})");
     }
+
+    /// <summary>Where row lane <paramref name="lane"/>'s 4 bytes of code vector <paramref name="v"/> sit in a record.</summary>
+    private static long ChunkIndex(long record, int lane, int v) => record + v * VectorBytes + lane * ChunkValues;
 
     private long Record(int row, int block) => ((long)(row / GroupRows) * BlocksPerRow + block) * RecordBytes;
 
