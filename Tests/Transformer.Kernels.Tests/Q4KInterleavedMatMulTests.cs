@@ -41,9 +41,9 @@ public class Q4KInterleavedMatMulTests
     {
         Assert.True(Q4KMatMul.Interleaves(CpuIsa.Avx2) && Q4KMatMul.Interleaves(CpuIsa.AvxVnni) && Q4KMatMul.Interleaves(CpuIsa.Avx512));
         Assert.False(Q4KMatMul.Interleaves(CpuIsa.Scalar) || Q4KMatMul.Interleaves(CpuIsa.Neon) || Q4KMatMul.Interleaves(CpuIsa.NeonDp));
-        Assert.False(Q4KMatMul.UsesVnni(CpuIsa.Avx2));
-        Assert.True(Q4KMatMul.UsesVnni(CpuIsa.AvxVnni));
-        Assert.Equal(CpuIsaSupport.IsSupported(CpuIsa.AvxVnni), Q4KMatMul.UsesVnni(CpuIsa.Avx512));
+        Assert.False(Q4KMatMul.UsesVpdpbusd(CpuIsa.Avx2));
+        Assert.True(Q4KMatMul.UsesVpdpbusd(CpuIsa.AvxVnni));
+        Assert.Equal(CpuIsaSupport.IsSupported(CpuIsa.AvxVnni), Q4KMatMul.UsesVpdpbusd(CpuIsa.Avx512));
     }
 
     [Theory]

@@ -24,6 +24,7 @@ public class Q8InterleavedBackendTests
     [Theory]
     [InlineData(CpuIsa.AvxVnni)]
     [InlineData(CpuIsa.Avx512)]
+    [InlineData(CpuIsa.Avx2)]
     public void The_backend_holds_only_the_repack_and_lets_the_row_major_weight_go(CpuIsa isa)
     {
         SkipUnlessInterleaved(isa);
@@ -59,6 +60,7 @@ public class Q8InterleavedBackendTests
     [Theory]
     [InlineData(CpuIsa.AvxVnni)]
     [InlineData(CpuIsa.Avx512)]
+    [InlineData(CpuIsa.Avx2)]
     public void Embedding_lookups_and_the_matmul_read_the_repack_as_the_row_major_weight(CpuIsa isa)
     {
         SkipUnlessInterleaved(isa);

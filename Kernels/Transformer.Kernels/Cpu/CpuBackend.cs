@@ -76,7 +76,7 @@ public sealed class CpuBackend : IBackend
     /// </summary>
     private DeviceWeight KQuantWeight(string name, GgmlMixQuantized q) =>
         q.Q4K is { } q4k ? Q4K(name, q4k)
-        : q.Q6K is { } q6k ? new CpuQ6KWeight(name, q6k)
+        : q.Q6K is { } q6k ? Q6K(name, q6k)
         : q.Q8 is { } q8 ? Q8(name, q8)
         : FloatWeight(q.F16!);
 
@@ -90,6 +90,10 @@ public sealed class CpuBackend : IBackend
     /// <summary>A Q4_K weight, repacked once here (and the row-major one not kept) where this backend's ISA path multiplies by the repack.</summary>
     private CpuQ4KWeight Q4K(string name, Q4KWeight weight) =>
         Q4KMatMul.Interleaves(Isa) ? new(name, new Q4KInterleavedWeight(weight)) : new(name, weight);
+
+    /// <summary>A Q6_K weight, repacked once here where this backend's ISA path multiplies by the repack (as <see cref="Q8"/>).</summary>
+    private CpuQ6KWeight Q6K(string name, Q6KWeight weight) =>
+        Q6KMatMul.Interleaves(Isa) ? new(name, new Q6KInterleavedWeight(weight)) : new(name, weight);
 
     /// <summary>
     /// A float-computing weight: F16/BF16 stay 16-bit (widened inside the kernels, half the bytes per
@@ -108,7 +112,7 @@ public sealed class CpuBackend : IBackend
     public DeviceWeight PrepareQuantizedWeight(string name, Q4KWeight weight) => Q4K(name, weight);
 
     /// <inheritdoc/>
-    public DeviceWeight PrepareQuantizedWeight(string name, Q6KWeight weight) => new CpuQ6KWeight(name, weight);
+    public DeviceWeight PrepareQuantizedWeight(string name, Q6KWeight weight) => Q6K(name, weight);
 
     /// <inheritdoc/>
     public KvPool CreateKvPool(KvPoolShape shape) => new CpuKvPool(shape);
@@ -129,7 +133,7 @@ public sealed class CpuBackend : IBackend
                 case CpuQ8Weight q: q.DequantizeRow(tokens[t], rows.Row(t)); break;
                 case CpuQ4Weight q: q.Weight.DequantizeRow(tokens[t], rows.Row(t)); break;
                 case CpuQ4KWeight q: q.DequantizeRow(tokens[t], rows.Row(t)); break;
-                case CpuQ6KWeight q: q.Weight.DequantizeRow(tokens[t], rows.Row(t)); break;
+                case CpuQ6KWeight q: q.DequantizeRow(tokens[t], rows.Row(t)); break;
                 case CpuHalfWeight h: h.WidenRow(tokens[t], rows.Row(t)); break;
                 default: throw new ArgumentException($"weight '{table.Name}' ({table.Format}) does not belong to the CPU backend");
             }

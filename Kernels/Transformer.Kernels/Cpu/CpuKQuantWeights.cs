@@ -38,14 +38,35 @@ public sealed class CpuQ4KWeight : DeviceWeight
     public override void Dispose() { }
 }
 
-/// <summary>A Q6_K weight matrix (see <see cref="Q6KWeight"/>) for the CPU kernels, its bits as the file stored them.</summary>
-public sealed class CpuQ6KWeight(string name, Q6KWeight weight) : DeviceWeight(name, weight.OutFeatures, weight.InFeatures, WeightFormat.Q6K)
+/// <summary>
+/// A Q6_K weight matrix for the CPU kernels: the row-major <see cref="Q6KWeight"/> (its bits as the file stored them),
+/// or only its <see cref="Q6KInterleavedWeight"/> repack where the backend's ISA path multiplies by the repack.
+/// </summary>
+public sealed class CpuQ6KWeight : DeviceWeight
 {
-    /// <summary>The packed values, sub-block scales and block scales.</summary>
-    public Q6KWeight Weight { get; } = weight;
+    /// <summary>Holds the row-major weight.</summary>
+    public CpuQ6KWeight(string name, Q6KWeight weight)
+        : base(name, weight.OutFeatures, weight.InFeatures, WeightFormat.Q6K) => Weight = weight;
+
+    /// <summary>Holds only the repack (whoever repacked it may drop the row-major source).</summary>
+    public CpuQ6KWeight(string name, Q6KInterleavedWeight interleaved)
+        : base(name, interleaved.OutFeatures, interleaved.InFeatures, WeightFormat.Q6K) => Interleaved = interleaved;
+
+    /// <summary>The packed values, sub-block scales and block scales, or null where <see cref="Interleaved"/> holds them.</summary>
+    public Q6KWeight? Weight { get; }
+
+    /// <summary>The repack the matmul reads (see <see cref="Q6KMatMul.Interleaves"/>), or null where it reads <see cref="Weight"/>.</summary>
+    public Q6KInterleavedWeight? Interleaved { get; }
 
     /// <inheritdoc/>
-    public override long ByteSize => Weight.ByteSize;
+    public override long ByteSize => Weight?.ByteSize ?? Interleaved!.ByteSize;
+
+    /// <summary>Dequantizes one output row (an embedding lookup of a tied table) from whichever layout is held.</summary>
+    public void DequantizeRow(int row, Span<float> destination)
+    {
+        if (Interleaved is { } packed) packed.DequantizeRow(row, destination);
+        else Weight!.DequantizeRow(row, destination);
+    }
 
     /// <inheritdoc/>
     public override void Dispose() { }

@@ -12,8 +12,8 @@ namespace Transformer.Kernels.Cpu;
 /// </summary>
 internal sealed class MatMulWork(CpuIsa isa) : IParallelWork
 {
-    // The f32, half and row-major int8 kernels compute 4 output rows per tile and the row-interleaved int8 and
-    // Q4_K kernels 8 (Q8InterleavedWeight.GroupRows, Q4KInterleavedWeight.GroupRows); other block sizes fall to a slower tail.
+    // The f32, half and row-major int8 kernels compute 4 output rows per tile and the row-interleaved int8, Q4_K and
+    // Q6_K kernels 8 (Q8InterleavedWeight.GroupRows, Q4KInterleavedWeight.GroupRows); other block sizes fall to a slower tail.
     private const int RowTile = Q8InterleavedWeight.GroupRows;
 
     private readonly Dictionary<int, Q8Activations> _quantizedInputs = [];
@@ -49,6 +49,8 @@ internal sealed class MatMulWork(CpuIsa isa) : IParallelWork
             if (weight is CpuQ4KWeight) _quantizedInput!.ScaledSums();
             // Likewise the interleaved int8 kernel's per-block offsets.
             if (weight is CpuQ8Weight { Interleaved: not null }) _quantizedInput!.OffsetSums();
+            // And the interleaved Q6_K kernel's per-16 sums.
+            if (weight is CpuQ6KWeight { Interleaved: not null }) _quantizedInput!.SubBlockSums();
             _weights[j] = weight;
             _outputs[j] = output;
 
@@ -82,8 +84,10 @@ internal sealed class MatMulWork(CpuIsa isa) : IParallelWork
             Q4KMatMul.ComputeRows(isa, _quantizedInput!, q4kPacked, y.Span, start, end);
         else if (weight is CpuQ4KWeight { Weight: { } q4k })
             Q4KMatMul.ComputeRows(isa, _quantizedInput!, q4k, y.Span, start, end);
-        else if (weight is CpuQ6KWeight q6k)
-            Q6KMatMul.ComputeRows(isa, _quantizedInput!, q6k.Weight, y.Span, start, end);
+        else if (weight is CpuQ6KWeight { Interleaved: { } q6kPacked })
+            Q6KMatMul.ComputeRows(isa, _quantizedInput!, q6kPacked, y.Span, start, end);
+        else if (weight is CpuQ6KWeight { Weight: { } q6k })
+            Q6KMatMul.ComputeRows(isa, _quantizedInput!, q6k, y.Span, start, end);
         else if (weight is CpuHalfWeight h)
             MatMulHalf.ComputeRows(isa, h.Type, _input.Span, _input.Rows, h.Bits, h.InFeatures, h.OutFeatures, y.Span, start, end);
         else

@@ -20,7 +20,7 @@ internal interface IQ4KChunkDot
 }
 
 /// <summary>AVX-VNNI: vpdpbusd, the codes being exactly its unsigned operand (no +128 offset to undo).</summary>
-internal readonly struct VnniChunkDot : IQ4KChunkDot
+internal readonly struct Q4KVpdpbusdChunkDot : IQ4KChunkDot
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<int> Add(Vector256<int> state, Vector256<byte> codes, Vector256<sbyte> chunk) =>
@@ -34,7 +34,7 @@ internal readonly struct VnniChunkDot : IQ4KChunkDot
 /// AVX2: vpmaddubsw gives each lane two int16 pair sums (|·| ≤ 2·15·127 = 3810); the state adds the 8 chunks' pairs
 /// as int16 (|·| ≤ 8·3810 = 30480, no wrap) and one vpmaddwd by ones widens them to the lane's int32 dot.
 /// </summary>
-internal readonly struct MultiplyAddChunkDot : IQ4KChunkDot
+internal readonly struct Q4KMaddubsChunkDot : IQ4KChunkDot
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<int> Add(Vector256<int> state, Vector256<byte> codes, Vector256<sbyte> chunk) =>

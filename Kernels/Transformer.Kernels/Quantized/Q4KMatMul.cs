@@ -68,12 +68,12 @@ public static class Q4KMatMul
     public static bool Interleaves(CpuIsa isa) => isa is CpuIsa.Avx2 or CpuIsa.AvxVnni or CpuIsa.Avx512;
 
     /// <summary>
-    /// Whether <paramref name="isa"/>'s interleaved kernel multiplies with vpdpbusd (<see cref="VnniChunkDot"/>) rather
-    /// than vpmaddubsw (<see cref="MultiplyAddChunkDot"/>): the AVX-VNNI path, and the AVX-512 path on CPUs that also have
+    /// Whether <paramref name="isa"/>'s interleaved kernel multiplies with vpdpbusd (<see cref="Q4KVpdpbusdChunkDot"/>) rather
+    /// than vpmaddubsw (<see cref="Q4KMaddubsChunkDot"/>): the AVX-VNNI path, and the AVX-512 path on CPUs that also have
     /// AVX-VNNI (.NET exposes no 512-bit vpdpbusd without AVX-512 VNNI). The AVX2 path always runs what an AVX2-only
     /// machine runs, which is how a CPU with VNNI tests both.
     /// </summary>
-    public static bool UsesVnni(CpuIsa isa) =>
+    public static bool UsesVpdpbusd(CpuIsa isa) =>
         isa == CpuIsa.AvxVnni || (isa == CpuIsa.Avx512 && CpuIsaSupport.IsSupported(CpuIsa.AvxVnni));
 
     /// <summary>
@@ -94,8 +94,8 @@ public static class Q4KMatMul
         if (!Interleaves(isa))
             throw new PlatformNotSupportedException($"the {isa} Q4_K path has no row-interleaved kernel (it runs on the row-major Q4KWeight)");
         CpuIsaSelection.Require(isa);
-        if (UsesVnni(isa)) Q4KInterleavedKernel.ComputeRows<VnniChunkDot>(x, w, y, rowStart, rowEnd);
-        else Q4KInterleavedKernel.ComputeRows<MultiplyAddChunkDot>(x, w, y, rowStart, rowEnd);
+        if (UsesVpdpbusd(isa)) Q4KInterleavedKernel.ComputeRows<Q4KVpdpbusdChunkDot>(x, w, y, rowStart, rowEnd);
+        else Q4KInterleavedKernel.ComputeRows<Q4KMaddubsChunkDot>(x, w, y, rowStart, rowEnd);
     }
 
     /// <summary>All output rows on the calling thread.</summary>

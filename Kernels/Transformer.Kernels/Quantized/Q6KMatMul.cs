@@ -15,7 +15,9 @@ using NeonQ6KTiled = Q8Tiled<NeonQ6KBlockDot, Q8AccumulatorNeon, Q6KWeights128, 
 /// y = x · Wᵀ with Q6_K weights (<see cref="Q6KWeight"/>) and Q8 activations: the int8 driver's register tiles, each
 /// block's 6-bit values unpacked in registers and its two sub-block scales applied inside the exact integer dot, then
 /// scaled by d·sx as a Q8 block is. Activations are our blocks of 32 (why, see <see cref="Q4KMatMul"/>): a block
-/// covers exactly two Q6_K sub-blocks of 16, so per-16 activation sums are not needed at all.
+/// covers exactly two Q6_K sub-blocks of 16, so per-16 activation sums are not needed at all. On x86 the backend
+/// repacks instead (<see cref="Q6KInterleavedWeight"/>, <see cref="Interleaves"/>): 8 rows per vector, one per lane, with
+/// unsigned codes whose −32 offset is taken off through per-16 activation sums.
 /// </summary>
 public static class Q6KMatMul
 {
@@ -46,6 +48,35 @@ public static class Q6KMatMul
             case CpuIsa.Neon: NeonQ6KTiled.ComputeRows(ref xq, ref xs, tokens, ref wq, ref ws, k, n, ref yr, rowStart, rowEnd); break;
             default: throw new ArgumentOutOfRangeException(nameof(isa), isa, "unknown ISA");
         }
+    }
+
+    /// <summary>
+    /// Whether <paramref name="isa"/>'s Q6_K matmul runs on a <see cref="Q6KInterleavedWeight"/>: every x86 path (the
+    /// row-interleaved kernel needs only AVX2 and FMA: its vpmaddubsw + vpmaddwd step folds in the sub-block scales, which
+    /// vpdpbusd would not spare). NEON and scalar
+    /// keep the row-major <see cref="Q6KWeight"/>.
+    /// </summary>
+    public static bool Interleaves(CpuIsa isa) => isa is CpuIsa.Avx2 or CpuIsa.AvxVnni or CpuIsa.Avx512;
+
+    /// <summary>
+    /// <see cref="ComputeRows(CpuIsa, Q8Activations, Q6KWeight, Span{float}, int, int)"/> on a repacked weight:
+    /// <see cref="CpuIsa.Scalar"/> runs its specification <see cref="Q6KReference.ComputeRowsFused"/>, and the ISAs for
+    /// which <see cref="Interleaves"/> holds the row-interleaved kernel, equal to it bit for bit.
+    /// </summary>
+    /// <exception cref="ArgumentException">Shapes do not match or the row range is outside the weight.</exception>
+    /// <exception cref="PlatformNotSupportedException"><paramref name="isa"/> cannot run here or has no interleaved kernel.</exception>
+    public static void ComputeRows(CpuIsa isa, Q8Activations x, Q6KInterleavedWeight w, Span<float> y, int rowStart, int rowEnd)
+    {
+        Q8MatMul.CheckShapes(x, w.OutFeatures, w.InFeatures, y, rowStart, rowEnd);
+        if (isa == CpuIsa.Scalar)
+        {
+            Q6KReference.ComputeRowsFused(x, w, y, rowStart, rowEnd);
+            return;
+        }
+        CpuIsaSelection.Require(isa);
+        if (!Interleaves(isa))
+            throw new PlatformNotSupportedException($"the {isa} Q6_K path has no row-interleaved kernel (it reads the row-major Q6KWeight)");
+        Q6KInterleavedKernel.ComputeRows(x, w, y, rowStart, rowEnd);
     }
 
     /// <summary>All output rows on the calling thread.</summary>

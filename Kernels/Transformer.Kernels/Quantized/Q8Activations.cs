@@ -14,6 +14,8 @@ public sealed class Q8Activations
     private bool _sumsCurrent;
     private int[] _offsetSums = [];
     private bool _offsetsCurrent;
+    private int[] _subBlockSums = [];
+    private bool _subBlockSumsCurrent;
 
     /// <summary>Creates buffers for up to <paramref name="initialTokens"/> tokens of <paramref name="features"/> values.</summary>
     /// <exception cref="ArgumentException">features is not a positive multiple of 32.</exception>
@@ -59,6 +61,7 @@ public sealed class Q8Activations
         Tokens = tokens;
         _sumsCurrent = false;
         _offsetsCurrent = false;
+        _subBlockSumsCurrent = false;
     }
 
     /// <summary>
@@ -105,5 +108,29 @@ public sealed class Q8Activations
             _offsetsCurrent = true;
         }
         return _offsetSums.AsSpan(0, count);
+    }
+
+    /// <summary>
+    /// Per token and sub-block of 16 values, Σ q: what a dot of unsigned 6-bit codes q (<see cref="Q6KInterleavedWeight"/>)
+    /// with these values is off from the dot of q − 32, divided by −32. Computed on the first call after
+    /// <see cref="Quantize"/> (not thread-safe: call it before dispatching work that reads it), [Tokens, K/16].
+    /// </summary>
+    public ReadOnlySpan<int> SubBlockSums()
+    {
+        const int SubBlock = Q8Format.BlockSize / 2;
+        int count = Tokens * BlocksPerRow * 2;
+        if (!_subBlockSumsCurrent)
+        {
+            if (_subBlockSums.Length < count) _subBlockSums = new int[_scales.Length * 2];
+            var values = Values;
+            for (int s = 0; s < count; s++)
+            {
+                int sum = 0;
+                foreach (sbyte q in values.Slice(s * SubBlock, SubBlock)) sum += q;
+                _subBlockSums[s] = sum;
+            }
+            _subBlockSumsCurrent = true;
+        }
+        return _subBlockSums.AsSpan(0, count);
     }
 }

@@ -2,12 +2,12 @@ namespace Transformer.Kernels.Quantized;
 
 /// <summary>
 /// A <see cref="Q8Weight"/> repacked once at load for the row-interleaved int8 kernel
-/// (<see cref="Q8InterleavedVnni"/>): rows in groups of <see cref="GroupRows"/>, and within a group, block
+/// (<see cref="Q8InterleavedKernel{TDot, TW}"/>): rows in groups of <see cref="GroupRows"/>, and within a group, block
 /// by block, 4-value chunks of the group's rows side by side, so one 32-byte vector holds chunk c of all
 /// eight rows and vpdpbusd against a broadcast 4-byte chunk of one token leaves each row's partial dot
 /// in its own lane: a block's dots come out one row per lane, with no horizontal sums. Values are stored
 /// as unsigned w + 128 (vpdpbusd multiplies unsigned by signed bytes; the kernel subtracts 128 · Σx,
-/// precomputed per activation block, to keep the dot exact). The last group is padded with zero rows.
+/// precomputed per activation block, to keep the dot exact; the kernel without vpdpbusd flips the top bit back). The last group is padded with zero rows.
 /// </summary>
 public sealed class Q8InterleavedWeight
 {

@@ -56,17 +56,25 @@ public static class Q8MatMul
     }
 
     /// <summary>
-    /// Whether <paramref name="isa"/>'s int8 matmul runs on a <see cref="Q8InterleavedWeight"/> here: wherever
-    /// 256-bit vpdpbusd exists (the AVX-VNNI path, and the AVX-512 path on CPUs that also have AVX-VNNI, since
-    /// .NET exposes no 512-bit vpdpbusd and the 8-rows-per-vector tile does several times less work per product).
+    /// Whether <paramref name="isa"/>'s int8 matmul runs on a <see cref="Q8InterleavedWeight"/>: every x86 path
+    /// (the tile of 8 rows × 4 tokens does no horizontal sums, several times less work per product than the
+    /// row-major tiles), with the chunk dot of <see cref="UsesVpdpbusd"/>.
     /// </summary>
     public static bool Interleaves(CpuIsa isa) =>
-        (isa is CpuIsa.AvxVnni or CpuIsa.Avx512) && CpuIsaSupport.IsSupported(CpuIsa.AvxVnni);
+        isa is CpuIsa.Avx2 or CpuIsa.AvxVnni or CpuIsa.Avx512 && CpuIsaSupport.IsSupported(isa);
+
+    /// <summary>
+    /// Whether <paramref name="isa"/>'s interleaved kernel multiplies with 256-bit vpdpbusd: the AVX-VNNI path, and
+    /// the AVX-512 path on CPUs that also have AVX-VNNI (.NET exposes no 512-bit vpdpbusd). Elsewhere, and always on
+    /// the AVX2 path (so it can be forced to stand for an AVX2-only CPU), vpsignb + vpmaddubsw + vpmaddwd.
+    /// </summary>
+    public static bool UsesVpdpbusd(CpuIsa isa) =>
+        Interleaves(isa) && isa != CpuIsa.Avx2 && CpuIsaSupport.IsSupported(CpuIsa.AvxVnni);
 
     /// <summary>
     /// <see cref="ComputeRows(CpuIsa, Q8Activations, Q8Weight, Span{float}, int, int)"/> on a repacked weight:
     /// <see cref="CpuIsa.Scalar"/> runs its specification <see cref="Q8Reference.ComputeRowsFused(Q8Activations, Q8InterleavedWeight, Span{float}, int, int)"/>, and the
-    /// ISAs for which <see cref="Interleaves"/> holds the vpdpbusd kernel, equal to it bit for bit.
+    /// ISAs for which <see cref="Interleaves"/> holds the interleaved kernel, equal to it bit for bit.
     /// </summary>
     /// <exception cref="ArgumentException">Shapes do not match or the row range is outside the weight.</exception>
     /// <exception cref="PlatformNotSupportedException"><paramref name="isa"/> has no interleaved kernel here.</exception>
@@ -80,8 +88,9 @@ public static class Q8MatMul
         }
         CpuIsaSelection.Require(isa);
         if (!Interleaves(isa))
-            throw new PlatformNotSupportedException($"the {isa} int8 path has no row-interleaved kernel on this CPU (it needs AVX-VNNI)");
-        Q8InterleavedVnni.ComputeRows(x, w, y, rowStart, rowEnd);
+            throw new PlatformNotSupportedException($"the {isa} int8 path has no row-interleaved kernel (it needs AVX2)");
+        if (UsesVpdpbusd(isa)) Q8InterleavedKernel<VnniChunkDot, Vector256<byte>>.ComputeRows(x, w, y, rowStart, rowEnd);
+        else Q8InterleavedKernel<SignedChunkDot, SignedChunk>.ComputeRows(x, w, y, rowStart, rowEnd);
     }
 
     /// <summary>All output rows on the calling thread.</summary>

@@ -72,10 +72,10 @@ public static class CpuIsaSelection
     public static string Describe(CpuIsa isa) => isa switch
     {
         CpuIsa.Scalar => "scalar (reference C#)",
-        CpuIsa.Avx2 => "avx2 (int8 sign+vpmaddubsw+vpmaddwd, 256-bit f32 FMA)",
-        CpuIsa.Avx512 => Q8MatMul.Interleaves(CpuIsa.Avx512)
+        CpuIsa.Avx2 => "avx2 (int8 vpsignb + vpmaddubsw + vpmaddwd on 8-row interleaved weights, 256-bit f32 FMA)",
+        CpuIsa.Avx512 => Q8MatMul.UsesVpdpbusd(CpuIsa.Avx512)
             ? "avx512 (int8 256-bit vpdpbusd on 8-row interleaved weights, 512-bit f32 FMA)"
-            : "avx512 (int8 AVX-512BW vpmaddubsw + vpmaddwd two blocks per vector, 512-bit f32 FMA)",
+            : "avx512 (int8 256-bit vpsignb + vpmaddubsw + vpmaddwd on 8-row interleaved weights, 512-bit f32 FMA)",
         CpuIsa.AvxVnni => "avxvnni (int8 256-bit vpdpbusd on 8-row interleaved weights, 256-bit f32 FMA)",
         CpuIsa.Neon => "neon (int8 smull+sadalp, 128-bit f32 FMA)",
         CpuIsa.NeonDp => "neondp (int8 sdot, 128-bit f32 FMA)",

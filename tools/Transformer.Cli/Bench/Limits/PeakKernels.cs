@@ -24,12 +24,13 @@ internal static class PeakKernels
     public static long Int8Operations(CpuIsa isa, long iterations) => 2L * Int8Chains(Int8Step(isa)) * Int8Products(Int8Step(isa)) * iterations;
 
     /// <summary>
-    /// The path whose int8 step <paramref name="isa"/>'s matmuls compute with: where the int8 weights are repacked for
-    /// 256-bit vpdpbusd (<see cref="Q8MatMul.Interleaves"/>, the AVX-512 path on a CPU with AVX-VNNI too), the AVX-512
-    /// path's int8 matmuls run that instruction, so the path's int8 peak is that instruction's (its 4-bit kernels still
-    /// run vpmaddubsw, whose 512-bit peak measures lower, so the bound holds for them too).
+    /// The path whose int8 step <paramref name="isa"/>'s matmuls compute with: the AVX-512 path's int8 weights are
+    /// repacked for the 256-bit interleaved kernel (<see cref="Q8MatMul.Interleaves"/>), which runs vpdpbusd where the
+    /// CPU has AVX-VNNI (<see cref="Q8MatMul.UsesVpdpbusd"/>) and the AVX2 path's 256-bit vpmaddubsw step elsewhere, so
+    /// the path's int8 peak is that instruction's.
     /// </summary>
-    private static CpuIsa Int8Step(CpuIsa isa) => isa == CpuIsa.Avx512 && Q8MatMul.Interleaves(isa) ? CpuIsa.AvxVnni : isa;
+    private static CpuIsa Int8Step(CpuIsa isa) => isa != CpuIsa.Avx512 || !Q8MatMul.Interleaves(isa) ? isa
+        : Q8MatMul.UsesVpdpbusd(isa) ? CpuIsa.AvxVnni : CpuIsa.Avx2;
 
     /// <summary>Accumulators of each int8 loop: as many as the registers hold (AVX2 has 16 vector registers for two per chain).</summary>
     private static int Int8Chains(CpuIsa isa) => isa switch

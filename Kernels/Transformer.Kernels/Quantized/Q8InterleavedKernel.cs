@@ -7,15 +7,18 @@ using Transformer.Kernels.Cpu;
 namespace Transformer.Kernels.Quantized;
 
 /// <summary>
-/// The int8 matmul on a <see cref="Q8InterleavedWeight"/> with 256-bit vpdpbusd: a tile is one group of
-/// 8 rows (one per lane) × 4 tokens. Per block and chunk, one weight vector serves the 4 tokens and each
-/// token's 4-byte chunk is a broadcast load, so 64 MACs cost half a vpdpbusd per (row, token) pair; the
-/// block's int32 dots then take one convert, one scale product and one FMA per 8 pairs. Each lane is one
-/// (row, token) result computed as acc = fma(float(dot_b), sw_b · sx_b, acc) in block order, the
-/// arithmetic of <see cref="Q8Reference.ComputeRowsFused(Q8Activations, Q8Weight, Span{float}, int, int)"/> bit for bit, whichever tile, token count or
-/// row range computed it.
+/// The int8 matmul on a <see cref="Q8InterleavedWeight"/>: a tile is one group of 8 rows (one per lane) × 4
+/// tokens. Per block and chunk, one weight vector (prepared once by <typeparamref name="TDot"/>) serves the 4
+/// tokens and each token's 4-byte chunk is a broadcast load, so a chunk's 32 products for 8 (row, token) pairs
+/// take one vpdpbusd (<see cref="VnniChunkDot"/>) or vpsignb + vpmaddubsw + vpmaddwd (<see cref="SignedChunkDot"/>)
+/// and never a horizontal sum; the block's int32 dots then take one convert, one scale product and one FMA per
+/// 8 pairs. Each lane is one (row, token) result computed as acc = fma(float(dot_b), sw_b · sx_b, acc) in block
+/// order, the arithmetic of <see cref="Q8Reference.ComputeRowsFused(Q8Activations, Q8Weight, Span{float}, int, int)"/>
+/// bit for bit, whichever chunk dot, tile, token count or row range computed it.
 /// </summary>
-internal static class Q8InterleavedVnni
+internal static class Q8InterleavedKernel<TDot, TW>
+    where TDot : struct, IInterleavedChunkDot<TW>
+    where TW : struct
 {
     private const int B = Q8Format.BlockSize;
     private const int Rows = Q8InterleavedWeight.GroupRows;
@@ -27,11 +30,17 @@ internal static class Q8InterleavedVnni
     // like the row-major kernel's distance (a few KB in flight per core).
     private const int PrefetchBytes = 8 * GroupBlockBytes;
 
+    /// <summary>Block b's starting dot for a token whose offset sums start at <paramref name="xo"/> (a JIT-time choice).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<int> Start(ref int xo, nint b) => TDot.StartsFromOffset ? Vector256.Create(Unsafe.Add(ref xo, b)) : Vector256<int>.Zero;
+
     /// <summary>y[t, o] for rows [rowStart, rowEnd) and all tokens; shapes are checked by the caller.</summary>
     public static void ComputeRows(Q8Activations x, Q8InterleavedWeight w, Span<float> y, int rowStart, int rowEnd)
     {
         ref sbyte xq = ref MemoryMarshal.GetReference(x.Values);
         ref float xs = ref MemoryMarshal.GetReference(x.Scales);
+        // Only vpdpbusd's unsigned operand needs the −128·Σx correction (Start ignores it otherwise); the sums are
+        // computed once per matmul input either way, before the workers share it.
         ref int xo = ref MemoryMarshal.GetReference(x.OffsetSums());
         ref byte wq = ref MemoryMarshal.GetReference(w.Values);
         ref float ws = ref MemoryMarshal.GetReference(w.Scales);
@@ -90,9 +99,9 @@ internal static class Q8InterleavedVnni
             ref byte wb = ref Unsafe.Add(ref w, (nint)b * GroupBlockBytes);
             ref sbyte xb = ref Unsafe.Add(ref x, (nint)b * B);
             for (int line = 0; line < GroupBlockBytes / 64; line++) CachePrefetch.Line(ref Unsafe.Add(ref wb, PrefetchBytes + 64 * line));
-            Vector256<int> dot = Vector256.Create(Unsafe.Add(ref xo, b));
+            Vector256<int> dot = Start(ref xo, b);
             for (int c = 0; c < Chunks; c++)
-                dot = AvxVnni.MultiplyWideningAndAdd(dot, Vector256.LoadUnsafe(ref wb, (nuint)(c * ChunkBytes)), Chunk(ref xb, c));
+                dot = TDot.Add(dot, TDot.Prepare(Vector256.LoadUnsafe(ref wb, (nuint)(c * ChunkBytes))), Chunk(ref xb, c));
             acc = Scale(acc, dot, Vector256.LoadUnsafe(ref Unsafe.Add(ref sw, (nint)b * Rows)), Unsafe.Add(ref sx, b));
         }
         return acc;
@@ -115,17 +124,17 @@ internal static class Q8InterleavedVnni
             ref sbyte x3b = ref Unsafe.Add(ref x3, xat);
             // A tile over few tokens is still bound by the weight stream, as the GEMV is.
             for (int line = 0; line < GroupBlockBytes / 64; line++) CachePrefetch.Line(ref Unsafe.Add(ref wb, PrefetchBytes + 64 * line));
-            Vector256<int> d0 = Vector256.Create(Unsafe.Add(ref xo, b));
-            Vector256<int> d1 = Vector256.Create(Unsafe.Add(ref xo, blocks + b));
-            Vector256<int> d2 = Vector256.Create(Unsafe.Add(ref xo, 2 * blocks + b));
-            Vector256<int> d3 = Vector256.Create(Unsafe.Add(ref xo, 3 * blocks + b));
+            Vector256<int> d0 = Start(ref xo, b);
+            Vector256<int> d1 = Start(ref xo, blocks + b);
+            Vector256<int> d2 = Start(ref xo, 2 * blocks + b);
+            Vector256<int> d3 = Start(ref xo, 3 * blocks + b);
             for (int c = 0; c < Chunks; c++)
             {
-                Vector256<byte> wc = Vector256.LoadUnsafe(ref wb, (nuint)(c * ChunkBytes));
-                d0 = AvxVnni.MultiplyWideningAndAdd(d0, wc, Chunk(ref x0b, c));
-                d1 = AvxVnni.MultiplyWideningAndAdd(d1, wc, Chunk(ref x1b, c));
-                d2 = AvxVnni.MultiplyWideningAndAdd(d2, wc, Chunk(ref x2b, c));
-                d3 = AvxVnni.MultiplyWideningAndAdd(d3, wc, Chunk(ref x3b, c));
+                TW wc = TDot.Prepare(Vector256.LoadUnsafe(ref wb, (nuint)(c * ChunkBytes)));
+                d0 = TDot.Add(d0, wc, Chunk(ref x0b, c));
+                d1 = TDot.Add(d1, wc, Chunk(ref x1b, c));
+                d2 = TDot.Add(d2, wc, Chunk(ref x2b, c));
+                d3 = TDot.Add(d3, wc, Chunk(ref x3b, c));
             }
             Vector256<float> s = Vector256.LoadUnsafe(ref Unsafe.Add(ref sw, (nint)b * Rows));
             a0 = Scale(a0, d0, s, Unsafe.Add(ref sx, b));
