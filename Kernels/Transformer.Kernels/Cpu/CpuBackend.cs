@@ -75,7 +75,7 @@ public sealed class CpuBackend : IBackend
     /// float16 for rows that fit no block.
     /// </summary>
     private DeviceWeight KQuantWeight(string name, GgmlMixQuantized q) =>
-        q.Q4K is { } q4k ? new CpuQ4KWeight(name, q4k)
+        q.Q4K is { } q4k ? Q4K(name, q4k)
         : q.Q6K is { } q6k ? Q6K(name, q6k)
         : q.Q8 is { } q8 ? Q8(name, q8)
         : FloatWeight(q.F16!);
@@ -86,6 +86,10 @@ public sealed class CpuBackend : IBackend
     /// </summary>
     private CpuQ8Weight Q8(string name, Q8Weight weight) =>
         Q8MatMul.Interleaves(Isa) ? new(name, new Q8InterleavedWeight(weight)) : new(name, weight);
+
+    /// <summary>A Q4_K weight, repacked once here (and the row-major one not kept) where this backend's ISA path multiplies by the repack.</summary>
+    private CpuQ4KWeight Q4K(string name, Q4KWeight weight) =>
+        Q4KMatMul.Interleaves(Isa) ? new(name, new Q4KInterleavedWeight(weight)) : new(name, weight);
 
     /// <summary>A Q6_K weight, repacked once here where this backend's ISA path multiplies by the repack (as <see cref="Q8"/>).</summary>
     private CpuQ6KWeight Q6K(string name, Q6KWeight weight) =>
@@ -105,7 +109,7 @@ public sealed class CpuBackend : IBackend
     public DeviceWeight PrepareQuantizedWeight(string name, Q4Weight weight) => new CpuQ4Weight(name, weight);
 
     /// <inheritdoc/>
-    public DeviceWeight PrepareQuantizedWeight(string name, Q4KWeight weight) => new CpuQ4KWeight(name, weight);
+    public DeviceWeight PrepareQuantizedWeight(string name, Q4KWeight weight) => Q4K(name, weight);
 
     /// <inheritdoc/>
     public DeviceWeight PrepareQuantizedWeight(string name, Q6KWeight weight) => Q6K(name, weight);
@@ -128,7 +132,7 @@ public sealed class CpuBackend : IBackend
                 case CpuF32Weight f: f.Row(tokens[t]).CopyTo(rows.Row(t)); break;
                 case CpuQ8Weight q: q.DequantizeRow(tokens[t], rows.Row(t)); break;
                 case CpuQ4Weight q: q.Weight.DequantizeRow(tokens[t], rows.Row(t)); break;
-                case CpuQ4KWeight q: q.Weight.DequantizeRow(tokens[t], rows.Row(t)); break;
+                case CpuQ4KWeight q: q.DequantizeRow(tokens[t], rows.Row(t)); break;
                 case CpuQ6KWeight q: q.DequantizeRow(tokens[t], rows.Row(t)); break;
                 case CpuHalfWeight h: h.WidenRow(tokens[t], rows.Row(t)); break;
                 default: throw new ArgumentException($"weight '{table.Name}' ({table.Format}) does not belong to the CPU backend");

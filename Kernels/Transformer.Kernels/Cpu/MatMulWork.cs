@@ -12,8 +12,8 @@ namespace Transformer.Kernels.Cpu;
 /// </summary>
 internal sealed class MatMulWork(CpuIsa isa) : IParallelWork
 {
-    // The f32, half and row-major int8 kernels compute 4 output rows per tile and the row-interleaved int8
-    // kernel 8 (Q8InterleavedWeight.GroupRows); other block sizes fall to a slower tail.
+    // The f32, half and row-major int8 kernels compute 4 output rows per tile and the row-interleaved int8, Q4_K and
+    // Q6_K kernels 8 (Q8InterleavedWeight.GroupRows, Q4KInterleavedWeight.GroupRows); other block sizes fall to a slower tail.
     private const int RowTile = Q8InterleavedWeight.GroupRows;
 
     private readonly Dictionary<int, Q8Activations> _quantizedInputs = [];
@@ -45,7 +45,7 @@ internal sealed class MatMulWork(CpuIsa isa) : IParallelWork
                 throw new ArgumentException($"matmul shapes: x[{input.Rows}, {input.Columns}] · '{weight.Name}'ᵀ[{weight.InFeatures}, {weight.OutFeatures}] → y[{output.Rows}, {output.Columns}]");
             if (weight is CpuQ8Weight or CpuQ4Weight or CpuQ4KWeight or CpuQ6KWeight) _quantizedInput ??= QuantizedInput(input);
             else if (weight is not (CpuF32Weight or CpuHalfWeight)) throw new ArgumentException($"weight '{weight.Name}' ({weight.Format}) does not belong to the CPU backend");
-            // Q4_K's minimums read per-block activation sums: computed here, once, before the workers share them.
+            // Q4_K's minimums (either layout) read per-block activation sums: computed here, once, before the workers share them.
             if (weight is CpuQ4KWeight) _quantizedInput!.ScaledSums();
             // Likewise the interleaved int8 kernel's per-block offsets.
             if (weight is CpuQ8Weight { Interleaved: not null }) _quantizedInput!.OffsetSums();
@@ -80,8 +80,10 @@ internal sealed class MatMulWork(CpuIsa isa) : IParallelWork
             Q8MatMul.ComputeRows(isa, _quantizedInput!, rowMajor, y.Span, start, end);
         else if (weight is CpuQ4Weight q4)
             Q4MatMul.ComputeRows(isa, _quantizedInput!, q4.Weight, y.Span, start, end);
-        else if (weight is CpuQ4KWeight q4k)
-            Q4KMatMul.ComputeRows(isa, _quantizedInput!, q4k.Weight, y.Span, start, end);
+        else if (weight is CpuQ4KWeight { Interleaved: { } q4kPacked })
+            Q4KMatMul.ComputeRows(isa, _quantizedInput!, q4kPacked, y.Span, start, end);
+        else if (weight is CpuQ4KWeight { Weight: { } q4k })
+            Q4KMatMul.ComputeRows(isa, _quantizedInput!, q4k, y.Span, start, end);
         else if (weight is CpuQ6KWeight { Interleaved: { } q6kPacked })
             Q6KMatMul.ComputeRows(isa, _quantizedInput!, q6kPacked, y.Span, start, end);
         else if (weight is CpuQ6KWeight { Weight: { } q6k })

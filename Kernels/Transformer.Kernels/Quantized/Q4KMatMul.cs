@@ -14,6 +14,8 @@ using NeonQ4KTiled = Q8Tiled<NeonQ4KBlockDot, Q8AccumulatorNeon, Block128x2, Blo
 /// <summary>
 /// y = x · Wᵀ with Q4_K weights (<see cref="Q4KWeight"/>) and Q8 activations: the int8 driver's register tiles on the
 /// unsigned codes and block scales d·s, then each (token, row)'s minimums part Σ_b (dmin·m)_b·(sx·Σx)_b subtracted.
+/// On x86 a backend repacks the weight instead (<see cref="Interleaves"/>, <see cref="Q4KInterleavedWeight"/>): 8 rows
+/// per vector, one row per int32 lane, so no horizontal sums and the minimums folded into the same pass.
 /// </summary>
 /// <remarks>
 /// Activations: our Q8 blocks of 32 rather than ggml's Q8_K (blocks of 256 with sums per 16). A Q4_K sub-block is 32
@@ -57,6 +59,43 @@ public static class Q4KMatMul
             default: throw new ArgumentOutOfRangeException(nameof(isa), isa, "unknown ISA");
         }
         SubtractMins(x.ScaledSums(), w.Mins, w.BlocksPerRow, tokens, n, y, rowStart, rowEnd);
+    }
+
+    /// <summary>
+    /// Whether <paramref name="isa"/>'s Q4_K matmul runs on a <see cref="Q4KInterleavedWeight"/>: the x86 paths, all of
+    /// which have 256-bit vectors of 8 int32 row lanes. NEON keeps the row-major <see cref="Q4KWeight"/>.
+    /// </summary>
+    public static bool Interleaves(CpuIsa isa) => isa is CpuIsa.Avx2 or CpuIsa.AvxVnni or CpuIsa.Avx512;
+
+    /// <summary>
+    /// Whether <paramref name="isa"/>'s interleaved kernel multiplies with vpdpbusd (<see cref="Q4KVpdpbusdChunkDot"/>) rather
+    /// than vpmaddubsw (<see cref="Q4KMaddubsChunkDot"/>): the AVX-VNNI path, and the AVX-512 path on CPUs that also have
+    /// AVX-VNNI (.NET exposes no 512-bit vpdpbusd without AVX-512 VNNI). The AVX2 path always runs what an AVX2-only
+    /// machine runs, which is how a CPU with VNNI tests both.
+    /// </summary>
+    public static bool UsesVpdpbusd(CpuIsa isa) =>
+        isa == CpuIsa.AvxVnni || (isa == CpuIsa.Avx512 && CpuIsaSupport.IsSupported(CpuIsa.AvxVnni));
+
+    /// <summary>
+    /// <see cref="ComputeRows(CpuIsa, Q8Activations, Q4KWeight, Span{float}, int, int)"/> on a repacked weight:
+    /// <see cref="CpuIsa.Scalar"/> runs its specification <see cref="Q4KReference.ComputeRowsFused"/>, and the ISAs for
+    /// which <see cref="Interleaves"/> holds the interleaved kernel, equal to it bit for bit.
+    /// </summary>
+    /// <exception cref="ArgumentException">Shapes do not match or the row range is outside the weight.</exception>
+    /// <exception cref="PlatformNotSupportedException"><paramref name="isa"/> has no interleaved kernel or cannot run here.</exception>
+    public static void ComputeRows(CpuIsa isa, Q8Activations x, Q4KInterleavedWeight w, Span<float> y, int rowStart, int rowEnd)
+    {
+        Q8MatMul.CheckShapes(x, w.OutFeatures, w.InFeatures, y, rowStart, rowEnd);
+        if (isa == CpuIsa.Scalar)
+        {
+            Q4KReference.ComputeRowsFused(x, w, y, rowStart, rowEnd);
+            return;
+        }
+        if (!Interleaves(isa))
+            throw new PlatformNotSupportedException($"the {isa} Q4_K path has no row-interleaved kernel (it runs on the row-major Q4KWeight)");
+        CpuIsaSelection.Require(isa);
+        if (UsesVpdpbusd(isa)) Q4KInterleavedKernel.ComputeRows<Q4KVpdpbusdChunkDot>(x, w, y, rowStart, rowEnd);
+        else Q4KInterleavedKernel.ComputeRows<Q4KMaddubsChunkDot>(x, w, y, rowStart, rowEnd);
     }
 
     /// <summary>All output rows on the calling thread.</summary>

@@ -40,4 +40,32 @@ public static class Q4KReference
                 y[t * n + o] = acc - min;
             }
     }
+
+    /// <summary>
+    /// The specification of the row-interleaved path (<see cref="Q4KInterleavedWeight"/>), which it matches bit for bit,
+    /// lane = (row, token): from acc = 0, min = 0, for b in order acc = fma(float(dot_b), (d·s)[o, b] · sx[t, b], acc) and
+    /// min = fma((dmin·m)[o, b], (sx·Σx)[t, b], min), where dot_b is the block's exact integer dot; y[t, o] = acc − min.
+    /// It differs from <see cref="ComputeRows"/> only in rounding (a fused add per term, the minimums summed apart).
+    /// </summary>
+    public static void ComputeRowsFused(Q8Activations x, Q4KInterleavedWeight w, Span<float> y, int rowStart, int rowEnd)
+    {
+        Q8MatMul.CheckShapes(x, w.OutFeatures, w.InFeatures, y, rowStart, rowEnd);
+        int k = w.InFeatures, blocks = w.BlocksPerRow, n = w.OutFeatures;
+        const int B = Q8Format.BlockSize;
+        var sums = x.ScaledSums();
+        Span<byte> codes = stackalloc byte[Q4KWeight.BlockBytes];
+        for (int t = 0; t < x.Tokens; t++)
+            for (int o = rowStart; o < rowEnd; o++)
+            {
+                float acc = 0f, min = 0f;
+                for (int b = 0; b < blocks; b++)
+                {
+                    w.CopyBlock(o, b, codes);
+                    int dot = BlockDot(codes, x.Values.Slice(t * k + b * B, B));
+                    acc = MathF.FusedMultiplyAdd(dot, w.Scale(o, b) * x.Scales[t * blocks + b], acc);
+                    min = MathF.FusedMultiplyAdd(w.Min(o, b), sums[t * blocks + b], min);
+                }
+                y[t * n + o] = acc - min;
+            }
+    }
 }

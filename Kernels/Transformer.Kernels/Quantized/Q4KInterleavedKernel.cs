@@ -1,0 +1,216 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using Transformer.Kernels.Cpu;
+
+namespace Transformer.Kernels.Quantized;
+
+/// <summary>
+/// One step of a block's int32 dots on the row-interleaved layout: unsigned codes (one 4-byte chunk per row lane)
+/// against one token's signed 4-byte chunk broadcast to every lane. Two instructions do it exactly.
+/// </summary>
+internal interface IQ4KChunkDot
+{
+    /// <summary>The running state after adding the chunk's 4 products per lane.</summary>
+    static abstract Vector256<int> Add(Vector256<int> state, Vector256<byte> codes, Vector256<sbyte> chunk);
+
+    /// <summary>The block's int32 dot per lane, from the state after all 8 chunks.</summary>
+    static abstract Vector256<int> Finish(Vector256<int> state);
+}
+
+/// <summary>AVX-VNNI: vpdpbusd, the codes being exactly its unsigned operand (no +128 offset to undo).</summary>
+internal readonly struct Q4KVpdpbusdChunkDot : IQ4KChunkDot
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<int> Add(Vector256<int> state, Vector256<byte> codes, Vector256<sbyte> chunk) =>
+        AvxVnni.MultiplyWideningAndAdd(state, codes, chunk);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<int> Finish(Vector256<int> state) => state;
+}
+
+/// <summary>
+/// AVX2: vpmaddubsw gives each lane two int16 pair sums (|·| ≤ 2·15·127 = 3810); the state adds the 8 chunks' pairs
+/// as int16 (|·| ≤ 8·3810 = 30480, no wrap) and one vpmaddwd by ones widens them to the lane's int32 dot.
+/// </summary>
+internal readonly struct Q4KMaddubsChunkDot : IQ4KChunkDot
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<int> Add(Vector256<int> state, Vector256<byte> codes, Vector256<sbyte> chunk) =>
+        (state.AsInt16() + Avx2.MultiplyAddAdjacent(codes, chunk)).AsInt32();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<int> Finish(Vector256<int> state) => Avx2.MultiplyAddAdjacent(state.AsInt16(), Vector256<short>.One);
+}
+
+/// <summary>
+/// The Q4_K matmul on a <see cref="Q4KInterleavedWeight"/>: a tile is one group of 8 rows (one per int32 lane) × 4
+/// tokens, or × 1 for the tail. Per block the 4 code vectors are unpacked once (an and, a shift) into the 8 chunks of
+/// all 8 rows and each serves every token of the tile against a broadcast 4-byte chunk, so a block's dots come out one
+/// row per lane with no horizontal sums. Each lane is one (row, token) result computed as
+/// acc = fma(float(dot_b), sw_b · sx_b, acc), min = fma(mw_b, (sx·Σx)_b, min) in block order, then acc − min: the
+/// arithmetic of <see cref="Q4KReference.ComputeRowsFused"/> bit for bit, whichever tile, token count, row range or
+/// chunk dot (<see cref="IQ4KChunkDot"/>) computed it.
+/// </summary>
+internal static class Q4KInterleavedKernel
+{
+    private const int B = Q8Format.BlockSize;
+    private const int Rows = Q4KInterleavedWeight.GroupRows;
+    private const int RecordBytes = Q4KInterleavedWeight.RecordBytes;
+    private const int VectorBytes = Q4KInterleavedWeight.VectorBytes;
+    private const int CodeVectors = Q4KInterleavedWeight.CodeVectors;
+    private const int ChunkValues = Q4KInterleavedWeight.ChunkValues;
+
+    // Weight bytes ahead of the read position the stream prefetches: 8 records (1.5 KB), about the distance the
+    // int8 kernels measured best (a few KB in flight per core).
+    private const int PrefetchBytes = 8 * RecordBytes;
+
+    /// <summary>y[t, o] for rows [rowStart, rowEnd) and all tokens; shapes are checked by the caller.</summary>
+    public static void ComputeRows<TDot>(Q8Activations x, Q4KInterleavedWeight w, Span<float> y, int rowStart, int rowEnd)
+        where TDot : struct, IQ4KChunkDot
+    {
+        ref sbyte xq = ref MemoryMarshal.GetReference(x.Values);
+        ref float xs = ref MemoryMarshal.GetReference(x.Scales);
+        ref float xm = ref MemoryMarshal.GetReference(x.ScaledSums());
+        ref byte wr = ref MemoryMarshal.GetReference(w.Records);
+        ref float yr = ref MemoryMarshal.GetReference(y);
+        int k = w.InFeatures, n = w.OutFeatures, blocks = w.BlocksPerRow, tokens = x.Tokens;
+        for (int g = rowStart / Rows; g * Rows < rowEnd; g++)
+        {
+            ref byte wg = ref Unsafe.Add(ref wr, (nint)g * blocks * RecordBytes);
+            int first = Math.Max(rowStart, g * Rows), end = Math.Min(rowEnd, (g + 1) * Rows);
+            bool whole = first == g * Rows && end == (g + 1) * Rows;
+            int t = 0;
+            for (; t + 4 <= tokens; t += 4)
+            {
+                Tile8x4<TDot>(ref wg, ref Unsafe.Add(ref xq, (nint)t * k), ref Unsafe.Add(ref xs, (nint)t * blocks),
+                    ref Unsafe.Add(ref xm, (nint)t * blocks), k, blocks, out var y0, out var y1, out var y2, out var y3);
+                Store(y0, ref yr, (nint)t * n, g, first, end, whole);
+                Store(y1, ref yr, (nint)(t + 1) * n, g, first, end, whole);
+                Store(y2, ref yr, (nint)(t + 2) * n, g, first, end, whole);
+                Store(y3, ref yr, (nint)(t + 3) * n, g, first, end, whole);
+            }
+            for (; t < tokens; t++)
+                Store(Tile8x1<TDot>(ref wg, ref Unsafe.Add(ref xq, (nint)t * k), ref Unsafe.Add(ref xs, (nint)t * blocks),
+                    ref Unsafe.Add(ref xm, (nint)t * blocks), blocks), ref yr, (nint)t * n, g, first, end, whole);
+        }
+    }
+
+    /// <summary>Rows [first, end) of group g's 8 results into token row <paramref name="at"/> of y.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store(Vector256<float> lanes, ref float y, nint at, int g, int first, int end, bool whole)
+    {
+        ref float dst = ref Unsafe.Add(ref y, at + g * Rows);
+        if (whole)
+        {
+            lanes.StoreUnsafe(ref dst);
+            return;
+        }
+        for (int o = first; o < end; o++) Unsafe.Add(ref y, at + o) = lanes.GetElement(o - g * Rows);
+    }
+
+    /// <summary>Chunk c (values 4c..4c+3) of one token's block as a 4-byte broadcast.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<sbyte> Chunk(ref sbyte block, int c) =>
+        Vector256.Create(Unsafe.ReadUnaligned<int>(ref Unsafe.As<sbyte, byte>(ref Unsafe.Add(ref block, c * ChunkValues)))).AsSByte();
+
+    /// <summary>Code vector v's low nibbles: chunk v of the 8 rows.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<byte> Low(Vector256<byte> codes) => codes & Vector256.Create((byte)0x0F);
+
+    /// <summary>Code vector v's high nibbles: chunk v + 4 of the 8 rows.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<byte> High(Vector256<byte> codes) =>
+        Vector256.ShiftRightLogical(codes.AsUInt16(), 4).AsByte() & Vector256.Create((byte)0x0F);
+
+    /// <summary>acc + float(dot) · (sw · sx): the block's one rounding of the scale product and one fused add.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Scale(Vector256<float> acc, Vector256<int> dot, Vector256<float> sw, float sx) =>
+        Fma.MultiplyAdd(Avx.ConvertToVector256Single(dot), sw * Vector256.Create(sx), acc);
+
+    /// <summary>min + mw · (sx·Σx): the block's minimums term, one fused add.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Min(Vector256<float> min, Vector256<float> mw, float sum) =>
+        Fma.MultiplyAdd(mw, Vector256.Create(sum), min);
+
+    /// <summary>Asks for the record <see cref="PrefetchBytes"/> ahead of <paramref name="record"/> (its 3 lines).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Prefetch(ref byte record)
+    {
+        for (int line = 0; line < RecordBytes / 64; line++) CachePrefetch.Line(ref Unsafe.Add(ref record, PrefetchBytes + 64 * line));
+    }
+
+    private static Vector256<float> Tile8x1<TDot>(ref byte w, ref sbyte x, ref float sx, ref float sums, int blocks)
+        where TDot : struct, IQ4KChunkDot
+    {
+        Vector256<float> acc = Vector256<float>.Zero, min = acc;
+        for (int b = 0; b < blocks; b++)
+        {
+            ref byte rb = ref Unsafe.Add(ref w, (nint)b * RecordBytes);
+            ref sbyte xb = ref Unsafe.Add(ref x, (nint)b * B);
+            Prefetch(ref rb);
+            Vector256<int> d = Vector256<int>.Zero;
+            for (int v = 0; v < CodeVectors; v++)
+            {
+                Vector256<byte> codes = Vector256.LoadUnsafe(ref rb, (nuint)(v * VectorBytes));
+                d = TDot.Add(d, Low(codes), Chunk(ref xb, v));
+                d = TDot.Add(d, High(codes), Chunk(ref xb, v + CodeVectors));
+            }
+            acc = Scale(acc, TDot.Finish(d), Floats(ref rb, Q4KInterleavedWeight.ScalesOffset), Unsafe.Add(ref sx, b));
+            min = Min(min, Floats(ref rb, Q4KInterleavedWeight.MinsOffset), Unsafe.Add(ref sums, b));
+        }
+        return acc - min;
+    }
+
+    private static void Tile8x4<TDot>(ref byte w, ref sbyte x, ref float sx, ref float sums, int k, int blocks,
+        out Vector256<float> y0, out Vector256<float> y1, out Vector256<float> y2, out Vector256<float> y3)
+        where TDot : struct, IQ4KChunkDot
+    {
+        Vector256<float> a0 = Vector256<float>.Zero, a1 = a0, a2 = a0, a3 = a0;
+        Vector256<float> m0 = a0, m1 = a0, m2 = a0, m3 = a0;
+        ref sbyte x1 = ref Unsafe.Add(ref x, k);
+        ref sbyte x2 = ref Unsafe.Add(ref x, 2 * k);
+        ref sbyte x3 = ref Unsafe.Add(ref x, 3 * k);
+        for (int b = 0; b < blocks; b++)
+        {
+            ref byte rb = ref Unsafe.Add(ref w, (nint)b * RecordBytes);
+            nint xat = (nint)b * B;
+            ref sbyte x0b = ref Unsafe.Add(ref x, xat);
+            ref sbyte x1b = ref Unsafe.Add(ref x1, xat);
+            ref sbyte x2b = ref Unsafe.Add(ref x2, xat);
+            ref sbyte x3b = ref Unsafe.Add(ref x3, xat);
+            // A tile over few tokens is still bound by the weight stream, as the GEMV is.
+            Prefetch(ref rb);
+            Vector256<int> d0 = Vector256<int>.Zero, d1 = d0, d2 = d0, d3 = d0;
+            for (int v = 0; v < CodeVectors; v++)
+            {
+                Vector256<byte> codes = Vector256.LoadUnsafe(ref rb, (nuint)(v * VectorBytes));
+                Vector256<byte> low = Low(codes), high = High(codes);
+                d0 = TDot.Add(TDot.Add(d0, low, Chunk(ref x0b, v)), high, Chunk(ref x0b, v + CodeVectors));
+                d1 = TDot.Add(TDot.Add(d1, low, Chunk(ref x1b, v)), high, Chunk(ref x1b, v + CodeVectors));
+                d2 = TDot.Add(TDot.Add(d2, low, Chunk(ref x2b, v)), high, Chunk(ref x2b, v + CodeVectors));
+                d3 = TDot.Add(TDot.Add(d3, low, Chunk(ref x3b, v)), high, Chunk(ref x3b, v + CodeVectors));
+            }
+            Vector256<float> s = Floats(ref rb, Q4KInterleavedWeight.ScalesOffset);
+            a0 = Scale(a0, TDot.Finish(d0), s, Unsafe.Add(ref sx, b));
+            a1 = Scale(a1, TDot.Finish(d1), s, Unsafe.Add(ref sx, blocks + b));
+            a2 = Scale(a2, TDot.Finish(d2), s, Unsafe.Add(ref sx, 2 * blocks + b));
+            a3 = Scale(a3, TDot.Finish(d3), s, Unsafe.Add(ref sx, 3 * blocks + b));
+            Vector256<float> m = Floats(ref rb, Q4KInterleavedWeight.MinsOffset);
+            m0 = Min(m0, m, Unsafe.Add(ref sums, b));
+            m1 = Min(m1, m, Unsafe.Add(ref sums, blocks + b));
+            m2 = Min(m2, m, Unsafe.Add(ref sums, 2 * blocks + b));
+            m3 = Min(m3, m, Unsafe.Add(ref sums, 3 * blocks + b));
+        }
+        y0 = a0 - m0;
+        y1 = a1 - m1;
+        y2 = a2 - m2;
+        y3 = a3 - m3;
+    }
+
+    /// <summary>The record's 8 float32 scales or minimums at byte <paramref name="offset"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Floats(ref byte record, int offset) =>
+        Vector256.LoadUnsafe(ref Unsafe.As<byte, float>(ref Unsafe.Add(ref record, offset)));
+}
