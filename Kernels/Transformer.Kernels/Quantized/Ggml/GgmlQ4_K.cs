@@ -64,6 +64,13 @@ public static class GgmlQ4_K
     public static void QuantizeRow(ReadOnlySpan<float> source, Span<byte> blocks)
     {
         int count = GgmlBlocks.Count(blocks.Length, BlockBytes, source.Length, BlockSize, "Q4_K");
+        GgmlParallelBlocks.Run(source, blocks, count, BlockSize, BlockBytes, QuantizeBlocks);
+    }
+
+    /// <summary>The super-blocks of <see cref="QuantizeRow"/>, one after another (sizes already checked).</summary>
+    private static void QuantizeBlocks(ReadOnlySpan<float> source, Span<byte> blocks)
+    {
+        int count = blocks.Length / BlockBytes;
         Span<byte> codes = stackalloc byte[BlockSize];
         Span<byte> scratch = stackalloc byte[32];
         Span<float> weights = stackalloc float[32];
@@ -82,7 +89,7 @@ public static class GgmlQ4_K
                 foreach (float v in group) sumX2 += v * v;
                 float average = MathF.Sqrt(sumX2 / 32);
                 for (int l = 0; l < 32; l++) weights[l] = average + MathF.Abs(group[l]);
-                scales[j] = GgmlKQuantSearch.MakeQkx2(group, weights, 15, codes.Slice(32 * j, 32), scratch, -1f, 0.1f, 20, false, out mins[j]);
+                scales[j] = GgmlKQuantLaneSearch.MakeQkx2(group, weights, 15, codes.Slice(32 * j, 32), scratch, -1f, 0.1f, 20, false, out mins[j]);
                 if (scales[j] > maxScale) maxScale = scales[j];
                 if (mins[j] > maxMin) maxMin = mins[j];
             }

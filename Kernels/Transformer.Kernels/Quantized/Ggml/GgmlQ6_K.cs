@@ -60,6 +60,13 @@ public static class GgmlQ6_K
     public static void QuantizeRow(ReadOnlySpan<float> source, Span<byte> blocks)
     {
         int count = GgmlBlocks.Count(blocks.Length, BlockBytes, source.Length, BlockSize, "Q6_K");
+        GgmlParallelBlocks.Run(source, blocks, count, BlockSize, BlockBytes, QuantizeBlocks);
+    }
+
+    /// <summary>The super-blocks of <see cref="QuantizeRow"/>, one after another (sizes already checked).</summary>
+    private static void QuantizeBlocks(ReadOnlySpan<float> source, Span<byte> blocks)
+    {
+        int count = blocks.Length / BlockBytes;
         Span<sbyte> codes = stackalloc sbyte[BlockSize];
         Span<float> scales = stackalloc float[16];
         for (int b = 0; b < count; b++)
@@ -71,7 +78,7 @@ public static class GgmlQ6_K
             float maxScale = 0, maxAbsScale = 0;
             for (int j = 0; j < 16; j++)
             {
-                scales[j] = GgmlKQuantSearch.MakeQx(x.Slice(16 * j, 16), 32, codes.Slice(16 * j, 16));
+                scales[j] = GgmlKQuantLaneSearch.MakeQx(x.Slice(16 * j, 16), 32, codes.Slice(16 * j, 16));
                 float abs = MathF.Abs(scales[j]);
                 if (abs > maxAbsScale) { maxAbsScale = abs; maxScale = scales[j]; }
             }
