@@ -60,6 +60,8 @@ public static class GgmlQ4_K
     /// weighted by rms + |x|; the scales and minimums quantized to 6 bits against the largest of each (d, dmin as f16);
     /// then the codes recomputed against the 6-bit scale and minimum actually stored.
     /// </summary>
+    /// <remarks>The search runs as <see cref="GgmlKQuantLaneSearch"/> (the same bits). A long span (a whole matrix) is split into
+    /// ranges of super-blocks quantized in parallel: every super-block depends on its own values alone, so the bytes are the same.</remarks>
     /// <exception cref="ArgumentException">The sizes do not make whole super-blocks, or a value is not finite.</exception>
     public static void QuantizeRow(ReadOnlySpan<float> source, Span<byte> blocks)
     {

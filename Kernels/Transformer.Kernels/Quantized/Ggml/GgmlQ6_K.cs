@@ -56,6 +56,8 @@ public static class GgmlQ6_K
     /// <see cref="GgmlKQuantSearch.MakeQx"/> (nmax 32); the scales quantized to int8 against the one of largest
     /// magnitude (d = that scale / −128, as f16); then the 6-bit codes recomputed against the stored d·s.
     /// </summary>
+    /// <remarks>The search runs as <see cref="GgmlKQuantLaneSearch"/> (the same bits). A long span (a whole matrix) is split into
+    /// ranges of super-blocks quantized in parallel: every super-block depends on its own values alone, so the bytes are the same.</remarks>
     /// <exception cref="ArgumentException">The sizes do not make whole super-blocks, or a value is not finite.</exception>
     public static void QuantizeRow(ReadOnlySpan<float> source, Span<byte> blocks)
     {
