@@ -1,6 +1,8 @@
 using System.Text.Json;
 using Transformer.Cli.Bench.Limits;
+using Transformer.Kernels.Cpu;
 using Transformer.Kernels.Cpu.Isa;
+using Transformer.Kernels.Quantized;
 
 namespace Transformer.Cli.Tests;
 
@@ -17,6 +19,33 @@ public sealed class BenchLimitsTests
         Assert.Equal(CpuIsaSupport.Supported.Select(CpuIsaSupport.Name), limits.Paths.Select(p => p.Isa));
         foreach (var p in limits.Paths)
             Assert.True(Positive(p.FmaGflopsOneThread) && Positive(p.FmaGflops) && Positive(p.Int8GopsOneThread) && Positive(p.Int8Gops), $"{p.Isa}: {p}");
+    }
+
+    /// <summary>
+    /// The int8 step limits measures for each path is the one that path's int8 matmul runs here: a CPU backend that
+    /// repacks its int8 weights multiplies them with the interleaved kernel (256-bit vpdpbusd where it says so, else
+    /// the AVX2 step), one that keeps them row-major with its own path's kernel.
+    /// </summary>
+    [Fact]
+    public void Each_paths_int8_step_is_the_one_its_backends_int8_matmul_runs()
+    {
+        var repacked = CpuIsaSupport.Supported.ToDictionary(isa => isa, isa =>
+        {
+            using var backend = new CpuBackend(new CpuBackendOptions { Isa = isa, Threads = 1 });
+            using var weight = backend.PrepareQuantizedWeight("w", Q8Weight.Quantize(new float[8 * 32], 8, 32));
+            return Assert.IsType<CpuQ8Weight>(weight).Interleaved is not null;
+        });
+        foreach (var isa in CpuIsaSupport.Supported)
+            Assert.True((!repacked[isa] ? isa : Q8MatMul.UsesVpdpbusd(isa) ? CpuIsa.AvxVnni : CpuIsa.Avx2) == Q8MatMul.Int8Step(isa),
+                $"{isa}: the kernels name the {Q8MatMul.Int8Step(isa)} int8 step, the backend {(repacked[isa] ? "repacks" : "keeps row-major weights")}");
+        var limits = MachineLimits.Measure(1, CpuIsaSupport.Supported);
+        foreach (var isa in CpuIsaSupport.Supported)
+        {
+            string measured = limits.Path(isa)!.Int8Instruction;
+            Assert.Equal(Q8MatMul.Int8Instruction(isa), measured);
+            bool vpdpbusd = repacked[isa] && Q8MatMul.UsesVpdpbusd(isa);
+            Assert.True(vpdpbusd == measured.Contains("vpdpbusd"), $"{isa}: limits measure '{measured}', the backend's int8 matmul {(vpdpbusd ? "runs" : "does not run")} vpdpbusd");
+        }
     }
 
     [Fact]

@@ -72,6 +72,26 @@ public static class Q8MatMul
         Interleaves(isa) && isa != CpuIsa.Avx2 && CpuIsaSupport.IsSupported(CpuIsa.AvxVnni);
 
     /// <summary>
+    /// The path whose int8 block step <paramref name="isa"/>'s int8 matmul multiplies with here: on the repack
+    /// (<see cref="Interleaves"/>) the AVX-VNNI step (256-bit vpdpbusd) where <see cref="UsesVpdpbusd"/> holds, else the
+    /// AVX2 step (256-bit vpmaddubsw); on row-major weights <paramref name="isa"/>'s own. Whoever measures or reports
+    /// "the int8 instruction" of a path (bench --limits) asks this, not a copy of the rule.
+    /// </summary>
+    public static CpuIsa Int8Step(CpuIsa isa) => !Interleaves(isa) ? isa : UsesVpdpbusd(isa) ? CpuIsa.AvxVnni : CpuIsa.Avx2;
+
+    /// <summary>The instruction (sequence) of <paramref name="isa"/>'s int8 matmul here (<see cref="Int8Step"/>), in words.</summary>
+    public static string Int8Instruction(CpuIsa isa) => Int8Step(isa) switch
+    {
+        CpuIsa.Scalar => "int multiply-add",
+        CpuIsa.Avx2 => "256-bit vpmaddubsw + vpmaddwd + vpaddd",
+        CpuIsa.Avx512 => "512-bit vpmaddubsw + vpmaddwd + vpaddd",
+        CpuIsa.AvxVnni => "256-bit vpdpbusd",
+        CpuIsa.Neon => "128-bit smull + smull2 + sadalp",
+        CpuIsa.NeonDp => "128-bit sdot",
+        _ => throw new ArgumentOutOfRangeException(nameof(isa), isa, "unknown ISA"),
+    };
+
+    /// <summary>
     /// <see cref="ComputeRows(CpuIsa, Q8Activations, Q8Weight, Span{float}, int, int)"/> on a repacked weight:
     /// <see cref="CpuIsa.Scalar"/> runs its specification <see cref="Q8Reference.ComputeRowsFused(Q8Activations, Q8InterleavedWeight, Span{float}, int, int)"/>, and the
     /// ISAs for which <see cref="Interleaves"/> holds the interleaved kernel, equal to it bit for bit.

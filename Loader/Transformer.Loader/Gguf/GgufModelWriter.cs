@@ -1,4 +1,5 @@
 using Transformer.Kernels.Quantized.Ggml;
+using System.Runtime.ExceptionServices;
 using System.Runtime.InteropServices;
 using Transformer.Kernels.Backend;
 using Transformer.Kernels.Tensors;
@@ -99,8 +100,17 @@ public static class GgufModelWriter
         int rowBytes = columns / blockSize * blockBytes;
         var output = new byte[(long)rows * rowBytes];
         var encode = s_encoders[type];
-        for (int row = 0; row < rows; row++)
-            encode(values.AsSpan(row * columns, columns), output.AsSpan(order.StoredRow(row) * rowBytes, rowBytes));
+        // Rows are encoded from their own values alone, so in parallel they are the same bytes (a K-quant row takes
+        // tens of microseconds a super-block: one thread made writing a 1B model's Q4_K_M file take minutes).
+        try
+        {
+            Parallel.For(0, rows, row =>
+                encode(values.AsSpan(row * columns, columns), output.AsSpan(order.StoredRow(row) * rowBytes, rowBytes)));
+        }
+        catch (AggregateException e) when (e.InnerExceptions.Count > 0)
+        {
+            ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
+        }
         return output;
     }
 

@@ -4,7 +4,7 @@ namespace Transformer.Kernels.Quantized.Ggml;
 /// The scale searches of llama.cpp's K-quant reference quantizers, with the same float operations in the same order
 /// (no fused multiply-adds), so the codes and scales they choose are the same bits.
 /// </summary>
-internal static class GgmlKQuantSearch
+public static class GgmlKQuantSearch
 {
     /// <summary>Below this a group's largest magnitude counts as zero (ggml's <c>GROUP_MAX_EPS</c>).</summary>
     public const float GroupMaxEps = 1e-15f;

@@ -60,10 +60,19 @@ public static class GgmlQ4_K
     /// weighted by rms + |x|; the scales and minimums quantized to 6 bits against the largest of each (d, dmin as f16);
     /// then the codes recomputed against the 6-bit scale and minimum actually stored.
     /// </summary>
+    /// <remarks>The search runs as <see cref="GgmlKQuantLaneSearch"/> (the same bits). A long span (a whole matrix) is split into
+    /// ranges of super-blocks quantized in parallel: every super-block depends on its own values alone, so the bytes are the same.</remarks>
     /// <exception cref="ArgumentException">The sizes do not make whole super-blocks, or a value is not finite.</exception>
     public static void QuantizeRow(ReadOnlySpan<float> source, Span<byte> blocks)
     {
         int count = GgmlBlocks.Count(blocks.Length, BlockBytes, source.Length, BlockSize, "Q4_K");
+        GgmlParallelBlocks.Run(source, blocks, count, BlockSize, BlockBytes, QuantizeBlocks);
+    }
+
+    /// <summary>The super-blocks of <see cref="QuantizeRow"/>, one after another (sizes already checked).</summary>
+    private static void QuantizeBlocks(ReadOnlySpan<float> source, Span<byte> blocks)
+    {
+        int count = blocks.Length / BlockBytes;
         Span<byte> codes = stackalloc byte[BlockSize];
         Span<byte> scratch = stackalloc byte[32];
         Span<float> weights = stackalloc float[32];
@@ -82,7 +91,7 @@ public static class GgmlQ4_K
                 foreach (float v in group) sumX2 += v * v;
                 float average = MathF.Sqrt(sumX2 / 32);
                 for (int l = 0; l < 32; l++) weights[l] = average + MathF.Abs(group[l]);
-                scales[j] = GgmlKQuantSearch.MakeQkx2(group, weights, 15, codes.Slice(32 * j, 32), scratch, -1f, 0.1f, 20, false, out mins[j]);
+                scales[j] = GgmlKQuantLaneSearch.MakeQkx2(group, weights, 15, codes.Slice(32 * j, 32), scratch, -1f, 0.1f, 20, false, out mins[j]);
                 if (scales[j] > maxScale) maxScale = scales[j];
                 if (mins[j] > maxMin) maxMin = mins[j];
             }

@@ -56,10 +56,19 @@ public static class GgmlQ6_K
     /// <see cref="GgmlKQuantSearch.MakeQx"/> (nmax 32); the scales quantized to int8 against the one of largest
     /// magnitude (d = that scale / −128, as f16); then the 6-bit codes recomputed against the stored d·s.
     /// </summary>
+    /// <remarks>The search runs as <see cref="GgmlKQuantLaneSearch"/> (the same bits). A long span (a whole matrix) is split into
+    /// ranges of super-blocks quantized in parallel: every super-block depends on its own values alone, so the bytes are the same.</remarks>
     /// <exception cref="ArgumentException">The sizes do not make whole super-blocks, or a value is not finite.</exception>
     public static void QuantizeRow(ReadOnlySpan<float> source, Span<byte> blocks)
     {
         int count = GgmlBlocks.Count(blocks.Length, BlockBytes, source.Length, BlockSize, "Q6_K");
+        GgmlParallelBlocks.Run(source, blocks, count, BlockSize, BlockBytes, QuantizeBlocks);
+    }
+
+    /// <summary>The super-blocks of <see cref="QuantizeRow"/>, one after another (sizes already checked).</summary>
+    private static void QuantizeBlocks(ReadOnlySpan<float> source, Span<byte> blocks)
+    {
+        int count = blocks.Length / BlockBytes;
         Span<sbyte> codes = stackalloc sbyte[BlockSize];
         Span<float> scales = stackalloc float[16];
         for (int b = 0; b < count; b++)
@@ -71,7 +80,7 @@ public static class GgmlQ6_K
             float maxScale = 0, maxAbsScale = 0;
             for (int j = 0; j < 16; j++)
             {
-                scales[j] = GgmlKQuantSearch.MakeQx(x.Slice(16 * j, 16), 32, codes.Slice(16 * j, 16));
+                scales[j] = GgmlKQuantLaneSearch.MakeQx(x.Slice(16 * j, 16), 32, codes.Slice(16 * j, 16));
                 float abs = MathF.Abs(scales[j]);
                 if (abs > maxAbsScale) { maxAbsScale = abs; maxScale = scales[j]; }
             }

@@ -21,16 +21,7 @@ internal static class PeakKernels
     public static long FmaOperations(CpuIsa isa, long iterations) => 2L * 10 * FloatLanes(isa) * iterations;
 
     /// <summary>int8 operations (a multiply and an add per product) of <paramref name="iterations"/> loop trips on <paramref name="isa"/>.</summary>
-    public static long Int8Operations(CpuIsa isa, long iterations) => 2L * Int8Chains(Int8Step(isa)) * Int8Products(Int8Step(isa)) * iterations;
-
-    /// <summary>
-    /// The path whose int8 step <paramref name="isa"/>'s matmuls compute with: the AVX-512 path's int8 weights are
-    /// repacked for the 256-bit interleaved kernel (<see cref="Q8MatMul.Interleaves"/>), which runs vpdpbusd where the
-    /// CPU has AVX-VNNI (<see cref="Q8MatMul.UsesVpdpbusd"/>) and the AVX2 path's 256-bit vpmaddubsw step elsewhere, so
-    /// the path's int8 peak is that instruction's.
-    /// </summary>
-    private static CpuIsa Int8Step(CpuIsa isa) => isa != CpuIsa.Avx512 || !Q8MatMul.Interleaves(isa) ? isa
-        : Q8MatMul.UsesVpdpbusd(isa) ? CpuIsa.AvxVnni : CpuIsa.Avx2;
+    public static long Int8Operations(CpuIsa isa, long iterations) => 2L * Int8Chains(Q8MatMul.Int8Step(isa)) * Int8Products(Q8MatMul.Int8Step(isa)) * iterations;
 
     /// <summary>Accumulators of each int8 loop: as many as the registers hold (AVX2 has 16 vector registers for two per chain).</summary>
     private static int Int8Chains(CpuIsa isa) => isa switch
@@ -40,17 +31,8 @@ internal static class PeakKernels
         _ => 10,
     };
 
-    /// <summary>What one int8 step is on each path, for the table.</summary>
-    public static string Int8Instruction(CpuIsa isa) => Int8Step(isa) switch
-    {
-        CpuIsa.Scalar => "int multiply-add",
-        CpuIsa.Avx2 => "256-bit vpmaddubsw + vpmaddwd + vpaddd",
-        CpuIsa.Avx512 => "512-bit vpmaddubsw + vpmaddwd + vpaddd",
-        CpuIsa.AvxVnni => "256-bit vpdpbusd",
-        CpuIsa.Neon => "128-bit smull + smull2 + sadalp",
-        CpuIsa.NeonDp => "128-bit sdot",
-        _ => throw new ArgumentOutOfRangeException(nameof(isa), isa, "unknown ISA"),
-    };
+    /// <summary>What one int8 step is on each path, for the table: the kernels' own words for it.</summary>
+    public static string Int8Instruction(CpuIsa isa) => Q8MatMul.Int8Instruction(isa);
 
     /// <summary>What one f32 step is on each path, for the table.</summary>
     public static string FmaInstruction(CpuIsa isa) => isa switch
@@ -87,8 +69,13 @@ internal static class PeakKernels
         _ => FmaNeon(iterations, seed),
     };
 
-    /// <summary>Runs <paramref name="iterations"/> trips of the int8 loop of <paramref name="isa"/>.</summary>
-    public static int Int8(CpuIsa isa, long iterations, byte seed) => Int8Step(isa) switch
+    /// <summary>
+    /// Runs <paramref name="iterations"/> trips of the int8 loop of the step <paramref name="isa"/>'s int8 matmuls
+    /// compute with, as the kernels say (<see cref="Q8MatMul.Int8Step"/>): the AVX-512 path's int8 weights are
+    /// repacked for the 256-bit interleaved kernel, which runs vpdpbusd where the CPU has AVX-VNNI and the AVX2 path's
+    /// 256-bit vpmaddubsw step elsewhere.
+    /// </summary>
+    public static int Int8(CpuIsa isa, long iterations, byte seed) => Q8MatMul.Int8Step(isa) switch
     {
         CpuIsa.Scalar => Int8Scalar(iterations, seed),
         CpuIsa.Avx2 => Int8Avx2(iterations, seed),
