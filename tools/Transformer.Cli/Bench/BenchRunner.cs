@@ -89,10 +89,15 @@ public static class BenchRunner
     public static long PrefillOperationsPerToken(Loader.Config.ModelConfig c) =>
         2L * c.NumLayers * ((long)c.HiddenSize * (c.QueryWidth + 2 * c.KvWidth) + (long)c.QueryWidth * c.HiddenSize + 3L * c.IntermediateSize * c.HiddenSize);
 
-    /// <summary>A matrix a file stores in the int8/4-bit layouts the int8 kernels run (pre-quantized safetensors, a Q8_0/Q4_0 GGUF).</summary>
+    /// <summary>
+    /// A matrix a file stores in the int8, 4-bit or K-quant layouts the int8 kernels run (pre-quantized safetensors, a
+    /// Q8_0, Q4_0 or Q4_K_M GGUF): its rows are bound by the int8 peak, not the f32 one.
+    /// </summary>
     private static bool IsStoredQuantized(Kernels.Tensors.HostTensor tensor) =>
         tensor.Name.EndsWith(Runtime.Llama.LlamaWeights.QuantizedValuesSuffix, StringComparison.Ordinal)
-        || tensor.Name.EndsWith(Loader.Gguf.GgufQ4_0.CodesSuffix, StringComparison.Ordinal);
+        || tensor.Name.EndsWith(Loader.Gguf.GgufQ4_0.CodesSuffix, StringComparison.Ordinal)
+        || tensor.Name.EndsWith(Loader.Gguf.GgufKQuants.Q4KCodesSuffix, StringComparison.Ordinal)
+        || tensor.Name.EndsWith(Loader.Gguf.GgufKQuants.Q6KBlocksSuffix, StringComparison.Ordinal);
 
     /// <summary>
     /// One run from an empty cache: the prompt <c>tokens[..promptTokens]</c> in one batch, then
