@@ -91,9 +91,12 @@ public sealed class CpuBackend : IBackend
     private CpuQ4KWeight Q4K(string name, Q4KWeight weight) =>
         Q4KMatMul.Interleaves(Isa) ? new(name, new Q4KInterleavedWeight(weight)) : new(name, weight);
 
-    /// <summary>A Q6_K weight, repacked once here where this backend's ISA path multiplies by the repack (as <see cref="Q8"/>).</summary>
+    /// <summary>
+    /// A Q6_K weight, repacked once here where this backend's ISA path multiplies by the repack (as <see cref="Q8"/>);
+    /// one whose super-blocks do not share a d (not from ggml data) stays row-major, which every ISA multiplies by.
+    /// </summary>
     private CpuQ6KWeight Q6K(string name, Q6KWeight weight) =>
-        Q6KMatMul.Interleaves(Isa) ? new(name, new Q6KInterleavedWeight(weight)) : new(name, weight);
+        Q6KMatMul.Interleaves(Isa) && Q6KInterleavedWeight.CanRepack(weight) ? new(name, new Q6KInterleavedWeight(weight)) : new(name, weight);
 
     /// <summary>
     /// A float-computing weight: F16/BF16 stay 16-bit (widened inside the kernels, half the bytes per
