@@ -195,13 +195,13 @@ public class Q4KInterleavedMatMulTests
     [Theory]
     [InlineData(8)]
     [InlineData(13)]
-    public void ByteSize_counts_codes_scales_and_minimums_padding_included(int rows)
+    public void ByteSize_counts_codes_scale_bytes_and_one_d_and_dmin_per_super_block_padding_included(int rows)
     {
         var c = new KQuantCase(rows, 2, 1, 5);
-        var w = Q4KWeight.FromGgml(c.Q4KBlocks(), rows, c.K);
+        var packed = new Q4KInterleavedWeight(Q4KWeight.FromGgml(c.Q4KBlocks(), rows, c.K));
         int groups = (rows + 7) / 8;
-        Assert.Equal((long)groups * c.Blocks * Q4KInterleavedWeight.RecordBytes, new Q4KInterleavedWeight(w).ByteSize);
-        if (rows % 8 == 0) Assert.Equal(w.ByteSize, new Q4KInterleavedWeight(w).ByteSize);
+        Assert.Equal((long)groups * (c.Blocks * (128 + 8 + 8) + c.SuperBlocks * 2 * 8 * sizeof(float)), packed.ByteSize);
+        if (rows % 8 == 0) Assert.Equal(4.75, packed.ByteSize * 8.0 / ((long)rows * c.K));
     }
 
     [Fact]

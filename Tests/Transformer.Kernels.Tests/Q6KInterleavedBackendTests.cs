@@ -37,6 +37,23 @@ public class Q6KInterleavedBackendTests
         GC.KeepAlive(prepared);
     }
 
+    /// <summary>A weight whose super-block's blocks have different d's (not ggml data) cannot be repacked: it stays row-major.</summary>
+    [Theory]
+    [MemberData(nameof(X86Isas))]
+    public void A_weight_the_repack_cannot_hold_stays_row_major(CpuIsa isa)
+    {
+        Q8TestData.SkipUnlessSupported(isa);
+        using var backend = new CpuBackend(new CpuBackendOptions { Isa = isa, Threads = 1 });
+        var w = Weight();
+        var d = w.Scales.ToArray();
+        d[1] *= 2;
+        var mixed = new Q6KWeight(w.OutFeatures, w.InFeatures, w.Memory.Blocks, System.Runtime.InteropServices.MemoryMarshal.AsBytes(d.AsSpan()).ToArray());
+        using var prepared = backend.PrepareQuantizedWeight("w", mixed);
+        var q = Assert.IsType<CpuQ6KWeight>(prepared);
+        Assert.Same(mixed, q.Weight);
+        Assert.Null(q.Interleaved);
+    }
+
     [Fact]
     public void Scalar_backend_keeps_the_row_major_weight_alone()
     {

@@ -229,6 +229,64 @@ public class Q6KInterleavedMatMulTests
             }
     }
 
+    /// <summary>Per group and block 192 code and 16 scale bytes, per group and super-block 8 d's: 6.625 bits a weight.</summary>
+    [Theory]
+    [InlineData(8)]
+    [InlineData(13)]
+    public void ByteSize_counts_codes_sub_block_scales_and_one_d_per_super_block(int rows)
+    {
+        var c = new KQuantCase(rows, 2, 1, 5);
+        var packed = new Q6KInterleavedWeight(Weight(c));
+        int groups = (rows + 7) / 8;
+        Assert.Equal((long)groups * (c.Blocks * (192 + 16) + c.SuperBlocks * 8 * sizeof(float)), packed.ByteSize);
+        if (rows % 8 == 0) Assert.Equal(6.625, packed.ByteSize * 8.0 / ((long)rows * c.K));
+    }
+
+    /// <summary>
+    /// K need not be whole super-blocks: 10 blocks are a run of 8 and a run of 2, each with its own d; the repack keeps
+    /// every value and the kernel equals the spec. Blocks of one run with different d's cannot be repacked.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(X86Isas))]
+    public void A_short_last_super_block_has_its_own_d_and_mixed_d_within_one_is_refused(CpuIsa isa)
+    {
+        Q8TestData.SkipUnlessSupported(isa);
+        const int rows = 11, blocks = 10, k = blocks * Q8Format.BlockSize;
+        var random = new Random(17);
+        var bytes = new byte[rows * blocks * Q6KWeight.BlockBytes];
+        var codes = new byte[32];
+        for (int block = 0; block < rows * blocks; block++)
+        {
+            for (int i = 0; i < codes.Length; i++) codes[i] = (byte)random.Next(64);
+            Q6KWeight.Pack(codes, (sbyte)random.Next(-128, 128), (sbyte)random.Next(-128, 128), bytes.AsSpan(block * Q6KWeight.BlockBytes, Q6KWeight.BlockBytes));
+        }
+        var d = new float[rows * blocks];
+        for (int o = 0; o < rows; o++)
+            for (int b = 0; b < blocks; b++) d[o * blocks + b] = (o + 1) * (b < 8 ? 0.001f : 0.003f);
+        var w = new Q6KWeight(rows, k, bytes, System.Runtime.InteropServices.MemoryMarshal.AsBytes(d.AsSpan()).ToArray());
+        var packed = new Q6KInterleavedWeight(w);
+        var expected = new float[k];
+        var actual = new float[k];
+        for (int o = 0; o < rows; o++)
+        {
+            w.DequantizeRow(o, expected);
+            packed.DequantizeRow(o, actual);
+            Assert.True(KQuantTestData.SameBits(expected, actual), $"row {o} of the repack differs");
+        }
+        var x = new Q8Activations(k);
+        x.Quantize(Enumerable.Range(0, 5 * k).Select(_ => (float)(random.NextDouble() * 4 - 2)).ToArray(), 5);
+        var spec = new float[x.Tokens * rows];
+        var y = new float[x.Tokens * rows];
+        Q6KReference.ComputeRowsFused(x, packed, spec, 0, rows);
+        Q6KMatMul.ComputeRows(isa, x, packed, y, 0, rows);
+        Assert.True(KQuantTestData.SameBits(spec, y), "the kernel differs from the spec on a short last super-block");
+
+        d[3 * blocks + 5] *= 2;
+        var mixed = new Q6KWeight(rows, k, bytes, System.Runtime.InteropServices.MemoryMarshal.AsBytes(d.AsSpan()).ToArray());
+        Assert.False(Q6KInterleavedWeight.CanRepack(mixed));
+        Assert.Contains("share one d", Assert.Throws<ArgumentException>(() => new Q6KInterleavedWeight(mixed)).Message);
+    }
+
     [Fact]
     public void Only_the_x86_paths_interleave_and_shapes_are_checked()
     {

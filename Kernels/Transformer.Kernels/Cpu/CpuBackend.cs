@@ -87,13 +87,19 @@ public sealed class CpuBackend : IBackend
     private CpuQ8Weight Q8(string name, Q8Weight weight) =>
         Q8MatMul.Interleaves(Isa) ? new(name, new Q8InterleavedWeight(weight)) : new(name, weight);
 
-    /// <summary>A Q4_K weight, repacked once here (and the row-major one not kept) where this backend's ISA path multiplies by the repack.</summary>
+    /// <summary>
+    /// A Q4_K weight, repacked once here (and the row-major one not kept) where this backend's ISA path multiplies by the
+    /// repack; one whose scales the repack cannot hold exactly (not from ggml data) stays row-major, which every ISA multiplies by.
+    /// </summary>
     private CpuQ4KWeight Q4K(string name, Q4KWeight weight) =>
-        Q4KMatMul.Interleaves(Isa) ? new(name, new Q4KInterleavedWeight(weight)) : new(name, weight);
+        Q4KMatMul.Interleaves(Isa) && Q4KInterleavedWeight.TryRepack(weight, out var packed) ? new(name, packed) : new(name, weight);
 
-    /// <summary>A Q6_K weight, repacked once here where this backend's ISA path multiplies by the repack (as <see cref="Q8"/>).</summary>
+    /// <summary>
+    /// A Q6_K weight, repacked once here where this backend's ISA path multiplies by the repack (as <see cref="Q8"/>);
+    /// one whose super-blocks do not share a d (not from ggml data) stays row-major, which every ISA multiplies by.
+    /// </summary>
     private CpuQ6KWeight Q6K(string name, Q6KWeight weight) =>
-        Q6KMatMul.Interleaves(Isa) ? new(name, new Q6KInterleavedWeight(weight)) : new(name, weight);
+        Q6KMatMul.Interleaves(Isa) && Q6KInterleavedWeight.CanRepack(weight) ? new(name, new Q6KInterleavedWeight(weight)) : new(name, weight);
 
     /// <summary>
     /// A float-computing weight: F16/BF16 stay 16-bit (widened inside the kernels, half the bytes per

@@ -48,7 +48,9 @@ internal readonly struct Q4KMaddubsChunkDot : IQ4KChunkDot
 /// The Q4_K matmul on a <see cref="Q4KInterleavedWeight"/>: a tile is one group of 8 rows (one per int32 lane) × 4
 /// tokens, or × 1 for the tail. Per block the 4 code vectors are unpacked once (an and, a shift) into the 8 chunks of
 /// all 8 rows and each serves every token of the tile against a broadcast 4-byte chunk, so a block's dots come out one
-/// row per lane with no horizontal sums. Each lane is one (row, token) result computed as
+/// row per lane with no horizontal sums. Per super-block the 8 rows' d and dmin are loaded once; per block the scale
+/// and minimum bytes are widened and multiplied by them (sw_b = d·s_b, mw_b = dmin·m_b, ggml's products exactly). Each
+/// lane is one (row, token) result computed as
 /// acc = fma(float(dot_b), sw_b · sx_b, acc), min = fma(mw_b, (sx·Σx)_b, min) in block order, then acc − min: the
 /// arithmetic of <see cref="Q4KReference.ComputeRowsFused"/> bit for bit, whichever tile, token count, row range or
 /// chunk dot (<see cref="IQ4KChunkDot"/>) computed it.
@@ -58,13 +60,20 @@ internal static class Q4KInterleavedKernel
     private const int B = Q8Format.BlockSize;
     private const int Rows = Q4KInterleavedWeight.GroupRows;
     private const int RecordBytes = Q4KInterleavedWeight.RecordBytes;
+    private const int HeaderBytes = Q4KInterleavedWeight.HeaderBytes;
+    private const int SuperBlockBytes = Q4KInterleavedWeight.SuperBlockBytes;
+    private const int SuperBlockBlocks = Q4KInterleavedWeight.SuperBlockBlocks;
     private const int VectorBytes = Q4KInterleavedWeight.VectorBytes;
     private const int CodeVectors = Q4KInterleavedWeight.CodeVectors;
     private const int ChunkValues = Q4KInterleavedWeight.ChunkValues;
 
-    // Weight bytes ahead of the read position the stream prefetches: 8 records (1.5 KB), about the distance the
-    // int8 kernels measured best (a few KB in flight per core).
-    private const int PrefetchBytes = 8 * RecordBytes;
+    // Weight bytes ahead of the read position the stream prefetches: one super-block of a group (1.2 KB), about the
+    // distance the int8 kernels measured best (a few KB in flight per core).
+    private const int PrefetchBytes = SuperBlockBytes;
+
+    // Lines asked for per record: 3 lines 64 bytes apart from each record's start leave no line of the stream out
+    // (a 144-byte record starts at most 144 bytes after the last one, a header's 64 bytes fall between them).
+    private const int PrefetchLines = 3;
 
     /// <summary>y[t, o] for rows [rowStart, rowEnd) and all tokens; shapes are checked by the caller.</summary>
     public static void ComputeRows<TDot>(Q8Activations x, Q4KInterleavedWeight w, Span<float> y, int rowStart, int rowEnd)
@@ -73,12 +82,12 @@ internal static class Q4KInterleavedKernel
         ref sbyte xq = ref MemoryMarshal.GetReference(x.Values);
         ref float xs = ref MemoryMarshal.GetReference(x.Scales);
         ref float xm = ref MemoryMarshal.GetReference(x.ScaledSums());
-        ref byte wr = ref MemoryMarshal.GetReference(w.Records);
+        ref byte wr = ref MemoryMarshal.GetReference(w.Data);
         ref float yr = ref MemoryMarshal.GetReference(y);
         int k = w.InFeatures, n = w.OutFeatures, blocks = w.BlocksPerRow, tokens = x.Tokens;
         for (int g = rowStart / Rows; g * Rows < rowEnd; g++)
         {
-            ref byte wg = ref Unsafe.Add(ref wr, (nint)g * blocks * RecordBytes);
+            ref byte wg = ref Unsafe.Add(ref wr, (nint)(g * w.GroupBytes));
             int first = Math.Max(rowStart, g * Rows), end = Math.Min(rowEnd, (g + 1) * Rows);
             bool whole = first == g * Rows && end == (g + 1) * Rows;
             int t = 0;
@@ -134,20 +143,33 @@ internal static class Q4KInterleavedKernel
     private static Vector256<float> Min(Vector256<float> min, Vector256<float> mw, float sum) =>
         Fma.MultiplyAdd(mw, Vector256.Create(sum), min);
 
-    /// <summary>Asks for the record <see cref="PrefetchBytes"/> ahead of <paramref name="record"/> (its 3 lines).</summary>
+    /// <summary>Asks for the stream <see cref="PrefetchBytes"/> ahead of <paramref name="record"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Prefetch(ref byte record)
     {
-        for (int line = 0; line < RecordBytes / 64; line++) CachePrefetch.Line(ref Unsafe.Add(ref record, PrefetchBytes + 64 * line));
+        for (int line = 0; line < PrefetchLines; line++) CachePrefetch.Line(ref Unsafe.Add(ref record, PrefetchBytes + 64 * line));
     }
+
+    /// <summary>Where block b's record starts in its group: after the headers of super-blocks 0..b/8.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ref byte RecordOf(ref byte group, int b) =>
+        ref Unsafe.Add(ref group, (nint)(b / SuperBlockBlocks + 1) * HeaderBytes + (nint)b * RecordBytes);
+
+    /// <summary>Block b's 8 rows' factor times their byte at <paramref name="offset"/>: d·s or dmin·m, one float32 multiply.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Products(Vector256<float> factors, ref byte record, int offset) =>
+        factors * Avx.ConvertToVector256Single(Avx2.ConvertToVector256Int32(
+            Vector128.CreateScalarUnsafe(Unsafe.ReadUnaligned<long>(ref Unsafe.Add(ref record, offset))).AsByte()));
 
     private static Vector256<float> Tile8x1<TDot>(ref byte w, ref sbyte x, ref float sx, ref float sums, int blocks)
         where TDot : struct, IQ4KChunkDot
     {
         Vector256<float> acc = Vector256<float>.Zero, min = acc;
+        Vector256<float> dw = acc, dminw = acc;
         for (int b = 0; b < blocks; b++)
         {
-            ref byte rb = ref Unsafe.Add(ref w, (nint)b * RecordBytes);
+            if (b % SuperBlockBlocks == 0) (dw, dminw) = Factors(ref w, b);
+            ref byte rb = ref RecordOf(ref w, b);
             ref sbyte xb = ref Unsafe.Add(ref x, (nint)b * B);
             Prefetch(ref rb);
             Vector256<int> d = Vector256<int>.Zero;
@@ -157,8 +179,8 @@ internal static class Q4KInterleavedKernel
                 d = TDot.Add(d, Low(codes), Chunk(ref xb, v));
                 d = TDot.Add(d, High(codes), Chunk(ref xb, v + CodeVectors));
             }
-            acc = Scale(acc, TDot.Finish(d), Floats(ref rb, Q4KInterleavedWeight.ScalesOffset), Unsafe.Add(ref sx, b));
-            min = Min(min, Floats(ref rb, Q4KInterleavedWeight.MinsOffset), Unsafe.Add(ref sums, b));
+            acc = Scale(acc, TDot.Finish(d), Products(dw, ref rb, Q4KInterleavedWeight.ScalesOffset), Unsafe.Add(ref sx, b));
+            min = Min(min, Products(dminw, ref rb, Q4KInterleavedWeight.MinsOffset), Unsafe.Add(ref sums, b));
         }
         return acc - min;
     }
@@ -172,9 +194,11 @@ internal static class Q4KInterleavedKernel
         ref sbyte x1 = ref Unsafe.Add(ref x, k);
         ref sbyte x2 = ref Unsafe.Add(ref x, 2 * k);
         ref sbyte x3 = ref Unsafe.Add(ref x, 3 * k);
+        Vector256<float> dw = a0, dminw = a0;
         for (int b = 0; b < blocks; b++)
         {
-            ref byte rb = ref Unsafe.Add(ref w, (nint)b * RecordBytes);
+            if (b % SuperBlockBlocks == 0) (dw, dminw) = Factors(ref w, b);
+            ref byte rb = ref RecordOf(ref w, b);
             nint xat = (nint)b * B;
             ref sbyte x0b = ref Unsafe.Add(ref x, xat);
             ref sbyte x1b = ref Unsafe.Add(ref x1, xat);
@@ -192,12 +216,12 @@ internal static class Q4KInterleavedKernel
                 d2 = TDot.Add(TDot.Add(d2, low, Chunk(ref x2b, v)), high, Chunk(ref x2b, v + CodeVectors));
                 d3 = TDot.Add(TDot.Add(d3, low, Chunk(ref x3b, v)), high, Chunk(ref x3b, v + CodeVectors));
             }
-            Vector256<float> s = Floats(ref rb, Q4KInterleavedWeight.ScalesOffset);
+            Vector256<float> s = Products(dw, ref rb, Q4KInterleavedWeight.ScalesOffset);
             a0 = Scale(a0, TDot.Finish(d0), s, Unsafe.Add(ref sx, b));
             a1 = Scale(a1, TDot.Finish(d1), s, Unsafe.Add(ref sx, blocks + b));
             a2 = Scale(a2, TDot.Finish(d2), s, Unsafe.Add(ref sx, 2 * blocks + b));
             a3 = Scale(a3, TDot.Finish(d3), s, Unsafe.Add(ref sx, 3 * blocks + b));
-            Vector256<float> m = Floats(ref rb, Q4KInterleavedWeight.MinsOffset);
+            Vector256<float> m = Products(dminw, ref rb, Q4KInterleavedWeight.MinsOffset);
             m0 = Min(m0, m, Unsafe.Add(ref sums, b));
             m1 = Min(m1, m, Unsafe.Add(ref sums, blocks + b));
             m2 = Min(m2, m, Unsafe.Add(ref sums, 2 * blocks + b));
@@ -209,8 +233,11 @@ internal static class Q4KInterleavedKernel
         y3 = a3 - m3;
     }
 
-    /// <summary>The record's 8 float32 scales or minimums at byte <paramref name="offset"/>.</summary>
+    /// <summary>The 8 rows' d and dmin from the header of the super-block that block <paramref name="b"/> opens.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> Floats(ref byte record, int offset) =>
-        Vector256.LoadUnsafe(ref Unsafe.As<byte, float>(ref Unsafe.Add(ref record, offset)));
+    private static (Vector256<float> D, Vector256<float> DMin) Factors(ref byte group, int b)
+    {
+        ref float header = ref Unsafe.As<byte, float>(ref Unsafe.Add(ref group, (nint)(b / SuperBlockBlocks) * SuperBlockBytes));
+        return (Vector256.LoadUnsafe(ref header), Vector256.LoadUnsafe(ref header, Q4KInterleavedWeight.GroupRows));
+    }
 }

@@ -38,13 +38,13 @@ internal static class Q6KInterleavedKernel
         ref sbyte wsub = ref MemoryMarshal.GetReference(w.SubScales);
         ref float ws = ref MemoryMarshal.GetReference(w.Scales);
         ref float yr = ref MemoryMarshal.GetReference(y);
-        int k = w.InFeatures, n = w.OutFeatures, blocks = w.BlocksPerRow, tokens = x.Tokens;
+        int k = w.InFeatures, n = w.OutFeatures, blocks = w.BlocksPerRow, superBlocks = w.SuperBlocksPerRow, tokens = x.Tokens;
         for (int g = rowStart / Rows; g * Rows < rowEnd; g++)
         {
             var group = new Group(
                 ref Unsafe.Add(ref wq, (nint)g * blocks * CodeBytes),
                 ref Unsafe.Add(ref wsub, (nint)g * blocks * ScaleBytes),
-                ref Unsafe.Add(ref ws, (nint)g * blocks * Rows));
+                ref Unsafe.Add(ref ws, (nint)g * superBlocks * Rows));
             int first = Math.Max(rowStart, g * Rows), end = Math.Min(rowEnd, (g + 1) * Rows);
             bool whole = first == g * Rows && end == (g + 1) * Rows;
             int t = 0;
@@ -63,7 +63,7 @@ internal static class Q6KInterleavedKernel
         }
     }
 
-    /// <summary>Where one group's codes, sub-block scales and block scales start.</summary>
+    /// <summary>Where one group's codes, sub-block scales and super-block scales start.</summary>
     private readonly ref struct Group(ref byte codes, ref sbyte subScales, ref float scales)
     {
         public readonly ref byte Codes = ref codes;
@@ -127,6 +127,11 @@ internal static class Q6KInterleavedKernel
     private static Vector256<float> Scale(Vector256<float> acc, Vector256<int> dot, Vector256<float> d, float sx) =>
         Fma.MultiplyAdd(Avx.ConvertToVector256Single(dot), d * Vector256.Create(sx), acc);
 
+    /// <summary>The 8 rows' d for block b: that of its super-block (stored once per 8 blocks, the file's granularity).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> SuperBlockScales(Group w, int b) =>
+        Vector256.LoadUnsafe(ref Unsafe.Add(ref w.Scales, (nint)(b / Q6KInterleavedWeight.SuperBlockBlocks) * Rows));
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Prefetch(ref byte block)
     {
@@ -144,7 +149,7 @@ internal static class Q6KInterleavedKernel
             ref sbyte sb = ref Unsafe.Add(ref w.SubScales, (nint)b * ScaleBytes);
             var scales = BlockDot.Scales(SubScales(ref sb), SubScales(ref Unsafe.Add(ref sb, Rows)));
             var dot = BlockDot.Dot(codes, scales, ref Unsafe.Add(ref x, (nint)b * B), ref Unsafe.Add(ref sums, 2 * b));
-            acc = Scale(acc, dot, Vector256.LoadUnsafe(ref Unsafe.Add(ref w.Scales, (nint)b * Rows)), Unsafe.Add(ref sx, b));
+            acc = Scale(acc, dot, SuperBlockScales(w, b), Unsafe.Add(ref sx, b));
         }
         return acc;
     }
@@ -165,7 +170,7 @@ internal static class Q6KInterleavedKernel
             var codes = new Codes(ref wb);
             ref sbyte sb = ref Unsafe.Add(ref w.SubScales, (nint)b * ScaleBytes);
             var scales = BlockDot.Scales(SubScales(ref sb), SubScales(ref Unsafe.Add(ref sb, Rows)));
-            var d = Vector256.LoadUnsafe(ref Unsafe.Add(ref w.Scales, (nint)b * Rows));
+            var d = SuperBlockScales(w, b);
             nint xat = (nint)b * B;
             a0 = Scale(a0, BlockDot.Dot(codes, scales, ref Unsafe.Add(ref x, xat), ref Unsafe.Add(ref sums, 2 * b)), d, Unsafe.Add(ref sx, b));
             a1 = Scale(a1, BlockDot.Dot(codes, scales, ref Unsafe.Add(ref x1, xat), ref Unsafe.Add(ref sums, sumRow + 2 * b)), d, Unsafe.Add(ref sx, blocks + b));

@@ -1,3 +1,5 @@
+using Transformer.Kernels.Quantized.Ggml;
+
 namespace Transformer.Kernels.Quantized;
 
 /// <summary>
@@ -11,8 +13,9 @@ namespace Transformer.Kernels.Quantized;
 /// Per (group, block), <see cref="GroupBlockCodeBytes"/> = 192 bytes, still 6 bits a code: four 32-byte vectors of
 /// nibbles (vector v, lane r, byte j: value 4v + j's low nibble in bits 0–3, value 4(v + 4) + j's in bits 4–7), then
 /// two of high bit pairs (vector h, lane r, byte j, bits 2f..2f+1: value 4(4h + f) + j's). Chunks 0–3 are the first
-/// sub-block of 16, chunks 4–7 the second. Beside them the 8 rows' int8 sub-block scales (8 first, then 8 second) and
-/// the 8 rows' float32 d. Codes are stored unsigned (vpdpbusd multiplies unsigned by signed bytes); the kernel
+/// sub-block of 16, chunks 4–7 the second. Beside them the 8 rows' int8 sub-block scales (8 first, then 8 second);
+/// the 8 rows' float32 d once per (group, super-block of <see cref="SuperBlockBlocks"/> blocks), since ggml's d is per
+/// super-block: 212 bytes per group and block, 6.625 bits a weight against the file's 6.5625. Codes are stored unsigned (vpdpbusd multiplies unsigned by signed bytes); the kernel
 /// subtracts 32·Σx per sub-block (<see cref="Q8Activations.SubBlockSums"/>) to keep the dot exact. Padding rows of
 /// the last group are code 0 with scales 0: they contribute nothing and are never stored.
 /// </remarks>
@@ -30,6 +33,9 @@ public sealed class Q6KInterleavedWeight
     /// <summary>Sub-block scale bytes of one group's block: 8 first-half scales, then 8 second-half.</summary>
     internal const int GroupBlockScaleBytes = 2 * GroupRows;
 
+    /// <summary>Blocks of 32 that share one d: a ggml super-block of 256.</summary>
+    internal const int SuperBlockBlocks = GgmlQ6_K.BlockSize / Q8Format.BlockSize;
+
     private const int ChunkBytes = GroupRows * ChunkValues;
     private const int HighOffset = 4 * ChunkBytes;
 
@@ -38,20 +44,38 @@ public sealed class Q6KInterleavedWeight
     private readonly float[] _scales;
 
     /// <summary>
+    /// Whether <paramref name="source"/> can be repacked: every run of <see cref="SuperBlockBlocks"/> blocks of a row
+    /// (the last one possibly shorter) has one d, bit for bit, as every weight from ggml data has.
+    /// </summary>
+    public static bool CanRepack(Q6KWeight source)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        var scales = source.Scales;
+        for (int block = 0; block < scales.Length; block++)
+            if (block % source.BlocksPerRow % SuperBlockBlocks != 0
+                && BitConverter.SingleToInt32Bits(scales[block]) != BitConverter.SingleToInt32Bits(scales[block - 1]))
+                return false;
+        return true;
+    }
+
+    /// <summary>
     /// Repacks <paramref name="source"/>. Nothing here refers to the source afterwards, so a caller that drops it
     /// holds one copy: the matmul, its scalar spec and embedding lookups (<see cref="DequantizeRow"/>) read this layout.
     /// </summary>
+    /// <exception cref="ArgumentException">The blocks of a super-block do not share one d (see <see cref="CanRepack"/>).</exception>
     public Q6KInterleavedWeight(Q6KWeight source)
     {
-        ArgumentNullException.ThrowIfNull(source);
+        if (!CanRepack(source))
+            throw new ArgumentException("the blocks of a Q6_K super-block do not share one d, so the interleaved layout cannot hold them", nameof(source));
         OutFeatures = source.OutFeatures;
         InFeatures = source.InFeatures;
         BlocksPerRow = source.BlocksPerRow;
         Groups = (OutFeatures + GroupRows - 1) / GroupRows;
+        SuperBlocksPerRow = (BlocksPerRow + SuperBlockBlocks - 1) / SuperBlockBlocks;
         long groupBlocks = (long)Groups * BlocksPerRow;
         _codes = new byte[groupBlocks * GroupBlockCodeBytes];
         _subScales = new sbyte[groupBlocks * GroupBlockScaleBytes];
-        _scales = new float[groupBlocks * GroupRows];
+        _scales = new float[(long)Groups * SuperBlocksPerRow * GroupRows];
         Span<sbyte> values = stackalloc sbyte[Q8Format.BlockSize];
         for (int o = 0; o < OutFeatures; o++)
             for (int b = 0; b < BlocksPerRow; b++)
@@ -62,7 +86,7 @@ public sealed class Q6KInterleavedWeight
                 int lane = o % GroupRows;
                 _subScales[at * GroupBlockScaleBytes + lane] = low;
                 _subScales[at * GroupBlockScaleBytes + GroupRows + lane] = high;
-                _scales[at * GroupRows + lane] = source.Scales[block];
+                _scales[ScaleIndex(o, b)] = source.Scales[block];
                 for (int i = 0; i < Q8Format.BlockSize; i++) SetCode(at * GroupBlockCodeBytes, lane, i, values[i] + Q6KWeight.Offset);
             }
     }
@@ -79,13 +103,16 @@ public sealed class Q6KInterleavedWeight
     /// <summary>Groups of <see cref="GroupRows"/> rows, the last one padded.</summary>
     public int Groups { get; }
 
+    /// <summary>Runs of <see cref="SuperBlockBlocks"/> blocks per row that share a d (the last one possibly shorter).</summary>
+    public int SuperBlocksPerRow { get; }
+
     /// <summary>Codes [Groups, K/32, 192 bytes] (see the remarks).</summary>
     internal ReadOnlySpan<byte> Codes => _codes;
 
     /// <summary>Sub-block scales [Groups, K/32, 2 halves, 8 rows].</summary>
     internal ReadOnlySpan<sbyte> SubScales => _subScales;
 
-    /// <summary>Block scales d [Groups, K/32, 8 rows].</summary>
+    /// <summary>Super-block scales d [Groups, SuperBlocksPerRow, 8 rows]: block b reads super-block b / 8.</summary>
     internal ReadOnlySpan<float> Scales => _scales;
 
     /// <summary>Bytes held (the last group's padding rows included): what one pass streams.</summary>
@@ -119,7 +146,7 @@ public sealed class Q6KInterleavedWeight
     }
 
     /// <summary>The d of block <paramref name="block"/> of row <paramref name="row"/>.</summary>
-    internal float Scale(int row, int block) => _scales[GroupBlock(row, block) * GroupRows + row % GroupRows];
+    internal float Scale(int row, int block) => _scales[ScaleIndex(row, block)];
 
     private void CheckRow(int row)
     {
@@ -128,6 +155,9 @@ public sealed class Q6KInterleavedWeight
     }
 
     private long GroupBlock(int row, int block) => (long)(row / GroupRows) * BlocksPerRow + block;
+
+    private long ScaleIndex(int row, int block) =>
+        ((long)(row / GroupRows) * SuperBlocksPerRow + block / SuperBlockBlocks) * GroupRows + row % GroupRows;
 
     // Value i is chunk c = i / 4, byte j = i % 4 of its lane: nibble in vector c % 4 (high half for c ≥ 4), pair in
     // high vector c / 4 at field c % 4.
