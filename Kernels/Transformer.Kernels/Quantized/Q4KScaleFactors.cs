@@ -10,7 +10,10 @@ namespace Transformer.Kernels.Quantized;
 /// The candidates are d' = p_k / s for the smallest nonzero product p_k and s = 1..63, s'_j = round(p_j / d'); the
 /// first under which every product reproduces is taken. For ggml data the true (d, s_k) is among them and succeeds:
 /// d has 11 significant bits and s at most 6, so d·s is exact in float32, p_k / s_k is d exactly and p_j / d is s_j.
-/// Any other accepted candidate reproduces the same bits, which is all the layout needs.
+/// Any other accepted candidate reproduces the same bits, which is all the layout needs. A candidate with more than
+/// an f16's 11 significant bits is skipped before its codes are tried: the true d never is one, and the test (one
+/// division and a mask per candidate) keeps the search from dividing every product for each of up to 63 candidates,
+/// which made loading a 1.1B Q4_K_M file take 10 s longer.
 /// </remarks>
 public static class Q4KScaleFactors
 {
@@ -19,6 +22,9 @@ public static class Q4KScaleFactors
 
     /// <summary>The multipliers tried for the smallest nonzero product: ggml's 6-bit range.</summary>
     private const int MaxSmallestCode = 63;
+
+    /// <summary>The float32 mantissa bits below an f16's 10: zero in every f16 value widened to float32.</summary>
+    private const int BelowHalfMantissa = (1 << 13) - 1;
 
     /// <summary>
     /// A <paramref name="factor"/> and one byte per product in <paramref name="codes"/> with
@@ -43,6 +49,7 @@ public static class Q4KScaleFactors
         for (int s = 1; s <= MaxSmallestCode; s++)
         {
             factor = smallest / s;
+            if ((BitConverter.SingleToInt32Bits(factor) & BelowHalfMantissa) != 0) continue;
             if (TryCodes(products, factor, codes) && Reproduces(products, factor, codes)) return true;
         }
         factor = 0f;
