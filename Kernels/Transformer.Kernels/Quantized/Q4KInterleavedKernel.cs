@@ -65,7 +65,6 @@ internal static class Q4KInterleavedKernel
     private const int SuperBlockBlocks = Q4KInterleavedWeight.SuperBlockBlocks;
     private const int VectorBytes = Q4KInterleavedWeight.VectorBytes;
     private const int CodeVectors = Q4KInterleavedWeight.CodeVectors;
-    private const int ChunkValues = Q4KInterleavedWeight.ChunkValues;
 
     // Weight bytes ahead of the read position the stream prefetches: one super-block of a group (1.2 KB), about the
     // distance the int8 kernels measured best (a few KB in flight per core).
@@ -95,34 +94,16 @@ internal static class Q4KInterleavedKernel
             {
                 Tile8x4<TDot>(ref wg, ref Unsafe.Add(ref xq, (nint)t * k), ref Unsafe.Add(ref xs, (nint)t * blocks),
                     ref Unsafe.Add(ref xm, (nint)t * blocks), k, blocks, out var y0, out var y1, out var y2, out var y3);
-                Store(y0, ref yr, (nint)t * n, g, first, end, whole);
-                Store(y1, ref yr, (nint)(t + 1) * n, g, first, end, whole);
-                Store(y2, ref yr, (nint)(t + 2) * n, g, first, end, whole);
-                Store(y3, ref yr, (nint)(t + 3) * n, g, first, end, whole);
+                InterleavedTiles.Store(y0, ref yr, (nint)t * n, g, first, end, whole);
+                InterleavedTiles.Store(y1, ref yr, (nint)(t + 1) * n, g, first, end, whole);
+                InterleavedTiles.Store(y2, ref yr, (nint)(t + 2) * n, g, first, end, whole);
+                InterleavedTiles.Store(y3, ref yr, (nint)(t + 3) * n, g, first, end, whole);
             }
             for (; t < tokens; t++)
-                Store(Tile8x1<TDot>(ref wg, ref Unsafe.Add(ref xq, (nint)t * k), ref Unsafe.Add(ref xs, (nint)t * blocks),
+                InterleavedTiles.Store(Tile8x1<TDot>(ref wg, ref Unsafe.Add(ref xq, (nint)t * k), ref Unsafe.Add(ref xs, (nint)t * blocks),
                     ref Unsafe.Add(ref xm, (nint)t * blocks), blocks), ref yr, (nint)t * n, g, first, end, whole);
         }
     }
-
-    /// <summary>Rows [first, end) of group g's 8 results into token row <paramref name="at"/> of y.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store(Vector256<float> lanes, ref float y, nint at, int g, int first, int end, bool whole)
-    {
-        ref float dst = ref Unsafe.Add(ref y, at + g * Rows);
-        if (whole)
-        {
-            lanes.StoreUnsafe(ref dst);
-            return;
-        }
-        for (int o = first; o < end; o++) Unsafe.Add(ref y, at + o) = lanes.GetElement(o - g * Rows);
-    }
-
-    /// <summary>Chunk c (values 4c..4c+3) of one token's block as a 4-byte broadcast.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<sbyte> Chunk(ref sbyte block, int c) =>
-        Vector256.Create(Unsafe.ReadUnaligned<int>(ref Unsafe.As<sbyte, byte>(ref Unsafe.Add(ref block, c * ChunkValues)))).AsSByte();
 
     /// <summary>Code vector v's low nibbles: chunk v of the 8 rows.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -176,8 +157,8 @@ internal static class Q4KInterleavedKernel
             for (int v = 0; v < CodeVectors; v++)
             {
                 Vector256<byte> codes = Vector256.LoadUnsafe(ref rb, (nuint)(v * VectorBytes));
-                d = TDot.Add(d, Low(codes), Chunk(ref xb, v));
-                d = TDot.Add(d, High(codes), Chunk(ref xb, v + CodeVectors));
+                d = TDot.Add(d, Low(codes), InterleavedTiles.Chunk(ref xb, v));
+                d = TDot.Add(d, High(codes), InterleavedTiles.Chunk(ref xb, v + CodeVectors));
             }
             acc = Scale(acc, TDot.Finish(d), Products(dw, ref rb, Q4KInterleavedWeight.ScalesOffset), Unsafe.Add(ref sx, b));
             min = Min(min, Products(dminw, ref rb, Q4KInterleavedWeight.MinsOffset), Unsafe.Add(ref sums, b));
@@ -211,10 +192,10 @@ internal static class Q4KInterleavedKernel
             {
                 Vector256<byte> codes = Vector256.LoadUnsafe(ref rb, (nuint)(v * VectorBytes));
                 Vector256<byte> low = Low(codes), high = High(codes);
-                d0 = TDot.Add(TDot.Add(d0, low, Chunk(ref x0b, v)), high, Chunk(ref x0b, v + CodeVectors));
-                d1 = TDot.Add(TDot.Add(d1, low, Chunk(ref x1b, v)), high, Chunk(ref x1b, v + CodeVectors));
-                d2 = TDot.Add(TDot.Add(d2, low, Chunk(ref x2b, v)), high, Chunk(ref x2b, v + CodeVectors));
-                d3 = TDot.Add(TDot.Add(d3, low, Chunk(ref x3b, v)), high, Chunk(ref x3b, v + CodeVectors));
+                d0 = TDot.Add(TDot.Add(d0, low, InterleavedTiles.Chunk(ref x0b, v)), high, InterleavedTiles.Chunk(ref x0b, v + CodeVectors));
+                d1 = TDot.Add(TDot.Add(d1, low, InterleavedTiles.Chunk(ref x1b, v)), high, InterleavedTiles.Chunk(ref x1b, v + CodeVectors));
+                d2 = TDot.Add(TDot.Add(d2, low, InterleavedTiles.Chunk(ref x2b, v)), high, InterleavedTiles.Chunk(ref x2b, v + CodeVectors));
+                d3 = TDot.Add(TDot.Add(d3, low, InterleavedTiles.Chunk(ref x3b, v)), high, InterleavedTiles.Chunk(ref x3b, v + CodeVectors));
             }
             Vector256<float> s = Products(dw, ref rb, Q4KInterleavedWeight.ScalesOffset);
             a0 = Scale(a0, TDot.Finish(d0), s, Unsafe.Add(ref sx, b));

@@ -24,13 +24,13 @@ namespace Transformer.Kernels.Quantized;
 public sealed class Q4KInterleavedWeight
 {
     /// <summary>Rows per group: one per int32 lane of a 256-bit vector.</summary>
-    public const int GroupRows = 8;
+    public const int GroupRows = InterleavedTiles.Rows;
 
     /// <summary>Blocks of 32 that share one d and dmin: a ggml super-block of 256.</summary>
     public const int SuperBlockBlocks = 8;
 
     /// <summary>Values of one row in one chunk: the bytes a multiply-add sums into a lane.</summary>
-    internal const int ChunkValues = 4;
+    internal const int ChunkValues = InterleavedTiles.ChunkValues;
 
     /// <summary>Code vectors per record; vector v holds chunks v and v + 4.</summary>
     internal const int CodeVectors = Q8Format.BlockSize / ChunkValues / 2;

@@ -52,13 +52,13 @@ internal static class Q6KInterleavedKernel
             {
                 Tile8x4(group, ref Unsafe.Add(ref xq, (nint)t * k), ref Unsafe.Add(ref xs, (nint)t * blocks),
                     ref Unsafe.Add(ref xsum, (nint)t * 2 * blocks), k, blocks, out var y0, out var y1, out var y2, out var y3);
-                Store(y0, ref yr, (nint)t * n, g, first, end, whole);
-                Store(y1, ref yr, (nint)(t + 1) * n, g, first, end, whole);
-                Store(y2, ref yr, (nint)(t + 2) * n, g, first, end, whole);
-                Store(y3, ref yr, (nint)(t + 3) * n, g, first, end, whole);
+                InterleavedTiles.Store(y0, ref yr, (nint)t * n, g, first, end, whole);
+                InterleavedTiles.Store(y1, ref yr, (nint)(t + 1) * n, g, first, end, whole);
+                InterleavedTiles.Store(y2, ref yr, (nint)(t + 2) * n, g, first, end, whole);
+                InterleavedTiles.Store(y3, ref yr, (nint)(t + 3) * n, g, first, end, whole);
             }
             for (; t < tokens; t++)
-                Store(Tile8x1(group, ref Unsafe.Add(ref xq, (nint)t * k), ref Unsafe.Add(ref xs, (nint)t * blocks),
+                InterleavedTiles.Store(Tile8x1(group, ref Unsafe.Add(ref xq, (nint)t * k), ref Unsafe.Add(ref xs, (nint)t * blocks),
                     ref Unsafe.Add(ref xsum, (nint)t * 2 * blocks), blocks), ref yr, (nint)t * n, g, first, end, whole);
         }
     }
@@ -70,24 +70,6 @@ internal static class Q6KInterleavedKernel
         public readonly ref sbyte SubScales = ref subScales;
         public readonly ref float Scales = ref scales;
     }
-
-    /// <summary>Rows [first, end) of group g's 8 results into token row <paramref name="at"/> of y.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store(Vector256<float> lanes, ref float y, nint at, int g, int first, int end, bool whole)
-    {
-        ref float dst = ref Unsafe.Add(ref y, at + g * Rows);
-        if (whole)
-        {
-            lanes.StoreUnsafe(ref dst);
-            return;
-        }
-        for (int o = first; o < end; o++) Unsafe.Add(ref y, at + o) = lanes.GetElement(o - g * Rows);
-    }
-
-    /// <summary>Chunk c of one token's block as a 4-byte broadcast.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<sbyte> Chunk(ref sbyte block, int c) =>
-        Vector256.Create(Unsafe.ReadUnaligned<int>(ref Unsafe.As<sbyte, byte>(ref Unsafe.Add(ref block, c * Q6KInterleavedWeight.ChunkValues)))).AsSByte();
 
     /// <summary>Eight int8 scales sign-extended to the int32 lanes of their rows.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -208,10 +190,10 @@ internal static class Q6KInterleavedKernel
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector256<int> Dot(in Codes w, in BlockScales s, ref sbyte x, ref int sums)
         {
-            var a01 = Avx2.MultiplyAddAdjacent(w.C0, Chunk(ref x, 0)) + Avx2.MultiplyAddAdjacent(w.C1, Chunk(ref x, 1));
-            var a23 = Avx2.MultiplyAddAdjacent(w.C2, Chunk(ref x, 2)) + Avx2.MultiplyAddAdjacent(w.C3, Chunk(ref x, 3));
-            var b01 = Avx2.MultiplyAddAdjacent(w.C4, Chunk(ref x, 4)) + Avx2.MultiplyAddAdjacent(w.C5, Chunk(ref x, 5));
-            var b23 = Avx2.MultiplyAddAdjacent(w.C6, Chunk(ref x, 6)) + Avx2.MultiplyAddAdjacent(w.C7, Chunk(ref x, 7));
+            var a01 = Avx2.MultiplyAddAdjacent(w.C0, InterleavedTiles.Chunk(ref x, 0)) + Avx2.MultiplyAddAdjacent(w.C1, InterleavedTiles.Chunk(ref x, 1));
+            var a23 = Avx2.MultiplyAddAdjacent(w.C2, InterleavedTiles.Chunk(ref x, 2)) + Avx2.MultiplyAddAdjacent(w.C3, InterleavedTiles.Chunk(ref x, 3));
+            var b01 = Avx2.MultiplyAddAdjacent(w.C4, InterleavedTiles.Chunk(ref x, 4)) + Avx2.MultiplyAddAdjacent(w.C5, InterleavedTiles.Chunk(ref x, 5));
+            var b23 = Avx2.MultiplyAddAdjacent(w.C6, InterleavedTiles.Chunk(ref x, 6)) + Avx2.MultiplyAddAdjacent(w.C7, InterleavedTiles.Chunk(ref x, 7));
             // Σ over 16 values ≤ 16·128 fits an int16 half each.
             var sumPair = Vector256.Create(sums & 0xFFFF | Unsafe.Add(ref sums, 1) << 16).AsInt16();
             var offset = Avx2.MultiplyAddAdjacent(s.Both.AsInt16(), sumPair);

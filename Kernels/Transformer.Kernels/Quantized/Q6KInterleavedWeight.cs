@@ -22,10 +22,10 @@ namespace Transformer.Kernels.Quantized;
 public sealed class Q6KInterleavedWeight
 {
     /// <summary>Rows per group: one per int32 lane of a 256-bit vector.</summary>
-    public const int GroupRows = 8;
+    public const int GroupRows = InterleavedTiles.Rows;
 
     /// <summary>Values of one row in one chunk: the bytes a vpdpbusd lane sums.</summary>
-    internal const int ChunkValues = 4;
+    internal const int ChunkValues = InterleavedTiles.ChunkValues;
 
     /// <summary>Code bytes of one group's block: 4 nibble vectors and 2 high-pair vectors of 32 bytes.</summary>
     internal const int GroupBlockCodeBytes = 6 * GroupRows * ChunkValues;

@@ -57,34 +57,16 @@ internal static class Q8InterleavedKernel<TDot, TW>
             {
                 Tile8x4(ref wg, ref sg, ref Unsafe.Add(ref xq, (nint)t * k), ref Unsafe.Add(ref xs, (nint)t * blocks),
                     ref Unsafe.Add(ref xo, (nint)t * blocks), k, blocks, out var y0, out var y1, out var y2, out var y3);
-                Store(y0, ref yr, (nint)t * n, g, first, end, whole);
-                Store(y1, ref yr, (nint)(t + 1) * n, g, first, end, whole);
-                Store(y2, ref yr, (nint)(t + 2) * n, g, first, end, whole);
-                Store(y3, ref yr, (nint)(t + 3) * n, g, first, end, whole);
+                InterleavedTiles.Store(y0, ref yr, (nint)t * n, g, first, end, whole);
+                InterleavedTiles.Store(y1, ref yr, (nint)(t + 1) * n, g, first, end, whole);
+                InterleavedTiles.Store(y2, ref yr, (nint)(t + 2) * n, g, first, end, whole);
+                InterleavedTiles.Store(y3, ref yr, (nint)(t + 3) * n, g, first, end, whole);
             }
             for (; t < tokens; t++)
-                Store(Tile8x1(ref wg, ref sg, ref Unsafe.Add(ref xq, (nint)t * k), ref Unsafe.Add(ref xs, (nint)t * blocks),
+                InterleavedTiles.Store(Tile8x1(ref wg, ref sg, ref Unsafe.Add(ref xq, (nint)t * k), ref Unsafe.Add(ref xs, (nint)t * blocks),
                     ref Unsafe.Add(ref xo, (nint)t * blocks), blocks), ref yr, (nint)t * n, g, first, end, whole);
         }
     }
-
-    /// <summary>Rows [first, end) of group g's 8 results into token row <paramref name="at"/> of y.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store(Vector256<float> lanes, ref float y, nint at, int g, int first, int end, bool whole)
-    {
-        ref float dst = ref Unsafe.Add(ref y, at + g * Rows);
-        if (whole)
-        {
-            lanes.StoreUnsafe(ref dst);
-            return;
-        }
-        for (int o = first; o < end; o++) Unsafe.Add(ref y, at + o) = lanes.GetElement(o - g * Rows);
-    }
-
-    /// <summary>Chunk c of one token's block as a 4-byte broadcast.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<sbyte> Chunk(ref sbyte block, int c) =>
-        Vector256.Create(Unsafe.ReadUnaligned<int>(ref Unsafe.As<sbyte, byte>(ref Unsafe.Add(ref block, c * Q8InterleavedWeight.ChunkValues)))).AsSByte();
 
     /// <summary>acc + float(dot) · (sw · sx): the block's one rounding of the scale product and one fused add.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -101,7 +83,7 @@ internal static class Q8InterleavedKernel<TDot, TW>
             for (int line = 0; line < GroupBlockBytes / 64; line++) CachePrefetch.Line(ref Unsafe.Add(ref wb, PrefetchBytes + 64 * line));
             Vector256<int> dot = Start(ref xo, b);
             for (int c = 0; c < Chunks; c++)
-                dot = TDot.Add(dot, TDot.Prepare(Vector256.LoadUnsafe(ref wb, (nuint)(c * ChunkBytes))), Chunk(ref xb, c));
+                dot = TDot.Add(dot, TDot.Prepare(Vector256.LoadUnsafe(ref wb, (nuint)(c * ChunkBytes))), InterleavedTiles.Chunk(ref xb, c));
             acc = Scale(acc, dot, Vector256.LoadUnsafe(ref Unsafe.Add(ref sw, (nint)b * Rows)), Unsafe.Add(ref sx, b));
         }
         return acc;
@@ -131,10 +113,10 @@ internal static class Q8InterleavedKernel<TDot, TW>
             for (int c = 0; c < Chunks; c++)
             {
                 TW wc = TDot.Prepare(Vector256.LoadUnsafe(ref wb, (nuint)(c * ChunkBytes)));
-                d0 = TDot.Add(d0, wc, Chunk(ref x0b, c));
-                d1 = TDot.Add(d1, wc, Chunk(ref x1b, c));
-                d2 = TDot.Add(d2, wc, Chunk(ref x2b, c));
-                d3 = TDot.Add(d3, wc, Chunk(ref x3b, c));
+                d0 = TDot.Add(d0, wc, InterleavedTiles.Chunk(ref x0b, c));
+                d1 = TDot.Add(d1, wc, InterleavedTiles.Chunk(ref x1b, c));
+                d2 = TDot.Add(d2, wc, InterleavedTiles.Chunk(ref x2b, c));
+                d3 = TDot.Add(d3, wc, InterleavedTiles.Chunk(ref x3b, c));
             }
             Vector256<float> s = Vector256.LoadUnsafe(ref Unsafe.Add(ref sw, (nint)b * Rows));
             a0 = Scale(a0, d0, s, Unsafe.Add(ref sx, b));

@@ -12,10 +12,10 @@ namespace Transformer.Kernels.Quantized;
 public sealed class Q8InterleavedWeight
 {
     /// <summary>Rows per group: one per int32 lane of a 256-bit vector.</summary>
-    public const int GroupRows = 8;
+    public const int GroupRows = InterleavedTiles.Rows;
 
     /// <summary>Values of one row in one chunk: the bytes vpdpbusd sums into a lane.</summary>
-    internal const int ChunkValues = 4;
+    internal const int ChunkValues = InterleavedTiles.ChunkValues;
 
     /// <summary>Bytes of one group's block: 32 values of 8 rows.</summary>
     internal const int GroupBlockBytes = GroupRows * Q8Format.BlockSize;
