@@ -3,6 +3,7 @@ using Transformer.Gpu.Tests.Fixtures;
 using Transformer.Gpu.Tests.Support;
 using Transformer.Kernels.Backend;
 using Transformer.Kernels.Cpu;
+using Transformer.Kernels.Cpu.Isa;
 using Transformer.Kernels.Gpu.Memory;
 using Transformer.Loader;
 using Transformer.Runtime.Llama;
@@ -33,7 +34,7 @@ public abstract class BlockQuantModelTests(AcceleratorFixture fixture, ITestOutp
         float[] actual = Logits(gpu, tokens);
         using var widened = Load(path, new DequantizedCpuBackend(), ownsBackend: true);
         float[] sameWeights = Logits(widened, tokens);
-        using var cpu = Load(path, new CpuBackend(new CpuBackendOptions { Threads = 1 }), ownsBackend: true);
+        using var cpu = Load(path, new CpuBackend(new CpuBackendOptions { Threads = 1, Isa = CpuIsa.Scalar }), ownsBackend: true);
         float[] cpuBlocks = Logits(cpu, tokens);
 
         float vsWidened = Measure.MaxDifference(sameWeights, actual), vsLlama = Measure.MaxDifference(theirs, actual);
@@ -53,12 +54,13 @@ public abstract class BlockQuantModelTests(AcceleratorFixture fixture, ITestOutp
     [MemberData(nameof(Files))]
     public void The_device_holds_the_files_blocks(string name, string label)
     {
-        // Every layer matrix stays in its blocks on the device: the bytes a decode step streams are the CPU backend's
-        // (which keeps them as stored), under int8's 8.5 bits a weight and float32's 32.
+        // Every layer matrix stays in its blocks on the device: the bytes a decode step streams are those of the CPU
+        // backend's row-major block layout (its scalar path; the x86 paths' 8-row repacks store K-quant scales tighter),
+        // under int8's 8.5 bits a weight and float32's 32.
         var backend = fixture.RequireModelBackend();
         var (path, _, _) = Fixture(name, label);
         using var gpu = Load(path, backend);
-        using var cpu = Load(path, new CpuBackend(new CpuBackendOptions { Threads = 1 }), ownsBackend: true);
+        using var cpu = Load(path, new CpuBackend(new CpuBackendOptions { Threads = 1, Isa = CpuIsa.Scalar }), ownsBackend: true);
         var layers = gpu.Weights.Layers.SelectMany(l => new[] { l.Query, l.Key, l.Value, l.Output, l.Gate, l.Up, l.Down }).ToArray();
         foreach (var w in layers) Assert.IsAssignableFrom<IlgpuBlockWeight>(w);
         long held = layers.Sum(w => w.ByteSize), weights = layers.Sum(w => (long)w.OutFeatures * w.InFeatures);
