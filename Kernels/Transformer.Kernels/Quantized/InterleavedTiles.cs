@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using Transformer.Kernels.Cpu.Isa;
 
 namespace Transformer.Kernels.Quantized;
 
@@ -15,6 +16,14 @@ internal static class InterleavedTiles
 
     /// <summary>Values of one row in one chunk: the bytes a lane's dot step sums.</summary>
     public const int ChunkValues = 4;
+
+    /// <summary>
+    /// Whether a tile on <paramref name="isa"/> steps with 256-bit vpdpbusd: the AVX-VNNI path, and the AVX-512 path on
+    /// CPUs that also have AVX-VNNI (.NET exposes no 512-bit vpdpbusd). The AVX2 path always runs what an AVX2-only CPU
+    /// runs, which is how a CPU with AVX-VNNI tests both steps.
+    /// </summary>
+    public static bool UsesVpdpbusd(CpuIsa isa) =>
+        isa == CpuIsa.AvxVnni || (isa == CpuIsa.Avx512 && CpuIsaSupport.IsSupported(CpuIsa.AvxVnni));
 
     /// <summary>Chunk c (values 4c..4c+3) of one token's block as a 4-byte broadcast.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -69,12 +69,9 @@ public static class Q4KMatMul
 
     /// <summary>
     /// Whether <paramref name="isa"/>'s interleaved kernel multiplies with vpdpbusd (<see cref="Q4KVpdpbusdChunkDot"/>) rather
-    /// than vpmaddubsw (<see cref="Q4KMaddubsChunkDot"/>): the AVX-VNNI path, and the AVX-512 path on CPUs that also have
-    /// AVX-VNNI (.NET exposes no 512-bit vpdpbusd without AVX-512 VNNI). The AVX2 path always runs what an AVX2-only
-    /// machine runs, which is how a CPU with VNNI tests both.
+    /// than vpmaddubsw (<see cref="Q4KMaddubsChunkDot"/>): the int8 repack's rule, <see cref="InterleavedTiles.UsesVpdpbusd"/>.
     /// </summary>
-    public static bool UsesVpdpbusd(CpuIsa isa) =>
-        isa == CpuIsa.AvxVnni || (isa == CpuIsa.Avx512 && CpuIsaSupport.IsSupported(CpuIsa.AvxVnni));
+    public static bool UsesVpdpbusd(CpuIsa isa) => InterleavedTiles.UsesVpdpbusd(isa);
 
     /// <summary>
     /// <see cref="ComputeRows(CpuIsa, Q8Activations, Q4KWeight, Span{float}, int, int)"/> on a repacked weight:

@@ -64,12 +64,10 @@ public static class Q8MatMul
         isa is CpuIsa.Avx2 or CpuIsa.AvxVnni or CpuIsa.Avx512 && CpuIsaSupport.IsSupported(isa);
 
     /// <summary>
-    /// Whether <paramref name="isa"/>'s interleaved kernel multiplies with 256-bit vpdpbusd: the AVX-VNNI path, and
-    /// the AVX-512 path on CPUs that also have AVX-VNNI (.NET exposes no 512-bit vpdpbusd). Elsewhere, and always on
-    /// the AVX2 path (so it can be forced to stand for an AVX2-only CPU), vpsignb + vpmaddubsw + vpmaddwd.
+    /// Whether <paramref name="isa"/>'s interleaved kernel runs here and multiplies with 256-bit vpdpbusd
+    /// (<see cref="InterleavedTiles.UsesVpdpbusd"/>); elsewhere, and always on the AVX2 path, vpsignb + vpmaddubsw + vpmaddwd.
     /// </summary>
-    public static bool UsesVpdpbusd(CpuIsa isa) =>
-        Interleaves(isa) && isa != CpuIsa.Avx2 && CpuIsaSupport.IsSupported(CpuIsa.AvxVnni);
+    public static bool UsesVpdpbusd(CpuIsa isa) => Interleaves(isa) && InterleavedTiles.UsesVpdpbusd(isa);
 
     /// <summary>
     /// The path whose int8 block step <paramref name="isa"/>'s int8 matmul multiplies with here: on the repack
