@@ -36,9 +36,9 @@ public class Q4KLayoutBenchmarks
     [Params(1, 8, 32, MatMulShapes.PrefillTokens)]
     public int Tokens { get; set; }
 
-    /// <summary>Weight layout (the int8 suite's enum: the same two choices).</summary>
-    [Params(Q8Layout.RowMajor, Q8Layout.Interleaved)]
-    public Q8Layout Layout { get; set; }
+    /// <summary>Weight layout.</summary>
+    [Params(WeightLayout.RowMajor, WeightLayout.Interleaved)]
+    public WeightLayout Layout { get; set; }
 
     /// <summary>Quantizes random weights and tokens (outside the measurement).</summary>
     [GlobalSetup]
@@ -56,7 +56,7 @@ public class Q4KLayoutBenchmarks
     [Benchmark]
     public void MatMul()
     {
-        if (Layout == Q8Layout.Interleaved) Q4KMatMul.ComputeRows(Isa, _x, _interleaved, _y, 0, Shape.Out);
+        if (Layout == WeightLayout.Interleaved) Q4KMatMul.ComputeRows(Isa, _x, _interleaved, _y, 0, Shape.Out);
         else Q4KMatMul.Compute(Isa, _x, _weight, _y);
     }
 }

@@ -4,21 +4,11 @@ using Transformer.Kernels.Quantized;
 
 namespace Transformer.Bench;
 
-/// <summary>How a Q6_K weight is laid out for the matmul.</summary>
-public enum Q6KLayout
-{
-    /// <summary>Row-major <see cref="Q6KWeight"/>: the int8 driver's 4-row × 4-token tiles with horizontal sums.</summary>
-    RowMajor,
-
-    /// <summary><see cref="Q6KInterleavedWeight"/>: the 8-row × 4-token tiles, one row per lane.</summary>
-    Interleaved,
-}
-
 /// <summary>
 /// The Q6_K matmul at 1, 8, 32 and 128 tokens on TinyLlama-1.1B's projection shapes (SmolLM2's hidden 576 is no
 /// whole number of Q6_K super-blocks; Q4_K_M files hold attn_v, some ffn_down and the classifier as Q6_K), row-major
-/// against interleaved weights, single thread, on the best x86 path (the interleaved kernel uses vpdpbusd where
-/// AVX-VNNI exists, vpmaddubsw otherwise). GMAC/s = Tokens·out·in / time.
+/// against interleaved weights, single thread, on the best x86 path (the interleaved kernel runs vpmaddubsw with the
+/// sub-block scales folded into vpmaddwd). GMAC/s = Tokens·out·in / time.
 /// </summary>
 public class Q6KLayoutBenchmarks
 {
@@ -46,8 +36,8 @@ public class Q6KLayoutBenchmarks
     public int Tokens { get; set; }
 
     /// <summary>Weight layout.</summary>
-    [Params(Q6KLayout.RowMajor, Q6KLayout.Interleaved)]
-    public Q6KLayout Layout { get; set; }
+    [Params(WeightLayout.RowMajor, WeightLayout.Interleaved)]
+    public WeightLayout Layout { get; set; }
 
     /// <summary>Quantizes random weights and tokens (outside the measurement).</summary>
     [GlobalSetup]
@@ -65,7 +55,7 @@ public class Q6KLayoutBenchmarks
     [Benchmark]
     public void MatMul()
     {
-        if (Layout == Q6KLayout.Interleaved) Q6KMatMul.ComputeRows(Isa, _x, _interleaved, _y, 0, Shape.Out);
+        if (Layout == WeightLayout.Interleaved) Q6KMatMul.ComputeRows(Isa, _x, _interleaved, _y, 0, Shape.Out);
         else Q6KMatMul.Compute(Isa, _x, _weight, _y);
     }
 }

@@ -4,20 +4,10 @@ using Transformer.Kernels.Quantized;
 
 namespace Transformer.Bench;
 
-/// <summary>How an int8 weight is laid out for the matmul.</summary>
-public enum Q8Layout
-{
-    /// <summary>Row-major <see cref="Q8Weight"/>: the 4-row × 4-token tiles of every path.</summary>
-    RowMajor,
-
-    /// <summary><see cref="Q8InterleavedWeight"/>: the 8-row × 4-token vpdpbusd tiles.</summary>
-    Interleaved,
-}
-
 /// <summary>
 /// The int8 matmul at 1, 8, 32 and 128 tokens (decode, 8-stream decode, short and long prefill) on SmolLM2-135M's
 /// projection shapes, row-major against interleaved weights, single thread, on the best path that can run both
-/// (AVX-512 or AVX-VNNI with AVX-VNNI present; no cases elsewhere). GMAC/s = Tokens·out·in / time.
+/// (any x86 path: vpdpbusd where the CPU has AVX-VNNI, vpsignb + vpmaddubsw + vpmaddwd otherwise; no cases elsewhere). GMAC/s = Tokens·out·in / time.
 /// </summary>
 public class Q8LayoutBenchmarks
 {
@@ -45,8 +35,8 @@ public class Q8LayoutBenchmarks
     public int Tokens { get; set; }
 
     /// <summary>Weight layout.</summary>
-    [Params(Q8Layout.RowMajor, Q8Layout.Interleaved)]
-    public Q8Layout Layout { get; set; }
+    [Params(WeightLayout.RowMajor, WeightLayout.Interleaved)]
+    public WeightLayout Layout { get; set; }
 
     /// <summary>Quantizes random weights and tokens (outside the measurement).</summary>
     [GlobalSetup]
@@ -64,7 +54,7 @@ public class Q8LayoutBenchmarks
     [Benchmark]
     public void MatMul()
     {
-        if (Layout == Q8Layout.Interleaved) Q8MatMul.ComputeRows(Isa, _x, _interleaved, _y, 0, Shape.Out);
+        if (Layout == WeightLayout.Interleaved) Q8MatMul.ComputeRows(Isa, _x, _interleaved, _y, 0, Shape.Out);
         else Q8MatMul.Compute(Isa, _x, _weight, _y);
     }
 }
