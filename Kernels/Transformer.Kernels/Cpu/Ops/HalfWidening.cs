@@ -125,7 +125,7 @@ public static class F16Run
 {
     /// <summary>The widest width this CPU runs: 512, 256, 128 or 0 (scalar).</summary>
     public static int PreferredWidth { get; } =
-        Avx512F.IsSupported && Vector512.IsHardwareAccelerated ? 512
+        Avx512BW.IsSupported && Vector512.IsHardwareAccelerated ? 512
         : Avx2.IsSupported ? 256
         : AdvSimd.IsSupported ? 128
         : 0;
@@ -146,11 +146,23 @@ public static class F16Run
         switch (width)
         {
             case 512:
-                Require(Avx512F.IsSupported && Vector512.IsHardwareAccelerated, width);
+                Require(Avx512BW.IsSupported && Vector512.IsHardwareAccelerated, width);
+                for (; i + 32 <= n; i += 32)
+                {
+                    if (F16Pairs.TryWiden512(ref Unsafe.Add(ref s, i), ref Unsafe.Add(ref d, i))) continue;
+                    HalfVector512<F16Format>.Load(ref Unsafe.Add(ref s, i)).StoreUnsafe(ref d, (nuint)i);
+                    HalfVector512<F16Format>.Load(ref Unsafe.Add(ref s, i + 16)).StoreUnsafe(ref d, (nuint)(i + 16));
+                }
                 for (; i + 16 <= n; i += 16) HalfVector512<F16Format>.Load(ref Unsafe.Add(ref s, i)).StoreUnsafe(ref d, (nuint)i);
                 break;
             case 256:
                 Require(Avx2.IsSupported, width);
+                for (; i + 16 <= n; i += 16)
+                {
+                    if (F16Pairs.TryWiden256(ref Unsafe.Add(ref s, i), ref Unsafe.Add(ref d, i))) continue;
+                    HalfVector256<F16Format>.Load(ref Unsafe.Add(ref s, i)).StoreUnsafe(ref d, (nuint)i);
+                    HalfVector256<F16Format>.Load(ref Unsafe.Add(ref s, i + 8)).StoreUnsafe(ref d, (nuint)(i + 8));
+                }
                 for (; i + 8 <= n; i += 8) HalfVector256<F16Format>.Load(ref Unsafe.Add(ref s, i)).StoreUnsafe(ref d, (nuint)i);
                 break;
             case 128:
@@ -168,5 +180,62 @@ public static class F16Run
     private static void Require(bool supported, int width)
     {
         if (!supported) throw new PlatformNotSupportedException($"this CPU has no {width}-bit F16 widening path");
+    }
+}
+
+/// <summary>
+/// F16 → float32 for runs without subnormals (activations in a KV cache almost never hold one), in 16-bit lanes:
+/// twice the values per instruction of <see cref="F16Format"/>'s 32-bit lanes, which made widening the larger part of
+/// paged attention over an F16 pool. A binary32's high half is the sign, the exponent rebiased by 112 (31, infinity
+/// or NaN, by 224 to land on 255) and the mantissa's top 7 bits — (h &amp; 0x7FFF) >> 3 plus 112 &lt;&lt; 7 — and its
+/// low half the mantissa's last 3 bits, h &lt;&lt; 13; ±0 keeps only its sign. Interleaving the halves word by word
+/// (vpunpcklwd/vpunpckhwd, which work within 128-bit lanes, after one permute that puts each lane's words where the
+/// unpacks want them) gives the floats in order. A run holding a subnormal returns false and is widened by
+/// <see cref="F16Format"/>, so every pattern converts exactly.
+/// </summary>
+internal static class F16Pairs
+{
+    private const ushort MagnitudeMask = 0x7FFF, ExponentMask = 0x7C00, SignMask = 0x8000, Rebias = 112 << 7;
+
+    // Word j of 128-bit lane L: the unpacks read words 0–3 of each lane into floats 4L..4L+3 of the first output and
+    // words 4–7 into floats 16 + 4L.. of the second.
+    private static readonly Vector512<ushort> s_unpackOrder512 = Vector512.Create(
+        (ushort)0, 1, 2, 3, 16, 17, 18, 19, 4, 5, 6, 7, 20, 21, 22, 23, 8, 9, 10, 11, 24, 25, 26, 27, 12, 13, 14, 15, 28, 29, 30, 31);
+
+    /// <summary>Widens 32 patterns into 32 floats unless one is subnormal (then writes nothing).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool TryWiden512(ref ushort source, ref float destination)
+    {
+        var h = Avx512BW.PermuteVar32x16(Vector512.LoadUnsafe(ref source), s_unpackOrder512);
+        var exponent = h & Vector512.Create(ExponentMask);
+        var magnitude = h & Vector512.Create(MagnitudeMask);
+        var zeroExponent = Vector512.Equals(exponent, Vector512<ushort>.Zero);
+        if (!Vector512.EqualsAll(Vector512.AndNot(zeroExponent, Vector512.Equals(magnitude, Vector512<ushort>.Zero)), Vector512<ushort>.Zero)) return false;
+        var high = (magnitude >>> 3) + Vector512.Create(Rebias);
+        high += Vector512.Equals(exponent, Vector512.Create(ExponentMask)) & Vector512.Create(Rebias);
+        high = Vector512.AndNot(high, zeroExponent) | (h & Vector512.Create(SignMask));
+        var low = h << 13;
+        Avx512BW.UnpackLow(low, high).AsSingle().StoreUnsafe(ref destination);
+        Avx512BW.UnpackHigh(low, high).AsSingle().StoreUnsafe(ref destination, 16);
+        return true;
+    }
+
+    /// <summary>Widens 16 patterns into 16 floats unless one is subnormal (then writes nothing).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool TryWiden256(ref ushort source, ref float destination)
+    {
+        // Quadwords 0, 2, 1, 3: lane 0 then holds patterns 0–3 and 8–11, lane 1 patterns 4–7 and 12–15.
+        var h = Avx2.Permute4x64(Vector256.LoadUnsafe(ref source).AsUInt64(), 0b11_01_10_00).AsUInt16();
+        var exponent = h & Vector256.Create(ExponentMask);
+        var magnitude = h & Vector256.Create(MagnitudeMask);
+        var zeroExponent = Vector256.Equals(exponent, Vector256<ushort>.Zero);
+        if (!Vector256.EqualsAll(Vector256.AndNot(zeroExponent, Vector256.Equals(magnitude, Vector256<ushort>.Zero)), Vector256<ushort>.Zero)) return false;
+        var high = (magnitude >>> 3) + Vector256.Create(Rebias);
+        high += Vector256.Equals(exponent, Vector256.Create(ExponentMask)) & Vector256.Create(Rebias);
+        high = Vector256.AndNot(high, zeroExponent) | (h & Vector256.Create(SignMask));
+        var low = h << 13;
+        Avx2.UnpackLow(low, high).AsSingle().StoreUnsafe(ref destination);
+        Avx2.UnpackHigh(low, high).AsSingle().StoreUnsafe(ref destination, 8);
+        return true;
     }
 }
