@@ -94,8 +94,10 @@ internal static class Q4KInterleavedKernel
             int t = 0;
             for (; t + 4 <= tokens; t += 4)
             {
+                // As the int8 kernel: the tiles after the first find the group cached and ask for the next one.
+                nint ahead = t == 0 ? PrefetchBytes : (nint)w.GroupBytes;
                 Tile8x4<TDot>(ref wg, ref Unsafe.Add(ref xq, (nint)t * k), ref Unsafe.Add(ref xs, (nint)t * blocks),
-                    ref Unsafe.Add(ref xm, (nint)t * blocks), k, blocks, out var y0, out var y1, out var y2, out var y3);
+                    ref Unsafe.Add(ref xm, (nint)t * blocks), k, blocks, ahead, out var y0, out var y1, out var y2, out var y3);
                 InterleavedTiles.Store(y0, ref yr, (nint)t * n, g, first, end, whole);
                 InterleavedTiles.Store(y1, ref yr, (nint)(t + 1) * n, g, first, end, whole);
                 InterleavedTiles.Store(y2, ref yr, (nint)(t + 2) * n, g, first, end, whole);
@@ -126,11 +128,11 @@ internal static class Q4KInterleavedKernel
     private static Vector256<float> Min(Vector256<float> min, Vector256<float> mw, float sum) =>
         Fma.MultiplyAdd(mw, Vector256.Create(sum), min);
 
-    /// <summary>Asks for the stream <see cref="PrefetchBytes"/> ahead of <paramref name="record"/>.</summary>
+    /// <summary>Asks for the stream <paramref name="ahead"/> bytes ahead of <paramref name="record"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Prefetch(ref byte record)
+    private static void Prefetch(ref byte record, nint ahead)
     {
-        for (int line = 0; line < PrefetchLines; line++) CachePrefetch.Line(ref Unsafe.Add(ref record, PrefetchBytes + 64 * line));
+        for (int line = 0; line < PrefetchLines; line++) CachePrefetch.Line(ref Unsafe.Add(ref record, ahead + 64 * line));
     }
 
     /// <summary>Where block b's record starts in its group: after the headers of super-blocks 0..b/8.</summary>
@@ -154,7 +156,7 @@ internal static class Q4KInterleavedKernel
             if (b % SuperBlockBlocks == 0) (dw, dminw) = Factors(ref w, b);
             ref byte rb = ref RecordOf(ref w, b);
             ref sbyte xb = ref Unsafe.Add(ref x, (nint)b * B);
-            Prefetch(ref rb);
+            Prefetch(ref rb, PrefetchBytes);
             Vector256<int> low = Vector256<int>.Zero, high = low;
             for (int v = 0; v < CodeVectors; v++)
             {
@@ -168,7 +170,7 @@ internal static class Q4KInterleavedKernel
         return acc - min;
     }
 
-    private static void Tile8x4<TDot>(ref byte w, ref sbyte x, ref float sx, ref float sums, int k, int blocks,
+    private static void Tile8x4<TDot>(ref byte w, ref sbyte x, ref float sx, ref float sums, int k, int blocks, nint ahead,
         out Vector256<float> y0, out Vector256<float> y1, out Vector256<float> y2, out Vector256<float> y3)
         where TDot : struct, IQ4KChunkDot
     {
@@ -188,7 +190,7 @@ internal static class Q4KInterleavedKernel
             ref sbyte x2b = ref Unsafe.Add(ref x2, xat);
             ref sbyte x3b = ref Unsafe.Add(ref x3, xat);
             // A tile over few tokens is still bound by the weight stream, as the GEMV is.
-            Prefetch(ref rb);
+            Prefetch(ref rb, ahead);
             Vector256<int> d0 = Vector256<int>.Zero, d1 = d0, d2 = d0, d3 = d0, e0 = d0, e1 = d0, e2 = d0, e3 = d0;
             for (int v = 0; v < CodeVectors; v++)
             {

@@ -50,8 +50,10 @@ internal static class Q6KInterleavedKernel
             int t = 0;
             for (; t + 4 <= tokens; t += 4)
             {
+                // As the int8 kernel: the tiles after the first find the group's codes cached and ask for the next group's.
+                nint ahead = t == 0 ? PrefetchBytes : (nint)blocks * CodeBytes;
                 Tile8x4(group, ref Unsafe.Add(ref xq, (nint)t * k), ref Unsafe.Add(ref xs, (nint)t * blocks),
-                    ref Unsafe.Add(ref xsum, (nint)t * 2 * blocks), k, blocks, out var y0, out var y1, out var y2, out var y3);
+                    ref Unsafe.Add(ref xsum, (nint)t * 2 * blocks), k, blocks, ahead, out var y0, out var y1, out var y2, out var y3);
                 InterleavedTiles.Store(y0, ref yr, (nint)t * n, g, first, end, whole);
                 InterleavedTiles.Store(y1, ref yr, (nint)(t + 1) * n, g, first, end, whole);
                 InterleavedTiles.Store(y2, ref yr, (nint)(t + 2) * n, g, first, end, whole);
@@ -115,9 +117,9 @@ internal static class Q6KInterleavedKernel
         Vector256.LoadUnsafe(ref Unsafe.Add(ref w.Scales, (nint)(b / Q6KInterleavedWeight.SuperBlockBlocks) * Rows));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Prefetch(ref byte block)
+    private static void Prefetch(ref byte block, nint ahead)
     {
-        for (int line = 0; line < CodeBytes / 64; line++) CachePrefetch.Line(ref Unsafe.Add(ref block, PrefetchBytes + 64 * line));
+        for (int line = 0; line < CodeBytes / 64; line++) CachePrefetch.Line(ref Unsafe.Add(ref block, ahead + 64 * line));
     }
 
     private static Vector256<float> Tile8x1(Group w, ref sbyte x, ref float sx, ref int sums, int blocks)
@@ -126,7 +128,7 @@ internal static class Q6KInterleavedKernel
         for (int b = 0; b < blocks; b++)
         {
             ref byte wb = ref Unsafe.Add(ref w.Codes, (nint)b * CodeBytes);
-            Prefetch(ref wb);
+            Prefetch(ref wb, PrefetchBytes);
             var codes = new Codes(ref wb);
             ref sbyte sb = ref Unsafe.Add(ref w.SubScales, (nint)b * ScaleBytes);
             var scales = BlockDot.Scales(SubScales(ref sb), SubScales(ref Unsafe.Add(ref sb, Rows)));
@@ -136,7 +138,7 @@ internal static class Q6KInterleavedKernel
         return acc;
     }
 
-    private static void Tile8x4(Group w, ref sbyte x, ref float sx, ref int sums, int k, int blocks,
+    private static void Tile8x4(Group w, ref sbyte x, ref float sx, ref int sums, int k, int blocks, nint ahead,
         out Vector256<float> y0, out Vector256<float> y1, out Vector256<float> y2, out Vector256<float> y3)
     {
         Vector256<float> a0 = Vector256<float>.Zero, a1 = a0, a2 = a0, a3 = a0;
@@ -148,7 +150,7 @@ internal static class Q6KInterleavedKernel
         {
             ref byte wb = ref Unsafe.Add(ref w.Codes, (nint)b * CodeBytes);
             // A tile over few tokens is still bound by the weight stream, as the GEMV is.
-            Prefetch(ref wb);
+            Prefetch(ref wb, ahead);
             var codes = new Codes(ref wb);
             ref sbyte sb = ref Unsafe.Add(ref w.SubScales, (nint)b * ScaleBytes);
             var scales = BlockDot.Scales(SubScales(ref sb), SubScales(ref Unsafe.Add(ref sb, Rows)));

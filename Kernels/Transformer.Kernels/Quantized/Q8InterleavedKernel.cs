@@ -58,8 +58,11 @@ internal static class Q8InterleavedKernel<TDot, TW>
             int t = 0;
             for (; t + 4 <= tokens; t += 4)
             {
+                // The first tile over a group streams it in, asking a little ahead; the others find it cached and ask
+                // for the next group instead, which a tile computing from cache would otherwise wait for at the next g.
+                nint ahead = t == 0 ? PrefetchBytes : (nint)blocks * GroupBlockBytes;
                 Tile8x4(ref wg, ref sg, ref Unsafe.Add(ref xq, (nint)t * k), ref Unsafe.Add(ref xs, (nint)t * blocks),
-                    ref Unsafe.Add(ref xo, (nint)t * blocks), k, blocks, out var y0, out var y1, out var y2, out var y3);
+                    ref Unsafe.Add(ref xo, (nint)t * blocks), k, blocks, ahead, out var y0, out var y1, out var y2, out var y3);
                 InterleavedTiles.Store(y0, ref yr, (nint)t * n, g, first, end, whole);
                 InterleavedTiles.Store(y1, ref yr, (nint)(t + 1) * n, g, first, end, whole);
                 InterleavedTiles.Store(y2, ref yr, (nint)(t + 2) * n, g, first, end, whole);
@@ -112,7 +115,7 @@ internal static class Q8InterleavedKernel<TDot, TW>
         e3 = TDot.Add(e3, wn, InterleavedTiles.Chunk(ref x3b, c + 1));
     }
 
-    private static void Tile8x4(ref byte w, ref float sw, ref sbyte x, ref float sx, ref int xo, int k, int blocks,
+    private static void Tile8x4(ref byte w, ref float sw, ref sbyte x, ref float sx, ref int xo, int k, int blocks, nint ahead,
         out Vector256<float> y0, out Vector256<float> y1, out Vector256<float> y2, out Vector256<float> y3)
     {
         Vector256<float> a0 = Vector256<float>.Zero, a1 = a0, a2 = a0, a3 = a0;
@@ -128,7 +131,7 @@ internal static class Q8InterleavedKernel<TDot, TW>
             ref sbyte x2b = ref Unsafe.Add(ref x2, xat);
             ref sbyte x3b = ref Unsafe.Add(ref x3, xat);
             // A tile over few tokens is still bound by the weight stream, as the GEMV is.
-            for (int line = 0; line < GroupBlockBytes / 64; line++) CachePrefetch.Line(ref Unsafe.Add(ref wb, PrefetchBytes + 64 * line));
+            for (int line = 0; line < GroupBlockBytes / 64; line++) CachePrefetch.Line(ref Unsafe.Add(ref wb, ahead + 64 * line));
             Vector256<int> d0 = Start(ref xo, b), e0 = Vector256<int>.Zero;
             Vector256<int> d1 = Start(ref xo, blocks + b), e1 = Vector256<int>.Zero;
             Vector256<int> d2 = Start(ref xo, 2 * blocks + b), e2 = Vector256<int>.Zero;
