@@ -179,47 +179,64 @@ internal static class Q4KInterleavedKernel
         ref sbyte x1 = ref Unsafe.Add(ref x, k);
         ref sbyte x2 = ref Unsafe.Add(ref x, 2 * k);
         ref sbyte x3 = ref Unsafe.Add(ref x, 3 * k);
-        Vector256<float> dw = a0, dminw = a0;
-        for (int b = 0; b < blocks; b++)
+        // Super-block by super-block (the last may be short), so a block's record is a running offset and the factors
+        // load once per header with no division.
+        for (int first = 0; first < blocks; first += SuperBlockBlocks)
         {
-            if (b % SuperBlockBlocks == 0) (dw, dminw) = Factors(ref w, b);
-            ref byte rb = ref RecordOf(ref w, b);
-            nint xat = (nint)b * B;
-            ref sbyte x0b = ref Unsafe.Add(ref x, xat);
-            ref sbyte x1b = ref Unsafe.Add(ref x1, xat);
-            ref sbyte x2b = ref Unsafe.Add(ref x2, xat);
-            ref sbyte x3b = ref Unsafe.Add(ref x3, xat);
-            // A tile over few tokens is still bound by the weight stream, as the GEMV is.
-            Prefetch(ref rb, ahead);
-            Vector256<int> d0 = Vector256<int>.Zero, d1 = d0, d2 = d0, d3 = d0, e0 = d0, e1 = d0, e2 = d0, e3 = d0;
-            for (int v = 0; v < CodeVectors; v++)
+            var (dw, dminw) = Factors(ref w, first);
+            ref byte records = ref RecordOf(ref w, first);
+            int end = Math.Min(blocks, first + SuperBlockBlocks);
+            for (int b = first; b < end; b++)
             {
-                Vector256<byte> codes = Vector256.LoadUnsafe(ref rb, (nuint)(v * VectorBytes));
-                Vector256<byte> low = Low(codes), high = High(codes);
-                d0 = TDot.Add(d0, low, InterleavedTiles.Chunk(ref x0b, v));
-                d1 = TDot.Add(d1, low, InterleavedTiles.Chunk(ref x1b, v));
-                d2 = TDot.Add(d2, low, InterleavedTiles.Chunk(ref x2b, v));
-                d3 = TDot.Add(d3, low, InterleavedTiles.Chunk(ref x3b, v));
-                e0 = TDot.Add(e0, high, InterleavedTiles.Chunk(ref x0b, v + CodeVectors));
-                e1 = TDot.Add(e1, high, InterleavedTiles.Chunk(ref x1b, v + CodeVectors));
-                e2 = TDot.Add(e2, high, InterleavedTiles.Chunk(ref x2b, v + CodeVectors));
-                e3 = TDot.Add(e3, high, InterleavedTiles.Chunk(ref x3b, v + CodeVectors));
+                ref byte rb = ref Unsafe.Add(ref records, (nint)(b - first) * RecordBytes);
+                nint xat = (nint)b * B;
+                ref sbyte x0b = ref Unsafe.Add(ref x, xat);
+                ref sbyte x1b = ref Unsafe.Add(ref x1, xat);
+                ref sbyte x2b = ref Unsafe.Add(ref x2, xat);
+                ref sbyte x3b = ref Unsafe.Add(ref x3, xat);
+                // A tile over few tokens is still bound by the weight stream, as the GEMV is.
+                Prefetch(ref rb, ahead);
+                Vector256<int> d0 = Vector256<int>.Zero, d1 = d0, d2 = d0, d3 = d0, e0 = d0, e1 = d0, e2 = d0, e3 = d0;
+                // The four code vectors unrolled, so every code and activation offset is a constant.
+                CodeVector<TDot>(ref rb, 0, ref x0b, ref x1b, ref x2b, ref x3b, ref d0, ref d1, ref d2, ref d3, ref e0, ref e1, ref e2, ref e3);
+                CodeVector<TDot>(ref rb, 1, ref x0b, ref x1b, ref x2b, ref x3b, ref d0, ref d1, ref d2, ref d3, ref e0, ref e1, ref e2, ref e3);
+                CodeVector<TDot>(ref rb, 2, ref x0b, ref x1b, ref x2b, ref x3b, ref d0, ref d1, ref d2, ref d3, ref e0, ref e1, ref e2, ref e3);
+                CodeVector<TDot>(ref rb, 3, ref x0b, ref x1b, ref x2b, ref x3b, ref d0, ref d1, ref d2, ref d3, ref e0, ref e1, ref e2, ref e3);
+                Vector256<float> s = Products(dw, ref rb, Q4KInterleavedWeight.ScalesOffset);
+                a0 = Scale(a0, TDot.Finish(d0) + TDot.Finish(e0), s, Unsafe.Add(ref sx, b));
+                a1 = Scale(a1, TDot.Finish(d1) + TDot.Finish(e1), s, Unsafe.Add(ref sx, blocks + b));
+                a2 = Scale(a2, TDot.Finish(d2) + TDot.Finish(e2), s, Unsafe.Add(ref sx, 2 * blocks + b));
+                a3 = Scale(a3, TDot.Finish(d3) + TDot.Finish(e3), s, Unsafe.Add(ref sx, 3 * blocks + b));
+                Vector256<float> m = Products(dminw, ref rb, Q4KInterleavedWeight.MinsOffset);
+                m0 = Min(m0, m, Unsafe.Add(ref sums, b));
+                m1 = Min(m1, m, Unsafe.Add(ref sums, blocks + b));
+                m2 = Min(m2, m, Unsafe.Add(ref sums, 2 * blocks + b));
+                m3 = Min(m3, m, Unsafe.Add(ref sums, 3 * blocks + b));
             }
-            Vector256<float> s = Products(dw, ref rb, Q4KInterleavedWeight.ScalesOffset);
-            a0 = Scale(a0, TDot.Finish(d0) + TDot.Finish(e0), s, Unsafe.Add(ref sx, b));
-            a1 = Scale(a1, TDot.Finish(d1) + TDot.Finish(e1), s, Unsafe.Add(ref sx, blocks + b));
-            a2 = Scale(a2, TDot.Finish(d2) + TDot.Finish(e2), s, Unsafe.Add(ref sx, 2 * blocks + b));
-            a3 = Scale(a3, TDot.Finish(d3) + TDot.Finish(e3), s, Unsafe.Add(ref sx, 3 * blocks + b));
-            Vector256<float> m = Products(dminw, ref rb, Q4KInterleavedWeight.MinsOffset);
-            m0 = Min(m0, m, Unsafe.Add(ref sums, b));
-            m1 = Min(m1, m, Unsafe.Add(ref sums, blocks + b));
-            m2 = Min(m2, m, Unsafe.Add(ref sums, 2 * blocks + b));
-            m3 = Min(m3, m, Unsafe.Add(ref sums, 3 * blocks + b));
         }
         y0 = a0 - m0;
         y1 = a1 - m1;
         y2 = a2 - m2;
         y3 = a3 - m3;
+    }
+
+    /// <summary>Code vector v of a block (chunks v and v + 4 of the 8 rows) against 4 tokens, low and high nibbles in their own states.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CodeVector<TDot>(ref byte rb, int v, ref sbyte x0b, ref sbyte x1b, ref sbyte x2b, ref sbyte x3b,
+        ref Vector256<int> d0, ref Vector256<int> d1, ref Vector256<int> d2, ref Vector256<int> d3,
+        ref Vector256<int> e0, ref Vector256<int> e1, ref Vector256<int> e2, ref Vector256<int> e3)
+        where TDot : struct, IQ4KChunkDot
+    {
+        Vector256<byte> codes = Vector256.LoadUnsafe(ref rb, (nuint)(v * VectorBytes));
+        Vector256<byte> low = Low(codes), high = High(codes);
+        d0 = TDot.Add(d0, low, InterleavedTiles.Chunk(ref x0b, v));
+        d1 = TDot.Add(d1, low, InterleavedTiles.Chunk(ref x1b, v));
+        d2 = TDot.Add(d2, low, InterleavedTiles.Chunk(ref x2b, v));
+        d3 = TDot.Add(d3, low, InterleavedTiles.Chunk(ref x3b, v));
+        e0 = TDot.Add(e0, high, InterleavedTiles.Chunk(ref x0b, v + CodeVectors));
+        e1 = TDot.Add(e1, high, InterleavedTiles.Chunk(ref x1b, v + CodeVectors));
+        e2 = TDot.Add(e2, high, InterleavedTiles.Chunk(ref x2b, v + CodeVectors));
+        e3 = TDot.Add(e3, high, InterleavedTiles.Chunk(ref x3b, v + CodeVectors));
     }
 
     /// <summary>The 8 rows' d and dmin from the header of the super-block that block <paramref name="b"/> opens.</summary>
