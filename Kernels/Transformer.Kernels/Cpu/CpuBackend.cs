@@ -16,6 +16,9 @@ public sealed class CpuBackend : IBackend
     private readonly MatMulWork _matMul;
     private readonly AttentionWork _attention;
     private readonly BidirectionalAttentionWork _bidirectional;
+    private readonly RowWork<RmsNormRows> _rmsNorm = new();
+    private readonly RowWork<RopeRows> _rope = new();
+    private readonly RowWork<GatedRows> _gated = new();
 
     /// <summary>Creates a backend with the given options (defaults: all cores, best ISA path).</summary>
     public CpuBackend(CpuBackendOptions? options = null)
@@ -150,9 +153,7 @@ public sealed class CpuBackend : IBackend
     public void RmsNorm(DeviceTensor input, DeviceTensor weight, float eps, DeviceTensor output)
     {
         var x = Cpu(input);
-        var y = Cpu(output);
-        var w = Cpu(weight).Span;
-        for (int t = 0; t < x.Rows; t++) Ops.RmsNorm.Compute(x.Row(t), w, eps, y.Row(t));
+        _rmsNorm.Run(_pool, new RmsNormRows(x, Cpu(weight), eps, Cpu(output)), x.Rows, x.Columns);
     }
 
     /// <inheritdoc/>
@@ -180,11 +181,9 @@ public sealed class CpuBackend : IBackend
         if (headDim <= 0 || rows.Columns % headDim != 0 || 2 * pairs > headDim)
             throw new ArgumentException($"rope: rows of {rows.Columns} features do not split into heads of {headDim} with {pairs} rotated pairs");
         for (int r = 0; r < rows.Rows; r++)
-        {
-            int position = step.Positions[r];
-            if (position >= table.MaxPositions) throw new ArgumentOutOfRangeException(nameof(step), $"position {position} is beyond the rope table's {table.MaxPositions}");
-            Rope.Apply(rows.Row(r), headDim, table.Cos.AsSpan(position * pairs, pairs), table.Sin.AsSpan(position * pairs, pairs), table.Style);
-        }
+            if (step.Positions[r] >= table.MaxPositions)
+                throw new ArgumentOutOfRangeException(nameof(step), $"position {step.Positions[r]} is beyond the rope table's {table.MaxPositions}");
+        _rope.Run(_pool, new RopeRows(rows, headDim, step, table), rows.Rows, rows.Columns);
     }
 
     /// <inheritdoc/>
@@ -232,12 +231,18 @@ public sealed class CpuBackend : IBackend
     }
 
     /// <inheritdoc/>
-    public void SwiGlu(DeviceTensor gate, DeviceTensor up, DeviceTensor output) =>
-        Ops.SwiGlu.Compute(Cpu(gate).Span, Cpu(up).Span, Cpu(output).Span);
+    public void SwiGlu(DeviceTensor gate, DeviceTensor up, DeviceTensor output) => GatedActivation(gate, up, output, geGlu: false);
 
     /// <inheritdoc/>
-    public void GeGlu(DeviceTensor gate, DeviceTensor up, DeviceTensor output) =>
-        Ops.GeGlu.Compute(Cpu(gate).Span, Cpu(up).Span, Cpu(output).Span);
+    public void GeGlu(DeviceTensor gate, DeviceTensor up, DeviceTensor output) => GatedActivation(gate, up, output, geGlu: true);
+
+    private void GatedActivation(DeviceTensor gate, DeviceTensor up, DeviceTensor output, bool geGlu)
+    {
+        var (g, u, y) = (Cpu(gate), Cpu(up), Cpu(output));
+        if (u.Rows != g.Rows || y.Rows != g.Rows || u.Columns != g.Columns || y.Columns != g.Columns)
+            throw new ArgumentException($"gated activation shapes: gate[{g.Rows}, {g.Columns}], up[{u.Rows}, {u.Columns}], out[{y.Rows}, {y.Columns}]");
+        _gated.Run(_pool, new GatedRows(g, u, y, geGlu), g.Rows, g.Columns);
+    }
 
     /// <inheritdoc/>
     public void LayerNorm(DeviceTensor input, DeviceTensor weight, DeviceTensor bias, float eps, DeviceTensor output)
@@ -293,4 +298,27 @@ public sealed class CpuBackend : IBackend
 
     private static CpuTensor Cpu(DeviceTensor tensor) =>
         tensor as CpuTensor ?? throw new ArgumentException($"a {tensor.GetType().Name} does not belong to the CPU backend");
+
+    private readonly record struct RmsNormRows(CpuTensor X, CpuTensor Weight, float Eps, CpuTensor Y) : IRowOp
+    {
+        public void Run(int row) => Ops.RmsNorm.Compute(X.Row(row), Weight.Span, Eps, Y.Row(row));
+    }
+
+    private readonly record struct RopeRows(CpuTensor X, int HeadDim, StepLayout Step, CpuRopeTable Table) : IRowOp
+    {
+        public void Run(int row)
+        {
+            int pairs = Table.RotaryPairs, position = Step.Positions[row];
+            Rope.Apply(X.Row(row), HeadDim, Table.Cos.AsSpan(position * pairs, pairs), Table.Sin.AsSpan(position * pairs, pairs), Table.Style);
+        }
+    }
+
+    private readonly record struct GatedRows(CpuTensor Gate, CpuTensor Up, CpuTensor Output, bool GeGlu) : IRowOp
+    {
+        public void Run(int row)
+        {
+            if (GeGlu) Ops.GeGlu.Compute(Gate.Row(row), Up.Row(row), Output.Row(row));
+            else Ops.SwiGlu.Compute(Gate.Row(row), Up.Row(row), Output.Row(row));
+        }
+    }
 }
