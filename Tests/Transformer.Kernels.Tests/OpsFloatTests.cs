@@ -262,7 +262,7 @@ public sealed class OpsFloatTests
     {
         bool supported = width switch
         {
-            512 => System.Runtime.Intrinsics.X86.Avx512F.IsSupported && System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated,
+            512 => System.Runtime.Intrinsics.X86.Avx512BW.IsSupported && System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated,
             256 => System.Runtime.Intrinsics.X86.Avx2.IsSupported,
             128 => System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported,
             _ => true,
