@@ -47,8 +47,8 @@ internal sealed class MatMulWork(CpuIsa isa) : IParallelWork
             else if (weight is not (CpuF32Weight or CpuHalfWeight)) throw new ArgumentException($"weight '{weight.Name}' ({weight.Format}) does not belong to the CPU backend");
             // Q4_K's minimums (either layout) read per-block activation sums: computed here, once, before the workers share them.
             if (weight is CpuQ4KWeight) _quantizedInput!.ScaledSums();
-            // Likewise the interleaved int8 kernel's per-block offsets.
-            if (weight is CpuQ8Weight { Interleaved: not null }) _quantizedInput!.OffsetSums();
+            // Likewise the per-block offsets of the interleaved int8 kernel's vpdpbusd step (the only one reading them).
+            if (weight is CpuQ8Weight { Interleaved: not null } && Q8MatMul.UsesVpdpbusd(isa)) _quantizedInput!.OffsetSums();
             // And the interleaved Q6_K kernel's per-16 sums.
             if (weight is CpuQ6KWeight { Interleaved: not null }) _quantizedInput!.SubBlockSums();
             _weights[j] = weight;

@@ -42,9 +42,9 @@ internal static class Q8InterleavedKernel<TDot, TW>
     {
         ref sbyte xq = ref MemoryMarshal.GetReference(x.Values);
         ref float xs = ref MemoryMarshal.GetReference(x.Scales);
-        // Only vpdpbusd's unsigned operand needs the −128·Σx correction (Start ignores it otherwise); the sums are
-        // computed once per matmul input either way, before the workers share it.
-        ref int xo = ref MemoryMarshal.GetReference(x.OffsetSums());
+        // Only vpdpbusd's unsigned operand needs the −128·Σx correction: the sums are computed once per matmul input,
+        // before the workers share it, and only for that step (Start never reads them otherwise).
+        ref int xo = ref TDot.StartsFromOffset ? ref MemoryMarshal.GetReference(x.OffsetSums()) : ref Unsafe.NullRef<int>();
         ref byte wq = ref MemoryMarshal.GetReference(w.Values);
         ref float ws = ref MemoryMarshal.GetReference(w.Scales);
         ref float yr = ref MemoryMarshal.GetReference(y);
