@@ -50,9 +50,9 @@ internal readonly struct Q4KMaddubsChunkDot : IQ4KChunkDot
 /// all 8 rows and each serves every token of the tile against a broadcast 4-byte chunk, so a block's dots come out one
 /// row per lane with no horizontal sums; the low- and high-nibble chunks sum in two chains per token, finished and
 /// added once per block (exact integers, so in any order), which kept the AVX2 path's dependent int16 adds from
-/// bounding it (84 → 130 GOP/s per core at 8 tokens on a Sapphire Rapids core). Per super-block the 8 rows' d and dmin are loaded once; per block the scale
-/// and minimum bytes are widened and multiplied by them (sw_b = d·s_b, mw_b = dmin·m_b, ggml's products exactly). Each
-/// lane is one (row, token) result computed as
+/// bounding it (84 → 130 GOP/s per core at 8 tokens on an Emerald Rapids core). Per super-block the 8 rows' d and dmin
+/// are loaded once; per block the scale and minimum bytes are widened and multiplied by them (sw_b = d·s_b,
+/// mw_b = dmin·m_b, ggml's products exactly). Each lane is one (row, token) result computed as
 /// acc = fma(float(dot_b), sw_b · sx_b, acc), min = fma(mw_b, (sx·Σx)_b, min) in block order, then acc − min: the
 /// arithmetic of <see cref="Q4KReference.ComputeRowsFused"/> bit for bit, whichever tile, token count, row range or
 /// chunk dot (<see cref="IQ4KChunkDot"/>) computed it.

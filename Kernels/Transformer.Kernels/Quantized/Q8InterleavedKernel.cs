@@ -13,9 +13,9 @@ namespace Transformer.Kernels.Quantized;
 /// take one vpdpbusd (<see cref="VnniChunkDot"/>) or vpsignb + vpmaddubsw + vpmaddwd (<see cref="SignedChunkDot"/>)
 /// and never a horizontal sum; the block's int32 dots then take one convert, one scale product and one FMA per
 /// 8 pairs. Each token's block dot runs as two chains, even and odd chunks, added once per block: integer sums, so
-/// exact in any order, and two chains per token keep vpdpbusd's latency covered where one (a chain of 8 dependent
-/// vpdpbusd per block) left the 8×4 tile at ~190 GOP/s per core and the GEMV at half that (243 and 125 with two, on a
-/// Sapphire Rapids core; the chunks are unrolled so every x and w offset is a constant). Each lane is one (row, token) result computed as acc = fma(float(dot_b), sw_b · sx_b, acc) in block
+/// exact in any order. One chain (8 dependent vpdpbusd a block) left the 8×4 tile at ~190 GOP/s per core and the GEMV
+/// at half that; two give 243 and 125 on an Emerald Rapids core, with the chunks unrolled so every x and w offset is a
+/// constant. Each lane is one (row, token) result computed as acc = fma(float(dot_b), sw_b · sx_b, acc) in block
 /// order, the arithmetic of <see cref="Q8Reference.ComputeRowsFused(Q8Activations, Q8Weight, Span{float}, int, int)"/>
 /// bit for bit, whichever chunk dot, tile, token count or row range computed it.
 /// </summary>
