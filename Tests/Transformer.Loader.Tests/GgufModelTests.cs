@@ -208,6 +208,32 @@ public sealed class GgufModelTests
             w.Add("llama.rope.scaling.type", "yarn");
         }));
 
+    /// <summary>A file whose rope_freqs.weight (RoPE frequency factors) holds <paramref name="factors"/>.</summary>
+    private static string RejectedRopeFactors(float[] factors)
+    {
+        using var dir = new TempDirectory();
+        string path = dir.File("bad.gguf");
+        using (var gguf = new GgufWriter(File.Create(path)))
+        {
+            LlamaKeys(gguf);
+            gguf.DeclareTensor("token_embd.weight", GgmlType.F32, 64, 40);
+            gguf.DeclareTensor("rope_freqs.weight", GgmlType.F32, factors.Length);
+            gguf.WriteHeader();
+            gguf.WriteTensorData("token_embd.weight", new byte[64 * 40 * 4]);
+            gguf.WriteTensorData("rope_freqs.weight", System.Runtime.InteropServices.MemoryMarshal.AsBytes(factors.AsSpan()));
+        }
+        return Assert.Throws<ModelFormatException>(() => ModelFiles.Open(path).Dispose()).Message;
+    }
+
+    [Fact]
+    public void Rope_frequency_factors_of_the_wrong_shape_are_named() =>
+        // 64 features in 4 heads: 8 rotated pairs per head.
+        Assert.Contains("rope_freqs.weight is rope_freqs.weight: F32[5]; expected F32[8], one factor per rotated pair", RejectedRopeFactors([1f, 1f, 2f, 4f, 8f]));
+
+    [Fact]
+    public void Rope_frequency_factors_must_be_positive_and_finite() =>
+        Assert.Contains("RoPE frequency factor 6 is NaN; each must be finite and positive", RejectedRopeFactors([1f, 1f, 1f, 2f, 4f, 8f, float.NaN, 8f]));
+
     [Fact]
     public void Partial_rotary_is_refused() =>
         Assert.Contains("partial rotary", Rejected(w =>

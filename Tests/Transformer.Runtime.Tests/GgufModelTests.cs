@@ -114,4 +114,33 @@ public sealed class GgufModelTests(ITestOutputHelper output) : IDisposable
         int[] tokens = [1, 5, 9, 2, 30, 7, 7, 100 % config.VocabSize];
         Assert.Equal(TestModels.AllLogits(inMemory, tokens), TestModels.AllLogits(fromGguf, tokens));
     }
+
+    [Fact]
+    public void A_llama3_scaled_model_round_trips_through_rope_freqs()
+    {
+        // tiny's 8 pairs have wavelengths of 6 to 19 869 positions: below 256 kept, 628 blended, beyond 1024 divided by 8.
+        var config = SyntheticPresets.Get("tiny") with { RopeScaling = new RopeScaling(8f, 1f, 4f, 1024) };
+        Directory.CreateDirectory(_dir);
+        string path = Path.Combine(_dir, "llama3-scaled.gguf");
+        using (var weights = new SyntheticWeightSource(config, seed: 12)) GgufModelWriter.Write(path, config, weights, GgmlType.F32);
+
+        ModelConfig read;
+        using (var file = GgufFile.Open(path))
+        {
+            Assert.True(file.TryGetTensor("rope_freqs.weight", out var tensor));
+            Assert.Equal(GgmlType.F32, tensor.Type);
+            read = GgufModelConfig.Read(file);
+        }
+        var factors = read.RopeFrequencyFactors ?? throw new Xunit.Sdk.XunitException("no RoPE frequency factors read");
+        Assert.Equal([1f, 1f, 1f, 1f], factors.Take(4));
+        Assert.InRange(factors[4], 1.01f, 7.99f);
+        Assert.Equal([8f, 8f, 8f], factors.Skip(5));
+        float[] expected = RotaryFrequencies.Compute(config), actual = RotaryFrequencies.Compute(read);
+        for (int i = 0; i < expected.Length; i++) Assert.Equal(expected[i], actual[i], expected[i] * 1e-6f);
+
+        using var fromGguf = TestModels.Load(path);
+        using var inMemory = new LlamaModel(config, new SyntheticWeightSource(config, seed: 12), new CpuBackend(), ownsWeights: true, ownsBackend: true);
+        int[] tokens = [1, 5, 9, 2, 30, 7, 7, 100];
+        Assert.True(TestModels.MaxAbsDiff(TestModels.AllLogits(inMemory, tokens), TestModels.AllLogits(fromGguf, tokens)) < 1e-4f);
+    }
 }

@@ -90,6 +90,12 @@ public sealed record ModelConfig
     /// <summary>Phi-3's LongRoPE per-pair frequency factors and attention factor; null without it.</summary>
     public LongRopeScaling? LongRope { get; init; }
 
+    /// <summary>
+    /// Per rotated pair, the divisor of its inverse frequency, as a GGUF file stores Llama 3's frequency scaling
+    /// (its <c>rope_freqs.weight</c> tensor, in place of the <c>rope_scaling</c> parameters); null without it.
+    /// </summary>
+    public IReadOnlyList<float>? RopeFrequencyFactors { get; init; }
+
     /// <summary>Gemma 2/3's attention, windowing and soft-capping settings; null for other families.</summary>
     public GemmaSettings? Gemma { get; init; }
 
@@ -143,6 +149,16 @@ public sealed record ModelConfig
         if (RotaryDim <= 0 || RotaryDim > HeadDim || RotaryDim % 2 != 0)
             throw new ModelFormatException($"{source}: the rotary dimension (head_dim × partial_rotary_factor = {RotaryDim}) must be even and within 1..head_dim ({HeadDim})");
         LongRope?.Validate(source, RotaryDim / 2);
+        if (RopeFrequencyFactors is { } factors)
+        {
+            if (RopeScaling is not null || LongRope is not null)
+                throw new ModelFormatException($"{source}: RoPE frequency factors cannot be combined with rope_scaling or LongRoPE");
+            if (factors.Count != RotaryDim / 2)
+                throw new ModelFormatException($"{source}: {factors.Count} RoPE frequency factors for {RotaryDim / 2} rotated pairs");
+            for (int i = 0; i < factors.Count; i++)
+                if (!float.IsFinite(factors[i]) || factors[i] <= 0)
+                    throw new ModelFormatException($"{source}: RoPE frequency factor {i} is {factors[i]}; each must be finite and positive");
+        }
         Gemma?.Validate(source, NumLayers);
         if (RopeByLayer is { } ropeByLayer && ropeByLayer.Count != NumLayers)
             throw new ModelFormatException($"{source}: no_rope_layers has {ropeByLayer.Count} entries for {NumLayers} layers");

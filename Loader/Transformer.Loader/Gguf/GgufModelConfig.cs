@@ -58,6 +58,7 @@ public static class GgufModelConfig
             MlpBias = Has("ffn_up.bias"),
             BosTokenId = m.OptionalInt("tokenizer.ggml.bos_token_id"),
             EosTokenIds = EndTokens(m),
+            RopeFrequencyFactors = RopeFrequencyFactors(file, headDim / 2),
         };
         config.Validate(source);
         return config;
@@ -81,8 +82,20 @@ public static class GgufModelConfig
         string? type = file.Metadata.OptionalString($"{a}.rope.scaling.type");
         if (type is not (null or "none"))
             throw new ModelFormatException($"{file.FilePath}: {a}.rope.scaling.type '{InputQuote.Cap(type)}' is not supported; supported: none");
-        // Llama 3.1+ files carry their frequency scaling as a tensor of per-pair factors instead of metadata.
-        if (file.TryGetTensor("rope_freqs.weight", out _))
-            throw new ModelFormatException($"{file.FilePath}: rope_freqs.weight (Llama 3 RoPE frequency factors) is not supported for GGUF files yet");
     }
+
+    /// <summary>
+    /// Llama 3.1+ files carry their frequency scaling as <c>rope_freqs.weight</c>, one F32 divisor per rotated pair,
+    /// instead of metadata; null when the file has none.
+    /// </summary>
+    private static float[]? RopeFrequencyFactors(GgufFile file, int pairs)
+    {
+        if (!file.TryGetTensor(RopeFrequenciesTensor, out var tensor)) return null;
+        if (tensor.Type != GgmlType.F32 || tensor.Dimensions.Count != 1 || tensor.Dimensions[0] != pairs)
+            throw new ModelFormatException($"{file.FilePath}: {RopeFrequenciesTensor} is {tensor}; expected F32[{pairs}], one factor per rotated pair");
+        return System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(file.Data(tensor).Span).ToArray();
+    }
+
+    /// <summary>The GGUF tensor of per-pair RoPE frequency factors (read into the config, not a weight).</summary>
+    internal const string RopeFrequenciesTensor = "rope_freqs.weight";
 }

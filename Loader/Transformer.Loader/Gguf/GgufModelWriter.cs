@@ -76,6 +76,8 @@ public static class GgufModelWriter
                 : matrixTypes.TypeFor(t.Name, t.Tensor.Shape[^1], config.NumLayers, hasOutput)).ToArray();
             for (int i = 0; i < tensors.Length; i++)
                 gguf.DeclareTensor(tensors[i].Name, types[i], tensors[i].Tensor.Shape.Reverse().Select(d => (long)d).ToArray());
+            float[]? ropeFactors = RopeFrequencyFactors(config);
+            if (ropeFactors is not null) gguf.DeclareTensor(GgufModelConfig.RopeFrequenciesTensor, GgmlType.F32, ropeFactors.Length);
             gguf.WriteHeader();
             for (int i = 0; i < tensors.Length; i++)
             {
@@ -86,8 +88,33 @@ public static class GgufModelWriter
                     : 0;
                 gguf.WriteTensorData(name, Encode(tensor, types[i], new RowOrder(tensor.Shape[0], heads, config.HeadDim, path, name)));
             }
+            if (ropeFactors is not null)
+                gguf.WriteTensorData(GgufModelConfig.RopeFrequenciesTensor, System.Runtime.InteropServices.MemoryMarshal.AsBytes(ropeFactors.AsSpan()).ToArray());
         }
         File.Move(partial, path, overwrite: true);
+    }
+
+    /// <summary>
+    /// Llama 3's frequency scaling as llama.cpp stores it, one divisor per rotated pair in <c>rope_freqs.weight</c>:
+    /// the file's own factors when it came from a GGUF, else computed from <c>rope_scaling</c> as llama.cpp's
+    /// converter does (in double precision: 1 for short wavelengths, the factor for long ones, and
+    /// 1 / ((1 − s) / factor + s) between); null without scaling.
+    /// </summary>
+    private static float[]? RopeFrequencyFactors(ModelConfig config)
+    {
+        if (config.RopeFrequencyFactors is { } stored) return [.. stored];
+        if (config.RopeScaling is not { } s) return null;
+        int pairs = config.RotaryDim / 2;
+        double low = s.OriginalMaxPositions / (double)s.LowFrequencyFactor, high = s.OriginalMaxPositions / (double)s.HighFrequencyFactor;
+        var factors = new float[pairs];
+        for (int i = 0; i < pairs; i++)
+        {
+            double frequency = 1.0 / MathF.Pow(config.RopeTheta, 2 * i / (float)config.RotaryDim);
+            double wavelength = 2 * Math.PI / frequency;
+            double smooth = (s.OriginalMaxPositions / wavelength - s.LowFrequencyFactor) / (s.HighFrequencyFactor - s.LowFrequencyFactor);
+            factors[i] = (float)(wavelength < high ? 1.0 : wavelength > low ? s.Factor : 1.0 / ((1 - smooth) / s.Factor + smooth));
+        }
+        return factors;
     }
 
     /// <summary>The tensor's values in <paramref name="type"/>, stored row r at <c>order.StoredRow(r)</c>.</summary>
@@ -116,8 +143,10 @@ public static class GgufModelWriter
 
     private static void AddHyperparameters(GgufWriter gguf, string a, ModelConfig config)
     {
-        if (config.RopeScaling is not null || config.SlidingWindow is not null)
-            throw new ArgumentException("RoPE scaling and sliding windows are not written to GGUF yet", nameof(config));
+        if (config.SlidingWindow is not null)
+            throw new ArgumentException("sliding windows are not written to GGUF yet", nameof(config));
+        if (config.LongRope is not null)
+            throw new ArgumentException("LongRoPE scaling is not written to GGUF yet", nameof(config));
         gguf.Add("general.architecture", a);
         gguf.Add("general.alignment", (uint)GgufWriter.Alignment);
         gguf.Add($"{a}.vocab_size", (uint)config.VocabSize);

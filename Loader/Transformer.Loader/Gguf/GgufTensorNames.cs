@@ -36,8 +36,8 @@ public static class GgufTensorNames
 
     /// <summary>
     /// The Hugging Face name of a GGUF tensor of <paramref name="architecture"/>, or null when the engine has no use
-    /// for it (a tensor a model would need, such as Llama 3's <c>rope_freqs.weight</c> or a mixture of experts,
-    /// is then refused by the caller rather than silently dropped).
+    /// for it (a tensor a model would need, such as a mixture of experts' routers, is then refused by the caller rather
+    /// than silently dropped; Llama 3's <c>rope_freqs.weight</c> is read into the config instead).
     /// </summary>
     public static string? ToHuggingFace(string ggufName, GgufArchitecture architecture)
     {

@@ -67,6 +67,7 @@ public sealed class GgufWeightSource : IWeightSource
             var tensors = new List<HostTensor>();
             foreach (var info in file.Tensors)
             {
+                if (info.Name == GgufModelConfig.RopeFrequenciesTensor) continue; // read into the config
                 string name = GgufTensorNames.ToHuggingFace(info.Name, architecture)
                     ?? throw new ModelFormatException(
                         $"{file.FilePath}: tensor '{InputQuote.Cap(info.Name)}' has no meaning for a GGUF '{architecture.Name}' model in this engine");

@@ -8,7 +8,7 @@ public static class RotaryFrequencies
     /// <summary>
     /// inv_freq[i] = 1 / theta^(2i / rotaryDim) for the rotated pairs (rotaryDim = headDim unless partial),
     /// computed in float32 as PyTorch and llama2.c do, then rescaled when the config asks for llama3 scaling
-    /// or LongRoPE.
+    /// (as parameters, or as a GGUF file's per-pair factors) or LongRoPE.
     /// </summary>
     public static float[] Compute(ModelConfig config)
     {
@@ -17,6 +17,9 @@ public static class RotaryFrequencies
         for (int i = 0; i < pairs; i++)
             inverse[i] = 1f / MathF.Pow(config.RopeTheta, 2 * i / (float)config.RotaryDim);
         if (config.RopeScaling is { } scaling) ApplyLlama3Scaling(inverse, scaling);
+        // A GGUF file's rope_freqs: the same scaling, stored as one divisor per pair (llama.cpp divides likewise).
+        if (config.RopeFrequencyFactors is { } divisors)
+            for (int i = 0; i < pairs; i++) inverse[i] /= divisors[i];
         if (config.LongRope is { } longRope)
         {
             var factors = LongRopeFactors(config, longRope);
