@@ -178,7 +178,7 @@ public sealed class GgufModelTests
 
     [Fact]
     public void Unsupported_architecture_names_the_supported_ones() =>
-        Assert.Contains("GGUF architecture 'mamba' is not supported; supported: llama, qwen2", Rejected(w => LlamaKeys(w, "mamba")));
+        Assert.Contains("GGUF architecture 'mamba' is not supported; supported: llama, qwen2, qwen3", Rejected(w => LlamaKeys(w, "mamba")));
 
     [Fact]
     public void Missing_hyperparameter_is_named() =>

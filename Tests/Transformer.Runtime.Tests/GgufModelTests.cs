@@ -97,7 +97,7 @@ public sealed class GgufModelTests(ITestOutputHelper output) : IDisposable
         Assert.True(metrics.Top1Agreement >= 0.9, metrics.ToString());
     }
 
-    public static TheoryData<string> Architectures => ["LlamaForCausalLM", "Qwen2ForCausalLM"];
+    public static TheoryData<string> Architectures => ["LlamaForCausalLM", "Qwen2ForCausalLM", "Qwen3ForCausalLM"];
 
     [Theory]
     [MemberData(nameof(Architectures))]

@@ -36,6 +36,16 @@ public static class GgufArchitectures
     [
         new() { Name = "llama", HuggingFaceArchitecture = "LlamaForCausalLM", QueryKeyRowsInterleaved = true },
         new() { Name = "qwen2", HuggingFaceArchitecture = "Qwen2ForCausalLM", QueryKeyRowsInterleaved = false },
+        // Qwen3: Qwen2 without the q/k/v biases and with an RMSNorm of each query and key head before RoPE.
+        new()
+        {
+            Name = "qwen3", HuggingFaceArchitecture = "Qwen3ForCausalLM", QueryKeyRowsInterleaved = false,
+            ExtraLayerTensors = new Dictionary<string, string>
+            {
+                ["attn_q_norm.weight"] = "self_attn.q_norm.weight",
+                ["attn_k_norm.weight"] = "self_attn.k_norm.weight",
+            },
+        },
     ];
 
     /// <summary>The entry for <c>general.architecture</c>; a <see cref="ModelFormatException"/> naming the supported ones otherwise.</summary>
