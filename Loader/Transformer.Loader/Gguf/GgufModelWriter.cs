@@ -89,7 +89,7 @@ public static class GgufModelWriter
                 gguf.WriteTensorData(name, Encode(tensor, types[i], new RowOrder(tensor.Shape[0], heads, config.HeadDim, path, name)));
             }
             if (ropeFactors is not null)
-                gguf.WriteTensorData(GgufModelConfig.RopeFrequenciesTensor, System.Runtime.InteropServices.MemoryMarshal.AsBytes(ropeFactors.AsSpan()).ToArray());
+                gguf.WriteTensorData(GgufModelConfig.RopeFrequenciesTensor, System.Runtime.InteropServices.MemoryMarshal.AsBytes(ropeFactors.AsSpan()));
         }
         File.Move(partial, path, overwrite: true);
     }

@@ -17,14 +17,11 @@ public static class RotaryFrequencies
         for (int i = 0; i < pairs; i++)
             inverse[i] = 1f / MathF.Pow(config.RopeTheta, 2 * i / (float)config.RotaryDim);
         if (config.RopeScaling is { } scaling) ApplyLlama3Scaling(inverse, scaling);
-        // A GGUF file's rope_freqs: the same scaling, stored as one divisor per pair (llama.cpp divides likewise).
-        if (config.RopeFrequencyFactors is { } divisors)
+        // Per-pair divisors: a GGUF file's rope_freqs (Llama 3 scaling stored as factors, which llama.cpp divides
+        // by likewise) or LongRoPE's; the config allows at most one of them.
+        var divisors = config.RopeFrequencyFactors ?? (config.LongRope is { } longRope ? LongRopeFactors(config, longRope) : null);
+        if (divisors is not null)
             for (int i = 0; i < pairs; i++) inverse[i] /= divisors[i];
-        if (config.LongRope is { } longRope)
-        {
-            var factors = LongRopeFactors(config, longRope);
-            for (int i = 0; i < pairs; i++) inverse[i] /= factors[i];
-        }
         return inverse;
     }
 
